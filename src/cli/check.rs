@@ -1,0 +1,91 @@
+//! `rapport check`: every problem in every file, human-readable or as JSON.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use rapport::engine::Library;
+use rapport::engine::diagnostic::{self, Diagnostic};
+use rapport::engine::load::{self, FileKind};
+use rapport::engine::source::Locator;
+use rapport::engine::weights::Weights;
+
+use super::Format;
+
+/// Loads and checks one file of any kind.
+pub fn check_file(lib: &Library, path: &std::path::Path) -> (Vec<Diagnostic>, Locator) {
+    let file = path.display().to_string();
+    let src = match load::read(path) {
+        Ok(s) => s,
+        Err(d) => return (vec![d], Locator::default()),
+    };
+    match load::kind_of(&src) {
+        FileKind::Catalog => {
+            let l = load::load_catalog_str(&src, &file);
+            (l.diagnostics, l.locator)
+        }
+        FileKind::Weights => {
+            let mut l = load::parse::<Weights>(&src, &file);
+            if let Some(w) = &l.value {
+                let extra = rapport::engine::check::check_weights(w, &file, &l.locator);
+                l.diagnostics.extend(extra);
+            }
+            (l.diagnostics, l.locator)
+        }
+        FileKind::Plays => (Vec::new(), Locator::default()),
+        FileKind::Scenario => {
+            let l = load::load_scenario_str(&src, &file, &lib.catalog, path.parent());
+            (l.diagnostics, l.locator)
+        }
+    }
+}
+
+pub fn run(lib: &Library, paths: &[PathBuf], format: Format) -> ExitCode {
+    let files = load::ron_files(paths);
+    let mut all: Vec<Diagnostic> = Vec::new();
+    let mut human = String::new();
+    let mut clean = 0;
+    for f in &files {
+        let (diags, loc) = check_file(lib, f);
+        if diags.is_empty() {
+            clean += 1;
+        }
+        human.push_str(&diagnostic::render(&diags, Some(&loc)));
+        all.extend(diags);
+    }
+    if files.is_empty() {
+        eprintln!(
+            "no .ron files found under {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return ExitCode::from(2);
+    }
+    let errors = all.iter().filter(|d| d.is_error()).count();
+    let warnings = all.len() - errors;
+    match format {
+        Format::Json => {
+            let doc = serde_json::json!({
+                "files": files.len(),
+                "errors": errors,
+                "warnings": warnings,
+                "diagnostics": all,
+            });
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+        Format::Human => {
+            print!("{human}");
+            println!(
+                "checked {} file(s): {clean} clean, {errors} error(s), {warnings} warning(s)",
+                files.len()
+            );
+        }
+    }
+    if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,132 @@
+//! Command-line front end: argument parsing and one function per subcommand.
+
+mod check;
+mod play;
+mod test;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use rapport::engine::Library;
+
+/// Rapport: a training simulator for integrative psychotherapy.
+#[derive(Debug, Parser)]
+#[command(name = "rapport", version, about)]
+pub struct Cli {
+    /// Extra scenario folders for the app to open (the shipped scenarios are always there).
+    #[arg(long = "scenarios", value_name = "DIR")]
+    pub scenarios: Vec<PathBuf>,
+    /// Use this technique catalog instead of the built-in one.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check scenario, catalog and weights files (or folders of them) and report every problem.
+    Check {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Play a scenario in the terminal, or automatically.
+    Play {
+        file: PathBuf,
+        /// Seed of the randomness (client line variants, repair success).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Play without input: a random, the best-scoring or the worst-scoring option at each stage.
+        #[arg(long, value_enum)]
+        auto: Option<Auto>,
+        /// Replay a script of option ids, separated by commas.
+        #[arg(long, value_delimiter = ',')]
+        choices: Option<Vec<String>>,
+        #[arg(long, value_enum, default_value_t = PlayFormat::Text)]
+        format: PlayFormat,
+    },
+    /// Run golden play-through scripts (NAME.plays.ron beside NAME.ron, or the files given) and report drift.
+    Test {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlayFormat {
+    /// Readable transcript with feedback and debrief.
+    Text,
+    /// One JSON document: transcript, scores, ending and debrief.
+    Json,
+    /// The stable transcript lines golden scripts check against.
+    Transcript,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Auto {
+    Random,
+    Best,
+    Worst,
+}
+
+pub fn run(cmd: Command, catalog: Option<PathBuf>) -> ExitCode {
+    let lib = match Library::builtin() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    let lib = match catalog {
+        Some(path) => match load_catalog(lib, &path) {
+            Some(l) => l,
+            None => return ExitCode::from(1),
+        },
+        None => lib,
+    };
+    match cmd {
+        Command::Check { paths, format } => check::run(&lib, &paths, format),
+        Command::Play {
+            file,
+            seed,
+            auto,
+            choices,
+            format,
+        } => play::run(&lib, &file, seed, auto, choices, format),
+        Command::Test { paths } => test::run(&lib, &paths),
+    }
+}
+
+/// Swaps in a catalog from a file, reporting its problems.
+fn load_catalog(lib: Library, path: &std::path::Path) -> Option<Library> {
+    let file = path.display().to_string();
+    let src = match rapport::engine::load::read(path) {
+        Ok(s) => s,
+        Err(d) => {
+            eprintln!("{d}");
+            return None;
+        }
+    };
+    let l = rapport::engine::load::load_catalog_str(&src, &file);
+    if l.has_errors() {
+        eprint!(
+            "{}",
+            rapport::engine::diagnostic::render(&l.diagnostics, Some(&l.locator))
+        );
+        return None;
+    }
+    let catalog = l.value?;
+    Some(Library {
+        catalog: std::sync::Arc::new(catalog),
+        ..lib
+    })
+}

@@ -1,0 +1,348 @@
+//! `rapport play`: a play-through in the terminal, by hand, scripted or automatic.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use rapport::engine::debrief::{self, Debrief};
+use rapport::engine::diagnostic;
+use rapport::engine::load;
+use rapport::engine::session::{ChoiceOutcome, Event, Session};
+use rapport::engine::{Library, transcript};
+
+use super::{Auto, PlayFormat};
+
+/// Loads a scenario and reports its errors; None when it cannot be played.
+pub fn load_clean(lib: &Library, file: &Path) -> Option<std::sync::Arc<rapport::engine::Scenario>> {
+    let l = load::load_scenario_file(file, &lib.catalog);
+    if l.has_errors() {
+        eprint!("{}", diagnostic::render(&l.diagnostics, Some(&l.locator)));
+        eprintln!(
+            "{} cannot be played until these errors are fixed",
+            file.display()
+        );
+        return None;
+    }
+    l.value
+}
+
+/// Picks the automatic choice at the current stage.
+pub fn auto_choice(s: &Session, auto: Auto, rng: &mut StdRng) -> Option<String> {
+    let options = s.available();
+    if options.is_empty() {
+        return None;
+    }
+    let pick = match auto {
+        Auto::Random => options[rng.random_range(0..options.len())],
+        Auto::Best | Auto::Worst => {
+            let scored = options
+                .iter()
+                .filter_map(|o| s.evaluate(o).ok().map(|e| (e.score, *o)));
+            let best = if auto == Auto::Best {
+                scored.max_by(|a, b| a.0.total_cmp(&b.0))
+            } else {
+                scored.min_by(|a, b| a.0.total_cmp(&b.0))
+            };
+            best?.1
+        }
+    };
+    Some(pick.id.clone())
+}
+
+pub fn run(
+    lib: &Library,
+    file: &Path,
+    seed: u64,
+    auto: Option<Auto>,
+    choices: Option<Vec<String>>,
+    format: PlayFormat,
+) -> ExitCode {
+    let Some(scenario) = load_clean(lib, file) else {
+        return ExitCode::from(1);
+    };
+    let mut session = match Session::new(scenario, lib.catalog.clone(), &lib.weights, seed) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let interactive = auto.is_none() && choices.is_none();
+    let mut out = std::io::stdout().lock();
+    if format == PlayFormat::Text {
+        let sc = session.scenario().clone();
+        let _ = writeln!(out, "== {} ==\n{}\n", sc.meta.title, sc.meta.summary);
+        for e in session.events() {
+            print_event(&mut out, e, &session);
+        }
+    }
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
+    let mut script = choices.unwrap_or_default().into_iter();
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    while session.ended().is_none() {
+        let pick = if let Some(a) = auto {
+            auto_choice(&session, a, &mut rng)
+        } else if !interactive {
+            match script.next() {
+                Some(c) => Some(c),
+                None => break,
+            }
+        } else {
+            prompt(&mut out, &mut input, &session)
+        };
+        let Some(pick) = pick else { break };
+        match session.choose(&pick) {
+            Ok(events) => {
+                if format == PlayFormat::Text {
+                    for e in &events {
+                        print_event(&mut out, e, &session);
+                    }
+                }
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                if !interactive {
+                    return ExitCode::from(1);
+                }
+            }
+        }
+    }
+    let d = debrief::debrief(&session);
+    match format {
+        PlayFormat::Json => {
+            let doc = serde_json::json!({
+                "scenario": session.scenario().id,
+                "seed": seed,
+                "choices": session.choices(),
+                "transcript": session.events(),
+                "scores": {
+                    "practice": d.practice.score,
+                    "fit": d.practice.mean_fit,
+                    "common_factors": d.practice.mean_common_factors,
+                    "alliance": session.state().alliance,
+                },
+                "ending": session.ended(),
+                "debrief": d,
+            });
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            );
+        }
+        PlayFormat::Transcript => {
+            for l in transcript::lines(session.events()) {
+                let _ = writeln!(out, "{l}");
+            }
+        }
+        PlayFormat::Text => print_debrief(&mut out, &d),
+    }
+    if session.ended().is_some() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn prompt(out: &mut impl Write, input: &mut impl BufRead, s: &Session) -> Option<String> {
+    let options = s.available();
+    let _ = writeln!(out, "\nWhat do you do?");
+    for (i, o) in options.iter().enumerate() {
+        let name = s
+            .technique(&o.technique)
+            .map_or(o.technique.as_str(), |t| t.name.as_str());
+        let _ = writeln!(out, "  {}. {name}", i + 1);
+        if !o.say.is_empty() {
+            let _ = writeln!(out, "     \"{}\"", o.say);
+        }
+    }
+    loop {
+        let _ = write!(out, "> ");
+        let _ = out.flush();
+        let mut line = String::new();
+        if input.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let t = line.trim();
+        if t == "q" {
+            return None;
+        }
+        match t.parse::<usize>() {
+            Ok(n) if (1..=options.len()).contains(&n) => return Some(options[n - 1].id.clone()),
+            _ => {
+                let _ = writeln!(
+                    out,
+                    "type a number from 1 to {}, or q to stop",
+                    options.len()
+                );
+            }
+        }
+    }
+}
+
+fn print_event(out: &mut impl Write, e: &Event, s: &Session) {
+    let name = &s.scenario().client.name;
+    let _ = match e {
+        Event::ClientSpeaks {
+            text, nonverbal, ..
+        } => {
+            if nonverbal.is_empty() {
+                writeln!(out, "\n{name}: \"{text}\"")
+            } else {
+                writeln!(out, "\n[{nonverbal}]\n{name}: \"{text}\"")
+            }
+        }
+        Event::Feedback(o) => print_feedback(out, o),
+        Event::RuptureOpened { kind, .. } => {
+            writeln!(out, "  ! A {} rupture has opened.", kind.label())
+        }
+        Event::RuptureRepaired { kind, strategy } => {
+            writeln!(
+                out,
+                "  + The {} rupture is repaired ({}).",
+                kind.label(),
+                strategy.label()
+            )
+        }
+        Event::RepairFailed { kind, .. } => writeln!(
+            out,
+            "  - The repair did not land; the {} rupture stays open.",
+            kind.label()
+        ),
+        Event::MissedRepair { kind, .. } => {
+            writeln!(
+                out,
+                "  - A {} rupture was open and this move did not address it: a missed repair.",
+                kind.label()
+            )
+        }
+        Event::StageChanged { .. } => Ok(()),
+        Event::Ended { ending, outcome } => {
+            writeln!(out, "\n== Ending: {ending} ({}) ==", outcome.label())
+        }
+    };
+}
+
+fn print_feedback(out: &mut impl Write, o: &ChoiceOutcome) -> std::io::Result<()> {
+    let e = &o.evaluation;
+    writeln!(
+        out,
+        "\n  You chose: {} ({})",
+        o.technique_name,
+        o.school.label()
+    )?;
+    writeln!(
+        out,
+        "  Fit {:+.2} ({}){}   Common factors {:.2}   Score {:.0}/100",
+        e.fit.total,
+        e.fit.band.label(),
+        if e.fit.overridden {
+            " [set by the author]"
+        } else {
+            ""
+        },
+        e.common_factors.total,
+        e.score
+    )?;
+    for p in &e.fit.parts {
+        writeln!(out, "    {:+.2} x {:.2}  {}", p.value, p.weight, p.why)?;
+    }
+    let d = o.alliance_change;
+    writeln!(
+        out,
+        "  Alliance {:.2} -> {:.2} (goal {:+.2}, task {:+.2}, bond {:+.2})",
+        o.alliance_before.mean(),
+        o.alliance_after.mean(),
+        d.goal,
+        d.task,
+        d.bond
+    )?;
+    if let Some(srs) = o.srs {
+        writeln!(
+            out,
+            "  Session Rating Scale (simulated): {:.0}/40{}",
+            srs.total,
+            if srs.flagged {
+                " - at or below 36: worth exploring"
+            } else {
+                ""
+            }
+        )?;
+    }
+    if !o.feedback.is_empty() {
+        writeln!(out, "  Note: {}", o.feedback)?;
+    }
+    for b in &o.better {
+        writeln!(
+            out,
+            "  Better here: {} (score {:.0}) - {}",
+            b.name, b.score, b.reason
+        )?;
+    }
+    Ok(())
+}
+
+fn print_debrief(out: &mut impl Write, d: &Debrief) {
+    let _ = writeln!(out, "\n== Debrief ==");
+    if !d.ending_title.is_empty() {
+        let _ = writeln!(out, "{}\n{}", d.ending_title, d.ending_text);
+    }
+    let _ = writeln!(
+        out,
+        "\nYour practice: score {:.0}/100, mean fit {:+.2}, mean common factors {:.2}, good fit on {:.0}% of moves",
+        d.practice.score,
+        d.practice.mean_fit,
+        d.practice.mean_common_factors,
+        d.practice.good_fit_share * 100.0
+    );
+    let c = &d.client;
+    let _ = writeln!(
+        out,
+        "The client's course: {}, alliance {:.2} -> {:.2}, ruptures {} opened / {} repaired, dropout risk {:.0}%",
+        c.outcome.map_or("not finished", |o| o.label()),
+        c.start_alliance.mean(),
+        c.final_alliance.mean(),
+        c.ruptures_opened,
+        c.ruptures_repaired,
+        c.dropout_risk * 100.0
+    );
+    let traj: Vec<String> = d
+        .trajectory
+        .iter()
+        .map(|(_, a)| format!("{:.2}", a.mean()))
+        .collect();
+    let _ = writeln!(out, "Alliance over the session: {}", traj.join(" -> "));
+    for m in &d.missed_repairs {
+        let _ = writeln!(
+            out,
+            "Missed repair at step {} ({}): {} rupture, answered with {}",
+            m.step, m.stage, m.kind, m.technique
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nIntegration pattern (a mirror, not a verdict): {}",
+        d.integration.note
+    );
+    for m in d.integration.modes.iter().take(3) {
+        let _ = writeln!(
+            out,
+            "  {} ({:.2}): {}",
+            m.mode.label(),
+            m.strength,
+            m.evidence.join("; ")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  This scenario was built to teach {}.",
+        d.integration.intended.label()
+    );
+    if !d.rubric.is_empty() {
+        let items: Vec<String> = d.rubric.iter().map(|(k, n)| format!("{k} x{n}")).collect();
+        let _ = writeln!(out, "\nRubric items touched: {}", items.join(", "));
+    }
+}

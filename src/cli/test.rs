@@ -1,0 +1,105 @@
+//! `rapport test`: runs the golden play-through scripts beside scenarios and reports what drifted.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use rapport::engine::load::{self, Loaded};
+use rapport::engine::plays::{self, Plays};
+use rapport::engine::{Library, diagnostic};
+
+/// The plays files a path names: a plays file itself, or `NAME.plays.ron` beside scenario `NAME.ron`,
+/// or every plays file under a folder.
+pub fn plays_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        let name = p.to_string_lossy();
+        if p.is_dir() {
+            let mut v: Vec<PathBuf> = walk(p)
+                .into_iter()
+                .filter(|f| f.to_string_lossy().ends_with(".plays.ron"))
+                .collect();
+            out.append(&mut v);
+        } else if name.ends_with(".plays.ron") {
+            out.push(p.clone());
+        } else {
+            out.push(p.with_extension("plays.ron"));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p)
+            } else {
+                out.push(p)
+            }
+        }
+    }
+    out
+}
+
+pub fn run(lib: &Library, paths: &[PathBuf]) -> ExitCode {
+    let files = plays_files(paths);
+    let (mut passed, mut failed) = (0, 0);
+    for f in &files {
+        let file = f.display().to_string();
+        let src = match load::read(f) {
+            Ok(s) => s,
+            Err(_) => {
+                println!("{file}: no play-through scripts (write them in this file)");
+                failed += 1;
+                continue;
+            }
+        };
+        let parsed: Loaded<Plays> = load::parse(&src, &file);
+        let Some(p) = parsed.value else {
+            print!(
+                "{}",
+                diagnostic::render(&parsed.diagnostics, Some(&parsed.locator))
+            );
+            failed += 1;
+            continue;
+        };
+        let scenario_path = p.scenario_path(f);
+        let l = load::load_scenario_file(&scenario_path, &lib.catalog);
+        let Some(scenario) = l.clean().cloned() else {
+            print!("{}", diagnostic::render(&l.diagnostics, Some(&l.locator)));
+            println!(
+                "{file}: the scenario {} has errors; no play could run",
+                scenario_path.display()
+            );
+            failed += p.plays.len();
+            continue;
+        };
+        for play in &p.plays {
+            let r = plays::run_play(play, scenario.clone(), lib.catalog.clone(), &lib.weights);
+            if r.passed {
+                passed += 1;
+                println!("ok    {file} :: {} (score {:.0})", r.name, r.score);
+            } else {
+                failed += 1;
+                println!("DRIFT {file} :: {}", r.name);
+                for d in &r.drift {
+                    println!("      {d}");
+                }
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 || files.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

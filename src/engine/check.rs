@@ -1,0 +1,844 @@
+//! The checker: every semantic problem in a scenario, catalog or weights file, all at once.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::path::Path;
+
+use super::catalog::{Catalog, Quality};
+use super::diagnostic::{Code, Diagnostic};
+use super::load::suggest;
+use super::model::{Cmp, Condition, Effect, Scenario, Value};
+use super::source::Locator;
+use super::weights::{FitTerm, Weights};
+
+struct Ctx<'a> {
+    file: &'a str,
+    loc: &'a Locator,
+    out: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn push(&mut self, code: Code, path: &str, msg: impl Into<String>) -> &mut Diagnostic {
+        let d = Diagnostic::at(code, self.file, self.loc, self.loc.find(path), msg);
+        self.out.push(d);
+        let last = self.out.len() - 1;
+        &mut self.out[last]
+    }
+
+    fn range(&mut self, path: &str, what: &str, v: f32, lo: f32, hi: f32) {
+        if !(lo..=hi).contains(&v) || v.is_nan() {
+            self.push(
+                Code::R401,
+                path,
+                format!("{what} is {v}, but must be between {lo} and {hi}"),
+            );
+        }
+    }
+
+    fn text(&mut self, path: &str, what: &str, s: &str) {
+        if s.trim().is_empty() {
+            self.push(Code::R402, path, format!("{what} is empty"));
+        }
+    }
+}
+
+/// Checks a parsed scenario against the catalog. `dir` is where asset paths are looked up.
+pub fn check_scenario(
+    s: &Scenario,
+    catalog: &Catalog,
+    file: &str,
+    loc: &Locator,
+    dir: Option<&Path>,
+) -> Vec<Diagnostic> {
+    let mut cx = Ctx {
+        file,
+        loc,
+        out: Vec::new(),
+    };
+    if s.version != super::model::FORMAT_VERSION {
+        cx.push(
+            Code::R007,
+            "version",
+            format!(
+                "format version {} is not supported; this Rapport reads version {}",
+                s.version,
+                super::model::FORMAT_VERSION
+            ),
+        );
+    }
+    check_text_and_ranges(s, &mut cx, dir);
+    check_ids(s, &mut cx);
+    check_references(s, catalog, &mut cx);
+    check_variables(s, &mut cx);
+    check_graph(s, &mut cx);
+    cx.out
+}
+
+fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
+    cx.text("id", "the scenario id", &s.id);
+    cx.text("meta.title", "the title", &s.meta.title);
+    cx.text("meta.summary", "the summary", &s.meta.summary);
+    let c = &s.client;
+    cx.text("client.name", "the client's name", &c.name);
+    cx.text("client.history", "the client's history", &c.history);
+    if c.presenting_concerns.is_empty() {
+        cx.push(
+            Code::R402,
+            "client.presenting_concerns",
+            "the client has no presenting concerns",
+        );
+    }
+    if c.age > 120 {
+        cx.push(
+            Code::R401,
+            "client.age",
+            format!("age is {}, but must be at most 120", c.age),
+        );
+    }
+    cx.range(
+        "client.reactance.trait",
+        "reactance (trait)",
+        c.reactance.trait_level,
+        0.0,
+        1.0,
+    );
+    cx.range(
+        "client.reactance.state",
+        "reactance (state)",
+        c.reactance.state,
+        0.0,
+        1.0,
+    );
+    cx.range(
+        "client.coping_style",
+        "coping style",
+        c.coping_style,
+        -1.0,
+        1.0,
+    );
+    cx.range("client.distress", "distress", c.distress, 0.0, 1.0);
+    cx.range("client.impairment", "impairment", c.impairment, 0.0, 1.0);
+    cx.range(
+        "client.religion_salience",
+        "religion salience",
+        c.religion_salience,
+        0.0,
+        1.0,
+    );
+    cx.range(
+        "client.culture.salience",
+        "culture salience",
+        c.culture.salience,
+        0.0,
+        1.0,
+    );
+    cx.range(
+        "client.preferences.strength",
+        "preference strength",
+        c.preferences.strength,
+        0.0,
+        1.0,
+    );
+    cx.range("client.expectancy", "expectancy", c.expectancy, 0.0, 1.0);
+    cx.range(
+        "client.alliance.goal",
+        "alliance goal",
+        c.alliance.goal,
+        0.0,
+        1.0,
+    );
+    cx.range(
+        "client.alliance.task",
+        "alliance task",
+        c.alliance.task,
+        0.0,
+        1.0,
+    );
+    cx.range(
+        "client.alliance.bond",
+        "alliance bond",
+        c.alliance.bond,
+        0.0,
+        1.0,
+    );
+    for (field, v) in [
+        ("skin", &c.look.skin),
+        ("hair", &c.look.hair),
+        ("clothing", &c.look.clothing),
+    ] {
+        if !v.is_empty() && parse_hex(v).is_none() {
+            cx.push(
+                Code::R401,
+                &format!("client.look.{field}"),
+                format!("`{v}` is not a colour; write it as \"#rrggbb\""),
+            );
+        }
+    }
+    if let Some(p) = &c.look.portrait
+        && let Some(dir) = dir
+        && !dir.join(p).is_file()
+    {
+        cx.push(
+            Code::R104,
+            "client.look.portrait",
+            format!("the portrait `{p}` does not exist next to this scenario"),
+        );
+    }
+    if let Some(w) = &s.weights {
+        for (term, v) in &w.fit {
+            if *v < 0.0 || v.is_nan() {
+                cx.push(
+                    Code::R401,
+                    "weights.fit",
+                    format!(
+                        "the weight of {} is {v}; weights cannot be negative",
+                        term.label()
+                    ),
+                );
+            }
+        }
+        for (q, v) in &w.common_factors {
+            if *v < 0.0 || v.is_nan() {
+                cx.push(
+                    Code::R401,
+                    "weights.common_factors",
+                    format!(
+                        "the weight of {} is {v}; weights cannot be negative",
+                        q.label()
+                    ),
+                );
+            }
+        }
+        if let Some(m) = w.score
+            && (m.fit < 0.0
+                || m.alliance < 0.0
+                || m.common_factors < 0.0
+                || m.fit + m.alliance + m.common_factors <= 0.0)
+        {
+            cx.push(
+                Code::R401,
+                "weights.score",
+                "the score mix must be non-negative and not all zero",
+            );
+        }
+    }
+    for (i, st) in s.stages.iter().enumerate() {
+        let p = format!("stages[{i}]");
+        if st.client.is_empty() {
+            cx.push(
+                Code::R402,
+                &format!("{p}.client"),
+                format!("stage `{}` has no client line", st.id),
+            );
+        }
+        for (j, l) in st.client.iter().enumerate() {
+            cx.text(
+                &format!("{p}.client[{j}].text"),
+                &format!("client line `{}`", l.id),
+                &l.text,
+            );
+        }
+        for (j, l) in st.rupture_lines.iter().enumerate() {
+            cx.text(
+                &format!("{p}.rupture_lines[{j}].text"),
+                &format!("rupture line `{}`", l.id),
+                &l.text,
+            );
+        }
+        if st.options.is_empty() {
+            cx.push(
+                Code::R304,
+                &format!("{p}.options"),
+                format!("stage `{}` offers no options", st.id),
+            )
+            .help = Some("offer at least two techniques, or make this an ending".into());
+        } else if st.options.iter().all(|o| o.when.is_some()) {
+            cx.push(
+                Code::R305,
+                &format!("{p}.options"),
+                format!(
+                    "every option at stage `{}` is guarded; if no guard holds the trainee is stuck",
+                    st.id
+                ),
+            )
+            .help = Some("leave at least one option without `when`".into());
+        }
+        for (j, o) in st.options.iter().enumerate() {
+            let op = format!("{p}.options[{j}]");
+            if let Some(f) = o.fit {
+                cx.range(&format!("{op}.fit"), "a fit override", f, -1.0, 1.0);
+            }
+            if let Some(a) = o.alliance {
+                for (name, v) in [("goal", a.goal), ("task", a.task), ("bond", a.bond)] {
+                    cx.range(
+                        &format!("{op}.alliance.{name}"),
+                        &format!("an alliance change ({name})"),
+                        v,
+                        -0.5,
+                        0.5,
+                    );
+                }
+            }
+        }
+        for (j, t) in st.transitions.iter().enumerate() {
+            if let Some(c) = &t.when {
+                check_thresholds(c, &format!("{p}.transitions[{j}].when"), cx);
+            }
+        }
+    }
+    for (i, e) in s.endings.iter().enumerate() {
+        cx.text(
+            &format!("endings[{i}].title"),
+            &format!("the title of ending `{}`", e.id),
+            &e.title,
+        );
+        cx.text(
+            &format!("endings[{i}].debrief"),
+            &format!("the debrief of ending `{}`", e.id),
+            &e.debrief,
+        );
+    }
+    if s.endings.is_empty() {
+        cx.push(Code::R302, "endings", "the scenario has no endings");
+    }
+}
+
+fn check_thresholds(c: &Condition, path: &str, cx: &mut Ctx) {
+    match c {
+        Condition::Alliance(cmp)
+        | Condition::Goal(cmp)
+        | Condition::Task(cmp)
+        | Condition::Bond(cmp) => {
+            cx.range(
+                &format!("{path}[0]"),
+                "an alliance threshold",
+                cmp.threshold(),
+                0.0,
+                1.0,
+            );
+        }
+        Condition::All(v) | Condition::Any(v) => {
+            for (k, c) in v.iter().enumerate() {
+                check_thresholds(c, &format!("{path}[0][{k}]"), cx);
+            }
+        }
+        Condition::Not(b) => check_thresholds(b, &format!("{path}[0]"), cx),
+        _ => {}
+    }
+}
+
+/// Parses "#rrggbb" into bytes.
+pub fn parse_hex(s: &str) -> Option<[u8; 3]> {
+    let h = s.strip_prefix('#')?;
+    if h.len() != 6 || !h.is_ascii() {
+        return None;
+    }
+    let byte = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).ok();
+    Some([byte(0)?, byte(2)?, byte(4)?])
+}
+
+fn check_ids(s: &Scenario, cx: &mut Ctx) {
+    // Stages and endings share one namespace: a transition names either.
+    let mut targets: HashMap<&str, ()> = HashMap::new();
+    let mut options: HashSet<&str> = HashSet::new();
+    let mut lines: HashSet<&str> = HashSet::new();
+    for (i, st) in s.stages.iter().enumerate() {
+        cx.text(&format!("stages[{i}].id"), "a stage id", &st.id);
+        if targets.insert(&st.id, ()).is_some() {
+            cx.push(
+                Code::R201,
+                &format!("stages[{i}].id"),
+                format!("the id `{}` is used by another stage or ending", st.id),
+            );
+        }
+        for (j, o) in st.options.iter().enumerate() {
+            cx.text(
+                &format!("stages[{i}].options[{j}].id"),
+                "an option id",
+                &o.id,
+            );
+            if !options.insert(&o.id) {
+                cx.push(
+                    Code::R201,
+                    &format!("stages[{i}].options[{j}].id"),
+                    format!("the option id `{}` is used twice", o.id),
+                );
+            }
+        }
+        let all_lines = st
+            .client
+            .iter()
+            .enumerate()
+            .map(|(j, l)| (format!("stages[{i}].client[{j}].id"), &l.id))
+            .chain(
+                st.rupture_lines
+                    .iter()
+                    .enumerate()
+                    .map(|(j, l)| (format!("stages[{i}].rupture_lines[{j}].id"), &l.id)),
+            );
+        for (path, id) in all_lines {
+            cx.text(&path, "a line id", id);
+            if !lines.insert(id) {
+                cx.push(
+                    Code::R201,
+                    &path,
+                    format!("the line id `{id}` is used twice"),
+                );
+            }
+        }
+    }
+    for (i, e) in s.endings.iter().enumerate() {
+        if targets.insert(&e.id, ()).is_some() {
+            cx.push(
+                Code::R201,
+                &format!("endings[{i}].id"),
+                format!("the id `{}` is used by another stage or ending", e.id),
+            );
+        }
+    }
+    let mut vars = HashSet::new();
+    for (i, v) in s.variables.iter().enumerate() {
+        if !vars.insert(&v.id) {
+            cx.push(
+                Code::R201,
+                &format!("variables[{i}].id"),
+                format!("the variable `{}` is declared twice", v.id),
+            );
+        }
+    }
+}
+
+fn all_targets(s: &Scenario) -> Vec<&str> {
+    s.stages
+        .iter()
+        .map(|st| st.id.as_str())
+        .chain(s.endings.iter().map(|e| e.id.as_str()))
+        .collect()
+}
+
+fn check_references(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
+    let targets = all_targets(s);
+    let target = |cx: &mut Ctx, path: &str, id: &str| {
+        if !targets.contains(&id) {
+            let d = cx.push(
+                Code::R101,
+                path,
+                format!("there is no stage or ending `{id}`"),
+            );
+            if let Some(s) = suggest(id, targets.iter().copied()) {
+                d.help = Some(format!("did you mean `{s}`?"));
+            }
+        }
+    };
+    if s.stage(&s.start).is_none() {
+        target(cx, "start", &s.start);
+        if s.ending(&s.start).is_some() {
+            cx.push(
+                Code::R101,
+                "start",
+                format!("`{}` is an ending; the start must be a stage", s.start),
+            );
+        }
+    }
+    for (i, st) in s.stages.iter().enumerate() {
+        for (j, o) in st.options.iter().enumerate() {
+            if let Some(n) = &o.next {
+                target(cx, &format!("stages[{i}].options[{j}].next"), n);
+            }
+            let tp = format!("stages[{i}].options[{j}].technique");
+            match catalog.get(&o.technique) {
+                None => {
+                    let d = cx.push(
+                        Code::R102,
+                        &tp,
+                        format!("the catalog has no technique `{}`", o.technique),
+                    );
+                    if let Some(s) = suggest(&o.technique, catalog.ids()) {
+                        d.help = Some(format!("did you mean `{s}`?"));
+                    }
+                }
+                Some(t)
+                    if !t.formats.is_empty() && !t.formats.contains(&s.client.setting.format) =>
+                {
+                    let made_for: Vec<_> = t.formats.iter().map(|f| f.label()).collect();
+                    cx.push(
+                        Code::R403,
+                        &tp,
+                        format!(
+                            "`{}` is made for {} work, but this is a {} session",
+                            t.id,
+                            made_for.join(" or "),
+                            s.client.setting.format.label()
+                        ),
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+        for (j, t) in st.transitions.iter().enumerate() {
+            target(cx, &format!("stages[{i}].transitions[{j}].to"), &t.to);
+        }
+    }
+}
+
+/// Every variable a condition reads, with its path and the type it expects.
+fn condition_reads<'a>(
+    c: &'a Condition,
+    path: String,
+    out: &mut Vec<(&'a str, String, &'static str)>,
+) {
+    match c {
+        Condition::Flag(v) => out.push((v, format!("{path}[0]"), "Bool")),
+        Condition::Var(v, _) => out.push((v, format!("{path}[0]"), "Number")),
+        Condition::All(v) | Condition::Any(v) => {
+            for (k, c) in v.iter().enumerate() {
+                condition_reads(c, format!("{path}[0][{k}]"), out);
+            }
+        }
+        Condition::Not(b) => condition_reads(b, format!("{path}[0]"), out),
+        _ => {}
+    }
+}
+
+fn check_variables(s: &Scenario, cx: &mut Ctx) {
+    let declared: HashMap<&str, Value> = s
+        .variables
+        .iter()
+        .map(|v| (v.id.as_str(), v.initial))
+        .collect();
+    let mut used: HashSet<&str> = HashSet::new();
+    let mut reads = Vec::new();
+    for (i, st) in s.stages.iter().enumerate() {
+        for (j, o) in st.options.iter().enumerate() {
+            if let Some(c) = &o.when {
+                condition_reads(c, format!("stages[{i}].options[{j}].when"), &mut reads);
+            }
+            for (k, e) in o.effects.iter().enumerate() {
+                let path = format!("stages[{i}].options[{j}].effects[{k}]");
+                let expects = match e {
+                    Effect::Set(_, v) => v.type_name(),
+                    Effect::Add(..) => "Number",
+                };
+                reads.push((e.variable(), path, expects));
+            }
+        }
+        for (j, t) in st.transitions.iter().enumerate() {
+            if let Some(c) = &t.when {
+                condition_reads(c, format!("stages[{i}].transitions[{j}].when"), &mut reads);
+            }
+        }
+    }
+    let names: Vec<&str> = declared.keys().copied().collect();
+    for (var, path, expects) in reads {
+        used.insert(var);
+        match declared.get(var) {
+            None => {
+                let d = cx.push(
+                    Code::R103,
+                    &path,
+                    format!("the variable `{var}` is not declared"),
+                );
+                d.help = Some(match suggest(var, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => {
+                        format!("declare it under `variables: [(id: \"{var}\", initial: ...)]`")
+                    }
+                });
+            }
+            Some(v) if v.type_name() != expects => {
+                cx.push(
+                    Code::R105,
+                    &path,
+                    format!(
+                        "`{var}` is a {} variable, but is used here as a {expects}",
+                        v.type_name()
+                    ),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    for (i, v) in s.variables.iter().enumerate() {
+        if !used.contains(v.id.as_str()) {
+            cx.push(
+                Code::R404,
+                &format!("variables[{i}].id"),
+                format!("the variable `{}` is never read or written", v.id),
+            );
+        }
+    }
+}
+
+/// The stage graph, ignoring guards: what can follow what.
+pub struct Graph<'a> {
+    pub ids: Vec<&'a str>,
+    pub index: HashMap<&'a str, usize>,
+    /// Successors of each stage (indices into `ids`; endings included).
+    pub succ: Vec<Vec<usize>>,
+    pub stage_count: usize,
+}
+
+impl<'a> Graph<'a> {
+    pub fn of(s: &'a Scenario) -> Graph<'a> {
+        let ids = all_targets(s);
+        let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let mut succ = vec![Vec::new(); ids.len()];
+        for (i, st) in s.stages.iter().enumerate() {
+            for (to, _) in st.targets() {
+                if let Some(&j) = index.get(to)
+                    && !succ[i].contains(&j)
+                {
+                    succ[i].push(j);
+                }
+            }
+        }
+        Graph {
+            ids,
+            index,
+            succ,
+            stage_count: s.stages.len(),
+        }
+    }
+
+    pub fn reachable_from(&self, start: usize) -> Vec<bool> {
+        let mut seen = vec![false; self.ids.len()];
+        let mut queue = VecDeque::from([start]);
+        seen[start] = true;
+        while let Some(n) = queue.pop_front() {
+            for &m in &self.succ[n] {
+                if !seen[m] {
+                    seen[m] = true;
+                    queue.push_back(m);
+                }
+            }
+        }
+        seen
+    }
+
+    /// Nodes from which some ending can be reached.
+    pub fn can_finish(&self) -> Vec<bool> {
+        let mut pred = vec![Vec::new(); self.ids.len()];
+        for (i, s) in self.succ.iter().enumerate() {
+            for &j in s {
+                pred[j].push(i);
+            }
+        }
+        let mut ok = vec![false; self.ids.len()];
+        let mut queue: VecDeque<usize> = (self.stage_count..self.ids.len()).collect();
+        for &e in &queue {
+            ok[e] = true;
+        }
+        while let Some(n) = queue.pop_front() {
+            for &p in &pred[n] {
+                if !ok[p] {
+                    ok[p] = true;
+                    queue.push_back(p);
+                }
+            }
+        }
+        ok
+    }
+}
+
+fn check_graph(s: &Scenario, cx: &mut Ctx) {
+    let g = Graph::of(s);
+    let Some(&start) = g.index.get(s.start.as_str()) else {
+        return;
+    };
+    if start >= g.stage_count {
+        return;
+    }
+    let reach = g.reachable_from(start);
+    let finish = g.can_finish();
+    for (i, st) in s.stages.iter().enumerate() {
+        let p = format!("stages[{i}]");
+        let unguarded_exit = st.transitions.iter().any(|t| t.when.is_none());
+        let all_forced = !st.options.is_empty() && st.options.iter().all(|o| o.next.is_some());
+        if st.transitions.is_empty() && !all_forced {
+            cx.push(
+                Code::R302,
+                &format!("{p}.id"),
+                format!("stage `{}` leads nowhere and is not an ending", st.id),
+            )
+            .help = Some("add `transitions: [(to: \"...\")]` or give every option a `next`".into());
+        } else if !unguarded_exit && !all_forced {
+            cx.push(
+                Code::R306,
+                &format!("{p}.transitions"),
+                format!("every transition out of `{}` is guarded; when none holds the session cannot go on", st.id),
+            )
+            .help = Some("end the list with a transition that has no `when`".into());
+        }
+        if !reach[i] {
+            cx.push(
+                Code::R301,
+                &format!("{p}.id"),
+                format!(
+                    "stage `{}` cannot be reached from the start `{}`",
+                    st.id, s.start
+                ),
+            );
+        } else if !finish[i] && !st.transitions.is_empty() {
+            let loop_ids: Vec<&str> = g.succ[i].iter().map(|&j| g.ids[j]).collect();
+            cx.push(
+                Code::R303,
+                &format!("{p}.id"),
+                format!(
+                    "from stage `{}` no path leads to an ending (it loops through {})",
+                    st.id,
+                    loop_ids.join(", ")
+                ),
+            );
+        }
+    }
+    for (k, e) in s.endings.iter().enumerate() {
+        let idx = g.stage_count + k;
+        if g.index.get(e.id.as_str()) == Some(&idx) && !reach[idx] {
+            cx.push(
+                Code::R307,
+                &format!("endings[{k}].id"),
+                format!("no path reaches the ending `{}`", e.id),
+            );
+        }
+    }
+}
+
+/// Checks a technique catalog.
+pub fn check_catalog(c: &Catalog, file: &str, loc: &Locator) -> Vec<Diagnostic> {
+    let mut cx = Ctx {
+        file,
+        loc,
+        out: Vec::new(),
+    };
+    let mut seen = HashSet::new();
+    for (i, t) in c.techniques.iter().enumerate() {
+        let p = format!("techniques[{i}]");
+        if !seen.insert(&t.id) {
+            cx.push(
+                Code::R201,
+                &format!("{p}.id"),
+                format!("the technique id `{}` is used twice", t.id),
+            );
+        }
+        for (field, v) in [
+            ("name", &t.name),
+            ("description", &t.description),
+            ("citation", &t.citation),
+        ] {
+            if v.trim().is_empty() {
+                cx.push(
+                    Code::R501,
+                    &format!("{p}.{field}"),
+                    format!("technique `{}` has no {field}", t.id),
+                );
+            }
+        }
+        cx.range(
+            &format!("{p}.directiveness"),
+            "directiveness",
+            t.directiveness,
+            0.0,
+            1.0,
+        );
+        cx.range(&format!("{p}.focus"), "focus", t.focus, -1.0, 1.0);
+        cx.range(&format!("{p}.arousal"), "arousal", t.arousal, -1.0, 1.0);
+        cx.range(
+            &format!("{p}.intensity"),
+            "intensity",
+            t.intensity,
+            0.0,
+            1.0,
+        );
+        cx.range(
+            &format!("{p}.adaptation.culture"),
+            "cultural adaptation",
+            t.adaptation.culture,
+            -1.0,
+            1.0,
+        );
+        cx.range(
+            &format!("{p}.adaptation.religion"),
+            "religious adaptation",
+            t.adaptation.religion,
+            -1.0,
+            1.0,
+        );
+        for q in Quality::ALL {
+            if q != Quality::Repair {
+                cx.range(&format!("{p}.qualities"), q.label(), t.quality(q), 0.0, 1.0);
+            }
+        }
+    }
+    cx.out
+}
+
+/// Checks a weights file: every term weighted, nothing negative.
+pub fn check_weights(w: &Weights, file: &str, loc: &Locator) -> Vec<Diagnostic> {
+    let mut cx = Ctx {
+        file,
+        loc,
+        out: Vec::new(),
+    };
+    for t in FitTerm::ALL {
+        match w.fit.get(&t) {
+            None => {
+                cx.push(
+                    Code::R502,
+                    "fit",
+                    format!("no weight for the fit term {:?}", t),
+                );
+            }
+            Some(x) if x.value < 0.0 || x.source.trim().is_empty() => {
+                cx.push(
+                    Code::R502,
+                    "fit",
+                    format!(
+                        "the weight of {:?} must be non-negative and cite a source",
+                        t
+                    ),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    for q in Quality::ALL {
+        match w.common_factors.get(&q) {
+            None => {
+                cx.push(
+                    Code::R502,
+                    "common_factors",
+                    format!("no weight for the common factor {:?}", q),
+                );
+            }
+            Some(x) if x.value < 0.0 || x.source.trim().is_empty() => {
+                cx.push(
+                    Code::R502,
+                    "common_factors",
+                    format!(
+                        "the weight of {:?} must be non-negative and cite a source",
+                        q
+                    ),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    if w.score.fit + w.score.alliance + w.score.common_factors <= 0.0 {
+        cx.push(Code::R502, "score", "the score mix is all zero");
+    }
+    if w.alliance_norm <= 0.0 {
+        cx.push(
+            Code::R502,
+            "alliance_norm",
+            "alliance_norm must be positive",
+        );
+    }
+    cx.out
+}
+
+/// Is a threshold comparison ever satisfiable in 0..1? Used by analysis to prune.
+pub fn satisfiable(cmp: Cmp) -> bool {
+    match cmp {
+        Cmp::AtLeast(t) => t <= 1.0,
+        Cmp::Below(t) => t > 0.0,
+    }
+}

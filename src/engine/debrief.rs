@@ -1,0 +1,405 @@
+//! The debrief of a whole session: trajectory, scores, missed repairs, integration pattern and rubric items.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+use super::catalog::School;
+use super::model::{Alliance, IntegrationMode, Outcome};
+use super::session::{Event, Session};
+
+/// The trainee's practice, scored (kept apart from the client's course).
+#[derive(Debug, Clone, Serialize)]
+pub struct Practice {
+    /// Mean choice score, 0..100.
+    pub score: f32,
+    pub mean_fit: f32,
+    pub mean_common_factors: f32,
+    /// Share of moves with good fit.
+    pub good_fit_share: f32,
+}
+
+/// The simulated client's course.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientCourse {
+    pub outcome: Option<Outcome>,
+    pub start_alliance: Alliance,
+    pub final_alliance: Alliance,
+    pub dropout_risk: f32,
+    pub ruptures_opened: u32,
+    pub ruptures_repaired: u32,
+}
+
+/// A rupture marker left without a repair move.
+#[derive(Debug, Clone, Serialize)]
+pub struct MissedRepair {
+    pub step: usize,
+    pub stage: String,
+    pub kind: String,
+    pub technique: String,
+}
+
+/// One integration mode, how well the play-through matches its prototype, and the evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModeMatch {
+    pub mode: IntegrationMode,
+    /// 0..1 match to the prototype.
+    pub strength: f32,
+    pub evidence: Vec<String>,
+}
+
+/// Features of the play-through that the integration pattern is read from (scoring-model.md section 4).
+#[derive(Debug, Clone, Serialize)]
+pub struct PatternFeatures {
+    pub moves: usize,
+    /// Moves per school (relational moves under `Common`).
+    pub schools: BTreeMap<School, usize>,
+    /// Spread across schools: normalised entropy of the non-relational moves, 0..1.
+    pub spread: f32,
+    pub home_school: Option<School>,
+    pub home_share: f32,
+    pub switches: usize,
+    pub switches_at_phase_boundary: usize,
+    /// Switches into a school whose move then fitted poorly: technique-hopping.
+    pub unfounded_switches: usize,
+    pub positive_fit_share: f32,
+    pub relational_share: f32,
+    /// Relational moves made while the alliance was low or a rupture was open, over relational moves.
+    pub relational_responsive: f32,
+    pub marker_stages: usize,
+    pub markers_answered: usize,
+    pub culture_salient: bool,
+    pub adapted_moves: usize,
+}
+
+/// The integration pattern: a formative mirror, not a validated classification.
+#[derive(Debug, Clone, Serialize)]
+pub struct Integration {
+    pub features: PatternFeatures,
+    /// Modes ranked by strength; the first ones describe the play-through best.
+    pub modes: Vec<ModeMatch>,
+    /// The mode the scenario was built to teach.
+    pub intended: IntegrationMode,
+    pub note: String,
+}
+
+/// The debrief of a session.
+#[derive(Debug, Clone, Serialize)]
+pub struct Debrief {
+    pub scenario: String,
+    pub ending: Option<String>,
+    pub ending_title: String,
+    pub ending_text: String,
+    pub practice: Practice,
+    pub client: ClientCourse,
+    /// Alliance after each step, starting with the intake.
+    pub trajectory: Vec<(String, Alliance)>,
+    /// (step, stage, technique, fit, score) per choice.
+    pub choices: Vec<ChoiceLine>,
+    pub missed_repairs: Vec<MissedRepair>,
+    pub integration: Integration,
+    /// Rubric items touched, with how often.
+    pub rubric: Vec<(String, usize)>,
+    /// Simulated SRS totals where the trainee asked for feedback: (step, total, flagged).
+    pub srs: Vec<(usize, f32, bool)>,
+}
+
+/// One line of the choice table.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChoiceLine {
+    pub step: usize,
+    pub stage: String,
+    pub option: String,
+    pub technique: String,
+    pub fit: f32,
+    pub common_factors: f32,
+    pub score: f32,
+}
+
+fn mean(v: impl Iterator<Item = f32>) -> f32 {
+    let (s, n) = v.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+    if n == 0 { 0.0 } else { s / n as f32 }
+}
+
+pub fn debrief(session: &Session) -> Debrief {
+    let sc = session.scenario();
+    let h = session.history();
+    let ending = session.ended().and_then(|id| sc.ending(id));
+    let state = session.state();
+    let practice = Practice {
+        score: mean(h.iter().map(|c| c.evaluation.score)),
+        mean_fit: mean(h.iter().map(|c| c.evaluation.fit.total)),
+        mean_common_factors: mean(h.iter().map(|c| c.evaluation.common_factors.total)),
+        good_fit_share: mean(
+            h.iter()
+                .map(|c| f32::from(u8::from(c.evaluation.fit.total >= 0.3))),
+        ),
+    };
+    let client = ClientCourse {
+        outcome: ending.map(|e| e.outcome),
+        start_alliance: sc.client.alliance,
+        final_alliance: state.alliance,
+        dropout_risk: state.dropout_risk,
+        ruptures_opened: state.ruptures,
+        ruptures_repaired: state.repaired,
+    };
+    let mut missed = Vec::new();
+    let mut step = 0;
+    for e in session.events() {
+        match e {
+            Event::Feedback(o) => step = o.step,
+            Event::MissedRepair { kind, stage } => missed.push(MissedRepair {
+                step,
+                stage: stage.clone(),
+                kind: kind.label().to_owned(),
+                technique: h
+                    .get(step.saturating_sub(1))
+                    .map(|c| c.technique_name.clone())
+                    .unwrap_or_default(),
+            }),
+            _ => {}
+        }
+    }
+    let mut rubric: BTreeMap<String, usize> = BTreeMap::new();
+    for c in h {
+        if let Some(t) = session.technique(&c.technique) {
+            for item in &t.rubric {
+                *rubric.entry(item.label()).or_default() += 1;
+            }
+        }
+    }
+    let mut rubric: Vec<(String, usize)> = rubric.into_iter().collect();
+    rubric.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Debrief {
+        scenario: sc.id.clone(),
+        ending: ending.map(|e| e.id.clone()),
+        ending_title: ending.map(|e| e.title.clone()).unwrap_or_default(),
+        ending_text: ending.map(|e| e.debrief.clone()).unwrap_or_default(),
+        practice,
+        client,
+        trajectory: session.trajectory().to_vec(),
+        choices: h
+            .iter()
+            .map(|c| ChoiceLine {
+                step: c.step,
+                stage: c.stage.clone(),
+                option: c.option.clone(),
+                technique: c.technique_name.clone(),
+                fit: c.evaluation.fit.total,
+                common_factors: c.evaluation.common_factors.total,
+                score: c.evaluation.score,
+            })
+            .collect(),
+        missed_repairs: missed,
+        integration: integration(session),
+        rubric,
+        srs: h
+            .iter()
+            .filter_map(|c| c.srs.map(|s| (c.step, s.total, s.flagged)))
+            .collect(),
+    }
+}
+
+fn integration(session: &Session) -> Integration {
+    let h = session.history();
+    let sc = session.scenario();
+    let n = h.len();
+    let mut schools: BTreeMap<School, usize> = BTreeMap::new();
+    for c in h {
+        *schools.entry(c.school).or_default() += 1;
+    }
+    let technical: Vec<_> = h.iter().filter(|c| !c.relational).collect();
+    let nt = technical.len();
+    let mut counts: BTreeMap<School, usize> = BTreeMap::new();
+    for c in &technical {
+        *counts.entry(c.school).or_default() += 1;
+    }
+    let spread = if counts.len() > 1 && nt > 1 {
+        let h: f32 = counts
+            .values()
+            .map(|&k| {
+                let p = k as f32 / nt as f32;
+                -p * p.ln()
+            })
+            .sum();
+        h / (nt.min(School::ALL.len() - 1) as f32).ln()
+    } else {
+        0.0
+    };
+    let (home_school, home_n) = counts
+        .iter()
+        .max_by_key(|(_, k)| **k)
+        .map(|(s, k)| (Some(*s), *k))
+        .unwrap_or((None, 0));
+    let home_share = if nt > 0 {
+        home_n as f32 / nt as f32
+    } else {
+        0.0
+    };
+    let mut switches = 0;
+    let mut at_boundary = 0;
+    let mut unfounded = 0;
+    for w in technical.windows(2) {
+        if w[0].school != w[1].school {
+            switches += 1;
+            if w[0].phase != w[1].phase {
+                at_boundary += 1;
+            } else if w[1].evaluation.fit.total < 0.0 {
+                unfounded += 1;
+            }
+        }
+    }
+    let positive = h.iter().filter(|c| c.evaluation.fit.total > 0.0).count();
+    let relational: Vec<_> = h.iter().filter(|c| c.relational).collect();
+    let responsive = relational
+        .iter()
+        .filter(|c| c.rupture_open_before.is_some() || c.alliance_before.mean() < 0.5)
+        .count();
+    let marker_stages = h.iter().filter(|c| c.markers_present > 0).count();
+    let markers_answered = h.iter().filter(|c| c.marker_answered).count();
+    let culture_salient = sc.client.culture.salience >= 0.4 || sc.client.religion_salience >= 0.4;
+    let adapted = h.iter().filter(|c| c.culturally_adapted).count();
+    let frac = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f32 / b as f32 };
+    let f = PatternFeatures {
+        moves: n,
+        schools,
+        spread,
+        home_school,
+        home_share,
+        switches,
+        switches_at_phase_boundary: at_boundary,
+        unfounded_switches: unfounded,
+        positive_fit_share: frac(positive, n),
+        relational_share: frac(relational.len(), n),
+        relational_responsive: frac(responsive, relational.len()),
+        marker_stages,
+        markers_answered,
+        culture_salient,
+        adapted_moves: adapted,
+    };
+
+    let school_names = |k: usize| -> String {
+        let mut v: Vec<_> = counts.iter().collect();
+        v.sort_by(|a, b| b.1.cmp(a.1));
+        v.iter()
+            .take(k)
+            .map(|(s, n)| format!("{} ({n})", s.label()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut modes = Vec::new();
+    let pos = f.positive_fit_share;
+    let aligned = frac(at_boundary, switches);
+    // Each prototype follows scoring-model.md section 4; strengths are 0..1 and only rank the modes.
+    modes.push(ModeMatch {
+        mode: IntegrationMode::TechnicalEclecticism,
+        strength: (spread * pos * (1.0 - aligned * 0.5)).clamp(0.0, 1.0),
+        evidence: vec![
+            format!("spread across schools {spread:.2}: {}", school_names(4)),
+            format!("{:.0}% of moves fitted positively", pos * 100.0),
+            format!("{at_boundary} of {switches} school switches fell at a phase boundary"),
+        ],
+    });
+    let borrowed = counts.len().saturating_sub(1);
+    let assim = if (0.6..=0.9).contains(&home_share) && borrowed > 0 {
+        0.5 + 0.5 * pos
+    } else {
+        0.2 * pos
+    };
+    modes.push(ModeMatch {
+        mode: IntegrationMode::Assimilative,
+        strength: assim,
+        evidence: vec![format!(
+            "home school {} carries {:.0}% of technical moves, with {borrowed} other school(s) borrowed",
+            home_school.map_or("none", |s| s.label()),
+            home_share * 100.0
+        )],
+    });
+    modes.push(ModeMatch {
+        mode: IntegrationMode::Sequential,
+        strength: if switches > 0 {
+            aligned * (0.5 + 0.5 * pos)
+        } else {
+            0.0
+        },
+        evidence: vec![format!(
+            "{at_boundary} of {switches} school switches came with a change of phase"
+        )],
+    });
+    let top2: usize = {
+        let mut v: Vec<usize> = counts.values().copied().collect();
+        v.sort_unstable_by(|a, b| b.cmp(a));
+        v.iter().take(2).sum()
+    };
+    let top2_share = frac(top2, nt);
+    modes.push(ModeMatch {
+        mode: IntegrationMode::Theoretical,
+        strength: if counts.len() == 2 || (counts.len() > 2 && top2_share >= 0.8) {
+            top2_share * pos
+        } else {
+            0.1 * pos
+        },
+        evidence: vec![format!(
+            "two schools ({}) carry {:.0}% of technical moves",
+            school_names(2),
+            top2_share * 100.0
+        )],
+    });
+    modes.push(ModeMatch {
+        mode: IntegrationMode::CommonFactors,
+        strength: (f.relational_share * 1.5).min(1.0) * (0.4 + 0.6 * f.relational_responsive),
+        evidence: vec![
+            format!("{:.0}% of moves were relational moves all schools share", f.relational_share * 100.0),
+            format!("{responsive} of {} relational moves came when the alliance was low or a rupture open", relational.len()),
+        ],
+    });
+    modes.push(ModeMatch {
+        mode: IntegrationMode::Multitheoretical,
+        strength: if counts.len() >= 4 {
+            (pos * 0.7 + f.relational_share.min(0.3)).min(1.0)
+        } else {
+            0.1 * counts.len() as f32
+        },
+        evidence: vec![format!(
+            "{} schools used deliberately, {:.0}% with positive fit",
+            counts.len(),
+            pos * 100.0
+        )],
+    });
+    modes.push(ModeMatch {
+        mode: IntegrationMode::Transcultural,
+        strength: if culture_salient {
+            frac(adapted, n).min(0.5) * 2.0
+        } else {
+            0.0
+        },
+        evidence: vec![if culture_salient {
+            format!(
+                "culture or faith is salient for this client; {adapted} of {n} moves adapted to it"
+            )
+        } else {
+            "culture and faith are not salient for this client".to_owned()
+        }],
+    });
+    modes.push(ModeMatch {
+        mode: IntegrationMode::ProcessExperiential,
+        strength: frac(markers_answered, marker_stages),
+        evidence: vec![format!(
+            "{markers_answered} of {marker_stages} process markers were answered with their task"
+        )],
+    });
+    modes.sort_by(|a, b| b.strength.total_cmp(&a.strength));
+    let mut note = String::from(
+        "No validated instrument classifies integration modes: read this as a mirror of your choices, with the evidence behind it.",
+    );
+    if unfounded > 0 {
+        note.push_str(&format!(
+            " {unfounded} switch(es) of school came mid-phase into a poorly fitting move: technique-hopping without a rationale, the known weakness of integrative work."
+        ));
+    }
+    Integration {
+        features: f,
+        modes,
+        intended: sc.meta.integration_mode,
+        note,
+    }
+}

@@ -1,0 +1,299 @@
+//! Diagnostics: every problem the loader and checker find, with a stable code, a place and a message.
+
+use serde::Serialize;
+use std::fmt;
+
+use super::source::{Locator, Span};
+
+/// How serious a diagnostic is. Errors keep a file from being played; warnings do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// Stable diagnostic codes. Documented, with an example each, in `scenarios/DIAGNOSTICS.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Code {
+    /// The file could not be read.
+    R001,
+    /// RON syntax error.
+    R002,
+    /// A field the format does not know.
+    R003,
+    /// A required field is missing.
+    R004,
+    /// A value of the wrong type or an unknown variant name.
+    R005,
+    /// The file is too large or too deeply nested.
+    R006,
+    /// Unsupported format version.
+    R007,
+    /// A reference to a stage or ending that does not exist.
+    R101,
+    /// A technique the catalog does not have.
+    R102,
+    /// A variable that is not declared.
+    R103,
+    /// An asset path that does not exist.
+    R104,
+    /// A condition or effect of the wrong type.
+    R105,
+    /// A duplicate id.
+    R201,
+    /// A stage that cannot be reached from the start.
+    R301,
+    /// A stage that leads nowhere and is not an ending.
+    R302,
+    /// A cycle with no way out.
+    R303,
+    /// A stage with no options.
+    R304,
+    /// A stage where every option is guarded.
+    R305,
+    /// A stage whose every transition is guarded, with no fallback.
+    R306,
+    /// An ending that no path reaches.
+    R307,
+    /// A value out of its range.
+    R401,
+    /// Required text that is empty.
+    R402,
+    /// A technique offered in a setting it is not made for.
+    R403,
+    /// A declared variable that nothing reads or writes.
+    R404,
+    /// A catalog technique without a description or citation, or with a bad attribute.
+    R501,
+    /// A weights file problem.
+    R502,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::R001 => "R001",
+            Code::R002 => "R002",
+            Code::R003 => "R003",
+            Code::R004 => "R004",
+            Code::R005 => "R005",
+            Code::R006 => "R006",
+            Code::R007 => "R007",
+            Code::R101 => "R101",
+            Code::R102 => "R102",
+            Code::R103 => "R103",
+            Code::R104 => "R104",
+            Code::R105 => "R105",
+            Code::R201 => "R201",
+            Code::R301 => "R301",
+            Code::R302 => "R302",
+            Code::R303 => "R303",
+            Code::R304 => "R304",
+            Code::R305 => "R305",
+            Code::R306 => "R306",
+            Code::R307 => "R307",
+            Code::R401 => "R401",
+            Code::R402 => "R402",
+            Code::R403 => "R403",
+            Code::R404 => "R404",
+            Code::R501 => "R501",
+            Code::R502 => "R502",
+        }
+    }
+
+    /// Short name, as in the documentation table.
+    pub fn title(self) -> &'static str {
+        match self {
+            Code::R001 => "unreadable file",
+            Code::R002 => "syntax error",
+            Code::R003 => "unknown field",
+            Code::R004 => "missing field",
+            Code::R005 => "wrong type or unknown name",
+            Code::R006 => "input too large or too deep",
+            Code::R007 => "unsupported format version",
+            Code::R101 => "unknown stage or ending",
+            Code::R102 => "unknown technique",
+            Code::R103 => "undeclared variable",
+            Code::R104 => "missing asset",
+            Code::R105 => "ill-typed condition or effect",
+            Code::R201 => "duplicate id",
+            Code::R301 => "unreachable stage",
+            Code::R302 => "dead end",
+            Code::R303 => "cycle with no way out",
+            Code::R304 => "empty choice set",
+            Code::R305 => "fully guarded choice set",
+            Code::R306 => "no fallback transition",
+            Code::R307 => "unreachable ending",
+            Code::R401 => "value out of range",
+            Code::R402 => "empty text",
+            Code::R403 => "technique out of its setting",
+            Code::R404 => "unused variable",
+            Code::R501 => "catalog entry incomplete",
+            Code::R502 => "weights problem",
+        }
+    }
+
+    /// The severity a code has unless configured otherwise.
+    pub fn default_severity(self) -> Severity {
+        match self {
+            Code::R307 | Code::R403 | Code::R404 => Severity::Warning,
+            _ => Severity::Error,
+        }
+    }
+
+    pub const ALL: [Code; 26] = [
+        Code::R001,
+        Code::R002,
+        Code::R003,
+        Code::R004,
+        Code::R005,
+        Code::R006,
+        Code::R007,
+        Code::R101,
+        Code::R102,
+        Code::R103,
+        Code::R104,
+        Code::R105,
+        Code::R201,
+        Code::R301,
+        Code::R302,
+        Code::R303,
+        Code::R304,
+        Code::R305,
+        Code::R306,
+        Code::R307,
+        Code::R401,
+        Code::R402,
+        Code::R403,
+        Code::R404,
+        Code::R501,
+        Code::R502,
+    ];
+
+    pub fn parse(s: &str) -> Option<Code> {
+        Code::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem in one file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub file: String,
+    /// 1-based; 0 when the problem has no place in the file.
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// The source line the problem is on.
+    pub source_line: String,
+    /// A suggestion, when one is obvious.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    #[serde(skip)]
+    pub span: Option<Span>,
+}
+
+impl Diagnostic {
+    /// A diagnostic at a span of a located file.
+    pub fn at(
+        code: Code,
+        file: &str,
+        loc: &Locator,
+        span: Option<Span>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let (line, column, source_line) = match span {
+            Some(s) => {
+                let (l, c) = loc.line_col(s.start);
+                (l, c, loc.line_text(l).to_owned())
+            }
+            None => (0, 0, String::new()),
+        };
+        Diagnostic {
+            code,
+            severity: code.default_severity(),
+            file: file.to_owned(),
+            line,
+            column,
+            message: message.into(),
+            source_line,
+            help: None,
+            span,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    /// `file:line:column: severity[code]: message`, the one-line form editors parse.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(
+            f,
+            "{}:{}:{}: {}[{}]: {}",
+            self.file, self.line, self.column, sev, self.code, self.message
+        )
+    }
+}
+
+/// Renders diagnostics rustc-style: the source line with a caret under the spot, and the help.
+pub fn render(diags: &[Diagnostic], loc: Option<&Locator>) -> String {
+    use codespan_reporting::diagnostic::{Diagnostic as Cd, Label};
+    use codespan_reporting::files::SimpleFile;
+    use codespan_reporting::term::{self, Config};
+
+    let mut out = String::new();
+    let config = Config::default();
+    for d in diags {
+        let mut cd = match d.severity {
+            Severity::Error => Cd::error(),
+            Severity::Warning => Cd::warning(),
+        }
+        .with_code(d.code.as_str())
+        .with_message(&d.message);
+        if let Some(h) = &d.help {
+            cd = cd.with_notes(vec![format!("help: {h}")]);
+        }
+        let rendered = match (loc, d.span) {
+            (Some(loc), Some(span)) => {
+                let file = SimpleFile::new(d.file.as_str(), loc.source());
+                let end = span.end.max(span.start + 1).min(loc.source().len());
+                let cd = cd.with_labels(vec![Label::primary((), span.start.min(end)..end)]);
+                term::emit_into_string(&config, &file, &cd).ok()
+            }
+            _ => None,
+        };
+        match rendered {
+            Some(s) => out.push_str(&s),
+            None => {
+                out.push_str(&d.to_string());
+                out.push('\n');
+                if let Some(h) = &d.help {
+                    out.push_str(&format!("  = help: {h}\n"));
+                }
+            }
+        }
+    }
+    out
+}

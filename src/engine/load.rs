@@ -1,0 +1,315 @@
+//! One loader for every front end: reads RON, bounds it, parses it and turns serde's errors into diagnostics.
+
+use serde::de::DeserializeOwned;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::catalog::Catalog;
+use super::check;
+use super::diagnostic::{Code, Diagnostic};
+use super::model::Scenario;
+use super::source::{Bound, Locator, Span};
+use super::weights::Weights;
+
+/// The built-in technique catalog, embedded so the binary runs from any folder.
+pub const CATALOG_RON: &str = include_str!("../../assets/techniques.ron");
+/// The built-in default weights.
+pub const WEIGHTS_RON: &str = include_str!("../../assets/weights.ron");
+
+/// A parsed file: the value if it parsed, every diagnostic, and the locator for rendering them.
+#[derive(Debug, Clone)]
+pub struct Loaded<T> {
+    pub file: String,
+    pub value: Option<T>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub locator: Locator,
+}
+
+impl<T> Loaded<T> {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The value, when there is one and no error was found.
+    pub fn clean(&self) -> Option<&T> {
+        if self.has_errors() {
+            None
+        } else {
+            self.value.as_ref()
+        }
+    }
+}
+
+/// What kind of file a RON document is, from its top-level struct name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Scenario,
+    Catalog,
+    Weights,
+    Plays,
+}
+
+/// Guesses the kind from the first identifier; unnamed documents are scenarios.
+pub fn kind_of(src: &str) -> FileKind {
+    let body = src
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("//") && !l.starts_with("#!"))
+        .unwrap_or("");
+    if body.starts_with("Catalog") {
+        FileKind::Catalog
+    } else if body.starts_with("Weights") {
+        FileKind::Weights
+    } else if body.starts_with("Plays") {
+        FileKind::Plays
+    } else {
+        FileKind::Scenario
+    }
+}
+
+fn ron_options() -> ron::Options {
+    ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+        .with_recursion_limit(super::source::MAX_DEPTH)
+}
+
+/// Parses any RON document into `T`, with bounded input and diagnostics instead of panics.
+pub fn parse<T: DeserializeOwned>(src: &str, file: &str) -> Loaded<T> {
+    let locator = match Locator::scan(src) {
+        Ok(l) => l,
+        Err((locator, bound)) => {
+            let (span, msg) = match bound {
+                Bound::TooLarge(n) => (
+                    None,
+                    format!(
+                        "the file is {n} bytes; files over {} bytes are refused",
+                        super::source::MAX_BYTES
+                    ),
+                ),
+                Bound::TooDeep(s) => (
+                    Some(s),
+                    format!(
+                        "values nest more than {} levels deep here",
+                        super::source::MAX_DEPTH
+                    ),
+                ),
+            };
+            let d = Diagnostic::at(Code::R006, file, &locator, span, msg);
+            return Loaded {
+                file: file.to_owned(),
+                value: None,
+                diagnostics: vec![d],
+                locator,
+            };
+        }
+    };
+    match ron_options().from_str::<T>(src) {
+        Ok(v) => Loaded {
+            file: file.to_owned(),
+            value: Some(v),
+            diagnostics: vec![],
+            locator,
+        },
+        Err(e) => {
+            let d = ron_diagnostic(&e, file, &locator);
+            Loaded {
+                file: file.to_owned(),
+                value: None,
+                diagnostics: vec![d],
+                locator,
+            }
+        }
+    }
+}
+
+fn ron_diagnostic(e: &ron::error::SpannedError, file: &str, loc: &Locator) -> Diagnostic {
+    use ron::error::Error as E;
+    let start = loc.offset(e.span.start.line, e.span.start.col);
+    let mut end = loc.offset(e.span.end.line, e.span.end.col);
+    if end <= start {
+        end = (start + 1).min(loc.source().len());
+    }
+    let span = Some(Span { start, end });
+    let outer = |o: &Option<String>| {
+        o.as_deref()
+            .map(|s| format!(" in `{s}`"))
+            .unwrap_or_default()
+    };
+    let (code, msg, help) = match &e.code {
+        E::NoSuchStructField {
+            expected,
+            found,
+            outer: o,
+        } => (
+            Code::R003,
+            format!("unknown field `{found}`{}", outer(o)),
+            suggest(found, expected.iter().copied())
+                .map(|s| format!("did you mean `{s}`?"))
+                .or_else(|| Some(format!("the fields here are: {}", expected.join(", ")))),
+        ),
+        E::MissingStructField { field, outer: o } => (
+            Code::R004,
+            format!("missing field `{field}`{}", outer(o)),
+            Some(format!("add `{field}: ...` to this struct")),
+        ),
+        E::NoSuchEnumVariant {
+            expected,
+            found,
+            outer: o,
+        } => (
+            Code::R005,
+            format!("`{found}` is not a known name{}", outer(o)),
+            suggest(found, expected.iter().copied())
+                .map(|s| format!("did you mean `{s}`?"))
+                .or_else(|| Some(format!("expected one of: {}", expected.join(", ")))),
+        ),
+        E::InvalidValueForType { .. }
+        | E::ExpectedDifferentLength { .. }
+        | E::ExpectedBoolean
+        | E::ExpectedFloat
+        | E::ExpectedInteger
+        | E::ExpectedString
+        | E::ExpectedArray
+        | E::ExpectedMap
+        | E::ExpectedOption
+        | E::ExpectedStructLike
+        | E::ExpectedNamedStructLike(_)
+        | E::ExpectedDifferentStructName { .. }
+        | E::IntegerOutOfBounds => (Code::R005, e.code.to_string(), None),
+        E::DuplicateStructField { field, outer: o } => (
+            Code::R201,
+            format!("field `{field}` is given twice{}", outer(o)),
+            None,
+        ),
+        E::ExceededRecursionLimit => (Code::R006, "values nest too deeply".to_owned(), None),
+        other => (Code::R002, other.to_string(), None),
+    };
+    let d = Diagnostic::at(code, file, loc, span, msg);
+    match help {
+        Some(h) => d.with_help(h),
+        None => d,
+    }
+}
+
+/// The closest candidate to a misspelt name, if one is close enough to be a likely typo.
+pub fn suggest<'a>(found: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|c| (strsim::jaro_winkler(found, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// The built-in catalog. It is checked by `cargo test`, so a failure here is a build defect.
+pub fn builtin_catalog() -> Loaded<Catalog> {
+    load_catalog_str(CATALOG_RON, "assets/techniques.ron")
+}
+
+/// The built-in weights.
+pub fn builtin_weights() -> Loaded<Weights> {
+    let mut l = parse::<Weights>(WEIGHTS_RON, "assets/weights.ron");
+    if let Some(w) = &l.value {
+        let extra = check::check_weights(w, &l.file, &l.locator);
+        l.diagnostics.extend(extra);
+    }
+    l
+}
+
+pub fn load_catalog_str(src: &str, file: &str) -> Loaded<Catalog> {
+    let mut l = parse::<Catalog>(src, file);
+    l.value = l.value.map(Catalog::indexed);
+    if let Some(c) = &l.value {
+        let extra = check::check_catalog(c, &l.file, &l.locator);
+        l.diagnostics.extend(extra);
+    }
+    l
+}
+
+/// A scenario loaded and checked against a catalog.
+pub type LoadedScenario = Loaded<Arc<Scenario>>;
+
+/// Parses and checks a scenario. `dir` is the folder asset paths are relative to.
+pub fn load_scenario_str(
+    src: &str,
+    file: &str,
+    catalog: &Catalog,
+    dir: Option<&Path>,
+) -> LoadedScenario {
+    let l = parse::<Scenario>(src, file);
+    let mut diagnostics = l.diagnostics;
+    if let Some(s) = &l.value {
+        diagnostics.extend(check::check_scenario(s, catalog, file, &l.locator, dir));
+    }
+    diagnostics.sort_by_key(|d| (d.line, d.column));
+    Loaded {
+        file: l.file,
+        value: l.value.map(Arc::new),
+        diagnostics,
+        locator: l.locator,
+    }
+}
+
+/// Reads a file; an unreadable file is a diagnostic, not a panic.
+pub fn read(path: &Path) -> Result<String, Diagnostic> {
+    let file = path.display().to_string();
+    std::fs::read(path)
+        .map_err(|e| format!("cannot read the file: {e}"))
+        .and_then(|b| {
+            if b.len() > super::source::MAX_BYTES {
+                Err(format!(
+                    "the file is {} bytes; files over {} bytes are refused",
+                    b.len(),
+                    super::source::MAX_BYTES
+                ))
+            } else {
+                String::from_utf8(b).map_err(|e| format!("the file is not UTF-8 text: {e}"))
+            }
+        })
+        .map_err(|m| Diagnostic::at(Code::R001, &file, &Locator::default(), None, m))
+}
+
+pub fn load_scenario_file(path: &Path, catalog: &Catalog) -> LoadedScenario {
+    let file = path.display().to_string();
+    match read(path) {
+        Ok(src) => load_scenario_str(&src, &file, catalog, path.parent()),
+        Err(d) => Loaded {
+            file,
+            value: None,
+            diagnostics: vec![d],
+            locator: Locator::default(),
+        },
+    }
+}
+
+/// Expands files and folders into the RON files under them, sorted; play-through scripts are left out.
+pub fn ron_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut stack = vec![p.clone()];
+            while let Some(dir) = stack.pop() {
+                let Ok(rd) = std::fs::read_dir(&dir) else {
+                    continue;
+                };
+                for entry in rd.flatten() {
+                    let path = entry.path();
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else if is_scenario_name(&path) {
+                        out.push(path);
+                    }
+                }
+            }
+        } else {
+            out.push(p.clone());
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn is_scenario_name(p: &Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.ends_with(".ron") && !name.ends_with(".plays.ron")
+}

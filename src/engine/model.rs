@@ -1,0 +1,773 @@
+//! The scenario format, version 1: the types an educator writes in a RON file.
+//!
+//! Everything here is plain data. Transitions and guards use the small typed condition language
+//! in [`Condition`]; there is no code in a scenario file, so the checker, the graph and the
+//! analysis see everything a session can do.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use super::catalog::{ChangeProcess, School};
+
+/// The format version this engine reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// One branching client scenario.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Format version; must be [`FORMAT_VERSION`].
+    pub version: u32,
+    /// Stable id of the scenario (records and golden scripts refer to it).
+    pub id: String,
+    pub meta: Meta,
+    pub client: ClientProfile,
+    /// Per-scenario changes to the default weights of `assets/weights.ron`.
+    #[serde(default)]
+    pub weights: Option<WeightOverrides>,
+    /// Variables the conditions and effects may read and write.
+    #[serde(default)]
+    pub variables: Vec<Variable>,
+    /// Id of the first stage.
+    pub start: String,
+    pub stages: Vec<Stage>,
+    pub endings: Vec<Ending>,
+}
+
+/// What the library card and the briefing show.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    pub title: String,
+    pub summary: String,
+    #[serde(default)]
+    pub learning_objectives: Vec<String>,
+    /// Population tags, e.g. "adult", "adolescent", "older adult".
+    #[serde(default)]
+    pub population: Vec<String>,
+    /// Setting tags, e.g. "outpatient", "university counselling".
+    #[serde(default)]
+    pub setting_tags: Vec<String>,
+    pub difficulty: Difficulty,
+    /// Shown before the scenario starts (e.g. "mentions self-harm").
+    #[serde(default)]
+    pub content_notes: Vec<String>,
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// The integration mode this scenario is built to teach.
+    pub integration_mode: IntegrationMode,
+    /// Rough length of a play-through, for the library card.
+    #[serde(default)]
+    pub minutes: Option<u32>,
+}
+
+/// How hard a scenario is for a trainee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Difficulty {
+    Introductory,
+    Intermediate,
+    Advanced,
+}
+
+/// The ways of integrating that the source texts name (scoring-model.md section 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum IntegrationMode {
+    TechnicalEclecticism,
+    Theoretical,
+    Assimilative,
+    Sequential,
+    CommonFactors,
+    Multitheoretical,
+    Transcultural,
+    ProcessExperiential,
+}
+
+impl IntegrationMode {
+    pub const ALL: [IntegrationMode; 8] = [
+        IntegrationMode::TechnicalEclecticism,
+        IntegrationMode::Theoretical,
+        IntegrationMode::Assimilative,
+        IntegrationMode::Sequential,
+        IntegrationMode::CommonFactors,
+        IntegrationMode::Multitheoretical,
+        IntegrationMode::Transcultural,
+        IntegrationMode::ProcessExperiential,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            IntegrationMode::TechnicalEclecticism => "technical eclecticism",
+            IntegrationMode::Theoretical => "theoretical integration",
+            IntegrationMode::Assimilative => "assimilative integration",
+            IntegrationMode::Sequential => "sequential integration",
+            IntegrationMode::CommonFactors => "common-factors integration",
+            IntegrationMode::Multitheoretical => "multitheoretical",
+            IntegrationMode::Transcultural => "transcultural",
+            IntegrationMode::ProcessExperiential => "process-experiential",
+        }
+    }
+}
+
+/// The client as the intake describes them (scoring-model.md section 6).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientProfile {
+    pub name: String,
+    pub age: u32,
+    #[serde(default)]
+    pub pronouns: String,
+    /// History and context, as an intake note would give it.
+    pub history: String,
+    pub presenting_concerns: Vec<String>,
+    pub reactance: Reactance,
+    /// -1 internalizing .. +1 externalizing.
+    pub coping_style: f32,
+    /// Subjective distress, 0..1.
+    pub distress: f32,
+    /// Functional impairment, 0..1.
+    pub impairment: f32,
+    pub stage_of_change: StageOfChange,
+    #[serde(default)]
+    pub preferences: Preferences,
+    #[serde(default)]
+    pub culture: Culture,
+    /// How much religion or spirituality matters to the client, 0..1.
+    #[serde(default)]
+    pub religion_salience: f32,
+    /// How this client tends to rupture when the alliance strains.
+    pub rupture_style: RuptureKind,
+    /// Outcome expectancy, 0..1.
+    pub expectancy: f32,
+    /// Starting alliance.
+    pub alliance: Alliance,
+    pub setting: Setting,
+    /// How the app draws the client.
+    #[serde(default)]
+    pub look: Look,
+}
+
+/// Reactance as a trait and as a state that moves during the session.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reactance {
+    #[serde(rename = "trait")]
+    pub trait_level: f32,
+    pub state: f32,
+}
+
+/// Transtheoretical stages of change (Prochaska, DiClemente & Norcross 1992).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum StageOfChange {
+    Precontemplation,
+    Contemplation,
+    Preparation,
+    Action,
+    Maintenance,
+}
+
+impl StageOfChange {
+    pub const ALL: [StageOfChange; 5] = [
+        StageOfChange::Precontemplation,
+        StageOfChange::Contemplation,
+        StageOfChange::Preparation,
+        StageOfChange::Action,
+        StageOfChange::Maintenance,
+    ];
+
+    pub fn next(self) -> StageOfChange {
+        match self {
+            StageOfChange::Precontemplation => StageOfChange::Contemplation,
+            StageOfChange::Contemplation => StageOfChange::Preparation,
+            StageOfChange::Preparation => StageOfChange::Action,
+            StageOfChange::Action | StageOfChange::Maintenance => StageOfChange::Maintenance,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StageOfChange::Precontemplation => "precontemplation",
+            StageOfChange::Contemplation => "contemplation",
+            StageOfChange::Preparation => "preparation",
+            StageOfChange::Action => "action",
+            StageOfChange::Maintenance => "maintenance",
+        }
+    }
+}
+
+/// What the client prefers or dislikes; honoured in the fit (Swift et al. 2011).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preferences {
+    #[serde(default)]
+    pub likes: Vec<Preference>,
+    #[serde(default)]
+    pub dislikes: Vec<Preference>,
+    /// How strongly the client holds these preferences, 0..1.
+    #[serde(default)]
+    pub strength: f32,
+    /// The preference in the client's own terms, for the briefing.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A preference names a school or a single technique.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Preference {
+    School(School),
+    Technique(String),
+}
+
+/// Cultural identity as it bears on the work.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Culture {
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// How the client explains their distress, in their terms.
+    #[serde(default)]
+    pub explanatory_model: String,
+    /// How much culture shapes the meaning of the problem, 0..1.
+    #[serde(default)]
+    pub salience: f32,
+}
+
+/// The two kinds of alliance rupture (Safran & Muran).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum RuptureKind {
+    Withdrawal,
+    Confrontation,
+}
+
+impl RuptureKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            RuptureKind::Withdrawal => "withdrawal",
+            RuptureKind::Confrontation => "confrontation",
+        }
+    }
+}
+
+/// Bordin's working alliance: agreement on goals and tasks, and the bond; each 0..1.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Alliance {
+    pub goal: f32,
+    pub task: f32,
+    pub bond: f32,
+}
+
+impl Alliance {
+    pub fn mean(&self) -> f32 {
+        (self.goal + self.task + self.bond) / 3.0
+    }
+
+    pub fn clamped(self) -> Alliance {
+        Alliance {
+            goal: self.goal.clamp(0.0, 1.0),
+            task: self.task.clamp(0.0, 1.0),
+            bond: self.bond.clamp(0.0, 1.0),
+        }
+    }
+
+    pub fn add(self, d: AllianceDelta) -> Alliance {
+        Alliance {
+            goal: self.goal + d.goal,
+            task: self.task + d.task,
+            bond: self.bond + d.bond,
+        }
+        .clamped()
+    }
+
+    pub fn minus(self, before: Alliance) -> AllianceDelta {
+        AllianceDelta {
+            goal: self.goal - before.goal,
+            task: self.task - before.task,
+            bond: self.bond - before.bond,
+        }
+    }
+}
+
+/// A change to the alliance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllianceDelta {
+    #[serde(default)]
+    pub goal: f32,
+    #[serde(default)]
+    pub task: f32,
+    #[serde(default)]
+    pub bond: f32,
+}
+
+impl AllianceDelta {
+    pub fn mean(&self) -> f32 {
+        (self.goal + self.task + self.bond) / 3.0
+    }
+
+    pub fn min(&self) -> f32 {
+        self.goal.min(self.task).min(self.bond)
+    }
+}
+
+/// Who is in the room, and whether the room is a screen.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Setting {
+    pub format: Format,
+    pub delivery: Delivery,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Format {
+    Individual,
+    Couple,
+    Family,
+    Group,
+    Child,
+}
+
+impl Format {
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Individual => "individual",
+            Format::Couple => "couple",
+            Format::Family => "family",
+            Format::Group => "group",
+            Format::Child => "child",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Delivery {
+    InPerson,
+    Remote,
+}
+
+/// Colours for the drawn client, as "#rrggbb". Empty means the app's default.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Look {
+    #[serde(default)]
+    pub skin: String,
+    #[serde(default)]
+    pub hair: String,
+    #[serde(default)]
+    pub clothing: String,
+    /// Optional portrait image, relative to the scenario file.
+    #[serde(default)]
+    pub portrait: Option<String>,
+}
+
+/// A variable the scenario declares for its conditions and effects.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variable {
+    pub id: String,
+    pub initial: Value,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A typed value of a variable.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Value {
+    Bool(bool),
+    Number(f32),
+}
+
+impl Value {
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Value::Bool(_) => "Bool",
+            Value::Number(_) => "Number",
+        }
+    }
+}
+
+/// Phases of the integrative process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Phase {
+    Assessment,
+    Rapport,
+    Formulation,
+    GoalsAndPsychoeducation,
+    Intervention,
+    Monitoring,
+    Closure,
+}
+
+impl Phase {
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Assessment => "assessment",
+            Phase::Rapport => "rapport",
+            Phase::Formulation => "formulation",
+            Phase::GoalsAndPsychoeducation => "goals and psychoeducation",
+            Phase::Intervention => "intervention",
+            Phase::Monitoring => "monitoring",
+            Phase::Closure => "closure and termination",
+        }
+    }
+}
+
+/// One decision point: the client speaks, the trainee picks a move.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    pub id: String,
+    pub phase: Phase,
+    #[serde(default)]
+    pub title: String,
+    /// What the client says; one variant is picked by the session's seeded RNG.
+    pub client: Vec<Line>,
+    /// What the client shows without words at this stage.
+    #[serde(default)]
+    pub nonverbal: String,
+    /// What the client says instead while a rupture of that kind is open.
+    #[serde(default)]
+    pub rupture_lines: Vec<RuptureLine>,
+    /// Rupture and process markers present at this stage.
+    #[serde(default)]
+    pub markers: Vec<Marker>,
+    pub options: Vec<Choice>,
+    /// Evaluated in order after a choice with no `next`; the first that holds wins.
+    #[serde(default)]
+    pub transitions: Vec<Transition>,
+}
+
+/// A client line with a stable id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Line {
+    pub id: String,
+    pub text: String,
+}
+
+/// A client line that shows a rupture's markers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuptureLine {
+    pub id: String,
+    pub kind: RuptureKind,
+    pub text: String,
+}
+
+/// Something the trainee should notice in the client's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Marker {
+    /// A rupture marker: entering a stage that shows one opens a rupture of its kind.
+    Rupture(RuptureMarker),
+    /// A process marker that a specific task answers.
+    Process(ProcessMarker),
+}
+
+/// Rupture markers (Safran & Muran; Eubanks, Muran & Safran 2018).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum RuptureMarker {
+    // Withdrawal
+    Denial,
+    MinimalResponse,
+    AbstractTalk,
+    TopicShift,
+    Deference,
+    ContentAffectSplit,
+    SelfCriticism,
+    // Confrontation
+    ComplaintAboutTherapist,
+    ComplaintAboutTask,
+    ComplaintAboutProgress,
+    RejectsIntervention,
+    ControlsSession,
+}
+
+impl RuptureMarker {
+    pub fn kind(self) -> RuptureKind {
+        use RuptureMarker::*;
+        match self {
+            Denial | MinimalResponse | AbstractTalk | TopicShift | Deference
+            | ContentAffectSplit | SelfCriticism => RuptureKind::Withdrawal,
+            ComplaintAboutTherapist
+            | ComplaintAboutTask
+            | ComplaintAboutProgress
+            | RejectsIntervention
+            | ControlsSession => RuptureKind::Confrontation,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        use RuptureMarker::*;
+        match self {
+            Denial => "denies being upset",
+            MinimalResponse => "minimal response",
+            AbstractTalk => "abstract, intellectualised talk",
+            TopicShift => "shifts the topic",
+            Deference => "defers or appeases",
+            ContentAffectSplit => "words and feeling do not match",
+            SelfCriticism => "turns on themself",
+            ComplaintAboutTherapist => "complains about the therapist",
+            ComplaintAboutTask => "complains about the task",
+            ComplaintAboutProgress => "complains about progress",
+            RejectsIntervention => "rejects the intervention",
+            ControlsSession => "tries to control the session",
+        }
+    }
+}
+
+/// Process markers: a client state that a particular task answers (Elliott et al. 2004 for the
+/// process-experiential ones; the last three are the clinical markers crisis, trauma and MI work answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ProcessMarker {
+    ConflictSplit,
+    SelfInterruption,
+    UnfinishedBusiness,
+    Vulnerability,
+    ProblematicReaction,
+    UnclearFeeling,
+    SafetyConcern,
+    Dissociation,
+    Ambivalence,
+}
+
+impl ProcessMarker {
+    pub fn label(self) -> &'static str {
+        use ProcessMarker::*;
+        match self {
+            ConflictSplit => "conflict split",
+            SelfInterruption => "self-interruption",
+            UnfinishedBusiness => "unfinished business",
+            Vulnerability => "vulnerability",
+            ProblematicReaction => "problematic reaction point",
+            UnclearFeeling => "unclear felt sense",
+            SafetyConcern => "safety concern",
+            Dissociation => "dissociation",
+            Ambivalence => "ambivalence about change",
+        }
+    }
+}
+
+/// A move the trainee can make at a stage: a catalog technique plus the author's overrides.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub id: String,
+    /// Id of a technique in the catalog.
+    pub technique: String,
+    /// What the therapist says or does, in this client's context.
+    #[serde(default)]
+    pub say: String,
+    /// The author's teaching note, shown with the computed feedback.
+    #[serde(default)]
+    pub feedback: String,
+    /// Replaces the computed fit (-1..1) when the author knows better.
+    #[serde(default)]
+    pub fit: Option<f32>,
+    /// Replaces the computed alliance change.
+    #[serde(default)]
+    pub alliance: Option<AllianceDelta>,
+    /// Forces the next stage or ending, skipping the stage's transitions.
+    #[serde(default)]
+    pub next: Option<String>,
+    /// The option is offered only while this holds.
+    #[serde(default)]
+    pub when: Option<Condition>,
+    /// Changes to variables when this option is chosen.
+    #[serde(default)]
+    pub effects: Vec<Effect>,
+}
+
+/// A change to a declared variable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Effect {
+    Set(String, Value),
+    Add(String, f32),
+}
+
+impl Effect {
+    pub fn variable(&self) -> &str {
+        match self {
+            Effect::Set(v, _) | Effect::Add(v, _) => v,
+        }
+    }
+}
+
+/// Where the session goes after a stage, and when.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transition {
+    #[serde(default)]
+    pub when: Option<Condition>,
+    /// A stage id or an ending id.
+    pub to: String,
+}
+
+/// A comparison against a threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Cmp {
+    AtLeast(f32),
+    Below(f32),
+}
+
+impl Cmp {
+    pub fn holds(self, x: f32) -> bool {
+        match self {
+            Cmp::AtLeast(t) => x >= t,
+            Cmp::Below(t) => x < t,
+        }
+    }
+
+    pub fn threshold(self) -> f32 {
+        match self {
+            Cmp::AtLeast(t) | Cmp::Below(t) => t,
+        }
+    }
+
+    pub fn describe(self) -> String {
+        match self {
+            Cmp::AtLeast(t) => format!(">= {t}"),
+            Cmp::Below(t) => format!("< {t}"),
+        }
+    }
+}
+
+/// Bands of fit used by conditions and feedback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FitBand {
+    Good,
+    Fair,
+    Poor,
+}
+
+impl FitBand {
+    /// Good at .3 and above, poor below -.3 (the rupture threshold of scoring-model.md).
+    pub fn of(fit: f32) -> FitBand {
+        if fit >= 0.3 {
+            FitBand::Good
+        } else if fit < -0.3 {
+            FitBand::Poor
+        } else {
+            FitBand::Fair
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FitBand::Good => "good",
+            FitBand::Fair => "fair",
+            FitBand::Poor => "poor",
+        }
+    }
+}
+
+/// The condition language of transitions and guards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Condition {
+    /// The mean of goal, task and bond.
+    Alliance(Cmp),
+    Goal(Cmp),
+    Task(Cmp),
+    Bond(Cmp),
+    /// A rupture is open now (of any kind).
+    RuptureOpen,
+    /// A rupture of this kind is open now.
+    RuptureOpenOf(RuptureKind),
+    /// At least one rupture has been repaired in this session.
+    RuptureRepaired,
+    /// The fit band of the last move.
+    LastFit(FitBand),
+    /// The primary school of the last move's technique.
+    LastSchool(School),
+    /// The last move used this TTM process of change.
+    LastProcess(ChangeProcess),
+    /// The client's current stage of change is at least this one.
+    ReadinessAtLeast(StageOfChange),
+    /// A Bool variable is true.
+    Flag(String),
+    /// A Number variable against a threshold.
+    Var(String, Cmp),
+    All(Vec<Condition>),
+    Any(Vec<Condition>),
+    Not(Box<Condition>),
+}
+
+/// Where a session ends, and what the debrief says about it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ending {
+    pub id: String,
+    pub title: String,
+    pub outcome: Outcome,
+    pub debrief: String,
+}
+
+/// The simulated client's course at an ending (kept apart from the trainee's score).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Outcome {
+    Improved,
+    Partial,
+    Unchanged,
+    Worse,
+    Dropout,
+    Referred,
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Improved => "improved",
+            Outcome::Partial => "partly improved",
+            Outcome::Unchanged => "unchanged",
+            Outcome::Worse => "worse",
+            Outcome::Dropout => "dropped out",
+            Outcome::Referred => "referred on",
+        }
+    }
+}
+
+/// A scenario's changes to the default weights. Keys name terms of `assets/weights.ron`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightOverrides {
+    #[serde(default)]
+    pub fit: BTreeMap<super::weights::FitTerm, f32>,
+    #[serde(default)]
+    pub common_factors: BTreeMap<super::catalog::Quality, f32>,
+    /// The mix of fit, alliance and common factors in the trainee's score.
+    #[serde(default)]
+    pub score: Option<super::weights::ScoreMix>,
+    /// Why the author changed them (shown in the debrief).
+    #[serde(default)]
+    pub reason: String,
+}
+
+impl Scenario {
+    pub fn stage(&self, id: &str) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.id == id)
+    }
+
+    pub fn ending(&self, id: &str) -> Option<&Ending> {
+        self.endings.iter().find(|e| e.id == id)
+    }
+
+    pub fn variable(&self, id: &str) -> Option<&Variable> {
+        self.variables.iter().find(|v| v.id == id)
+    }
+}
+
+impl Stage {
+    pub fn option(&self, id: &str) -> Option<&Choice> {
+        self.options.iter().find(|o| o.id == id)
+    }
+
+    /// Every id this stage can lead to, with the condition that guards it.
+    pub fn targets(&self) -> impl Iterator<Item = (&str, Option<&Condition>)> {
+        self.options
+            .iter()
+            .filter_map(|o| o.next.as_deref().map(|n| (n, None)))
+            .chain(
+                self.transitions
+                    .iter()
+                    .map(|t| (t.to.as_str(), t.when.as_ref())),
+            )
+    }
+}

@@ -1,0 +1,741 @@
+//! The session: a deterministic state machine that plays a scenario and returns events and typed errors.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::catalog::{Catalog, RepairKind, School, Technique};
+use super::model::{
+    Alliance, AllianceDelta, Choice, Condition, Effect, FitBand, Marker, Outcome, Phase,
+    RuptureKind, RuptureMarker, Scenario, Stage, Value,
+};
+use super::scoring::{self, ClientState, Evaluation, OpenRupture, Srs};
+use super::weights::Weights;
+
+/// A session runs at most this many choices; it guards against loops an author left open.
+pub const MAX_STEPS: usize = 200;
+
+/// Errors a session returns instead of panicking.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+pub enum SessionError {
+    #[error("there is no option `{0}` at this stage")]
+    UnknownOption(String),
+    #[error("the option `{0}` is not offered right now (its condition does not hold)")]
+    NotOffered(String),
+    #[error("the session has ended")]
+    Ended,
+    #[error("the scenario has no stage `{0}`")]
+    UnknownStage(String),
+    #[error("the catalog has no technique `{0}`")]
+    UnknownTechnique(String),
+    #[error("no transition out of stage `{0}` holds")]
+    DeadEnd(String),
+    #[error("the session went past {MAX_STEPS} choices; the scenario loops")]
+    StepLimit,
+}
+
+/// What happened, in order, for a front end to show.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    ClientSpeaks {
+        stage: String,
+        line: String,
+        text: String,
+        nonverbal: String,
+        markers: Vec<Marker>,
+    },
+    Feedback(Box<ChoiceOutcome>),
+    RuptureOpened {
+        kind: RuptureKind,
+        stage: String,
+        markers: Vec<RuptureMarker>,
+    },
+    RuptureRepaired {
+        kind: RuptureKind,
+        strategy: RepairKind,
+    },
+    RepairFailed {
+        kind: RuptureKind,
+        strategy: RepairKind,
+    },
+    MissedRepair {
+        kind: RuptureKind,
+        stage: String,
+    },
+    StageChanged {
+        from: String,
+        to: String,
+        phase: Phase,
+    },
+    Ended {
+        ending: String,
+        outcome: Outcome,
+    },
+}
+
+/// A better move that was open at the same stage, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alternative {
+    pub option: String,
+    pub technique: String,
+    pub name: String,
+    pub score: f32,
+    pub fit: f32,
+    pub reason: String,
+}
+
+/// Everything one choice did, explained.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChoiceOutcome {
+    pub step: usize,
+    pub stage: String,
+    pub phase: Phase,
+    pub option: String,
+    pub technique: String,
+    pub technique_name: String,
+    pub school: School,
+    pub evaluation: Evaluation,
+    pub alliance_before: Alliance,
+    pub alliance_after: Alliance,
+    /// The actual change, including repair or decay.
+    pub alliance_change: AllianceDelta,
+    /// The simulated SRS, when the move asks the client for feedback.
+    pub srs: Option<Srs>,
+    /// The author's teaching note.
+    pub feedback: String,
+    pub better: Vec<Alternative>,
+    pub rupture_open_before: Option<RuptureKind>,
+    pub rupture_open_after: Option<RuptureKind>,
+    /// Process markers present at the stage and whether this move answered one.
+    pub markers_present: usize,
+    pub marker_answered: bool,
+    pub relational: bool,
+    /// The move adapted to the client's culture or faith where they are salient.
+    pub culturally_adapted: bool,
+}
+
+/// The state a hot reload carries across: the stage id and everything the client has been through.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Snapshot {
+    pub stage: String,
+    pub state: ClientState,
+    pub variables: HashMap<String, Value>,
+    pub history: Vec<ChoiceOutcome>,
+    pub choices: Vec<String>,
+    pub trajectory: Vec<(String, Alliance)>,
+}
+
+/// One play-through of a scenario.
+#[derive(Debug, Clone)]
+pub struct Session {
+    scenario: Arc<Scenario>,
+    catalog: Arc<Catalog>,
+    weights: Weights,
+    seed: u64,
+    rng: StdRng,
+    stage: String,
+    state: ClientState,
+    variables: HashMap<String, Value>,
+    history: Vec<ChoiceOutcome>,
+    choices: Vec<String>,
+    trajectory: Vec<(String, Alliance)>,
+    ended: Option<String>,
+    events: Vec<Event>,
+    last: Option<(FitBand, School, Vec<super::catalog::ChangeProcess>)>,
+}
+
+impl Session {
+    /// Starts a session at the scenario's start stage. The events so far (the client's first words)
+    /// are in [`Session::events`].
+    pub fn new(
+        scenario: Arc<Scenario>,
+        catalog: Arc<Catalog>,
+        weights: &Weights,
+        seed: u64,
+    ) -> Result<Session, SessionError> {
+        let weights = weights.with_overrides(scenario.weights.as_ref());
+        let state = ClientState::from_intake(&scenario.client);
+        let variables = scenario
+            .variables
+            .iter()
+            .map(|v| (v.id.clone(), v.initial))
+            .collect();
+        let start = scenario.start.clone();
+        if scenario.stage(&start).is_none() {
+            return Err(SessionError::UnknownStage(start));
+        }
+        let mut s = Session {
+            trajectory: vec![(start.clone(), state.alliance)],
+            scenario,
+            catalog,
+            weights,
+            seed,
+            rng: StdRng::seed_from_u64(seed),
+            stage: start.clone(),
+            state,
+            variables,
+            history: Vec::new(),
+            choices: Vec::new(),
+            ended: None,
+            events: Vec::new(),
+            last: None,
+        };
+        s.enter(&start)?;
+        Ok(s)
+    }
+
+    /// Plays `choices` from the start: how replays, golden scripts and "replay from stage N" work.
+    pub fn replay(
+        scenario: Arc<Scenario>,
+        catalog: Arc<Catalog>,
+        weights: &Weights,
+        seed: u64,
+        choices: &[String],
+    ) -> Result<Session, SessionError> {
+        let mut s = Session::new(scenario, catalog, weights, seed)?;
+        for c in choices {
+            s.choose(c)?;
+        }
+        Ok(s)
+    }
+
+    pub fn scenario(&self) -> &Arc<Scenario> {
+        &self.scenario
+    }
+
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
+    }
+
+    pub fn weights(&self) -> &Weights {
+        &self.weights
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    pub fn state(&self) -> &ClientState {
+        &self.state
+    }
+
+    pub fn stage_id(&self) -> &str {
+        &self.stage
+    }
+
+    /// The current stage (None once ended).
+    pub fn stage(&self) -> Option<&Stage> {
+        if self.ended.is_some() {
+            None
+        } else {
+            self.scenario.stage(&self.stage)
+        }
+    }
+
+    pub fn ended(&self) -> Option<&str> {
+        self.ended.as_deref()
+    }
+
+    pub fn history(&self) -> &[ChoiceOutcome] {
+        &self.history
+    }
+
+    pub fn choices(&self) -> &[String] {
+        &self.choices
+    }
+
+    pub fn trajectory(&self) -> &[(String, Alliance)] {
+        &self.trajectory
+    }
+
+    /// Every event since the start.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    pub fn variables(&self) -> &HashMap<String, Value> {
+        &self.variables
+    }
+
+    pub fn technique(&self, id: &str) -> Option<&Technique> {
+        self.catalog.get(id)
+    }
+
+    /// The options offered now: those whose guard holds.
+    pub fn available(&self) -> Vec<&Choice> {
+        match self.stage() {
+            Some(st) => st
+                .options
+                .iter()
+                .filter(|o| o.when.as_ref().is_none_or(|c| self.holds(c)))
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Evaluates an option at the current state without choosing it.
+    pub fn evaluate(&self, option: &Choice) -> Result<Evaluation, SessionError> {
+        let st = self.stage().ok_or(SessionError::Ended)?;
+        let t = self
+            .catalog
+            .get(&option.technique)
+            .ok_or_else(|| SessionError::UnknownTechnique(option.technique.clone()))?;
+        Ok(scoring::evaluate(
+            t,
+            &self.scenario.client,
+            &self.state,
+            st,
+            &self.weights,
+            option.fit,
+            option.alliance,
+        ))
+    }
+
+    /// Makes a choice; returns the events it caused.
+    pub fn choose(&mut self, option_id: &str) -> Result<Vec<Event>, SessionError> {
+        if self.ended.is_some() {
+            return Err(SessionError::Ended);
+        }
+        if self.history.len() >= MAX_STEPS {
+            return Err(SessionError::StepLimit);
+        }
+        let scenario = Arc::clone(&self.scenario);
+        let stage = scenario
+            .stage(&self.stage)
+            .ok_or_else(|| SessionError::UnknownStage(self.stage.clone()))?;
+        let option = stage
+            .option(option_id)
+            .ok_or_else(|| SessionError::UnknownOption(option_id.to_owned()))?;
+        if !self.available().iter().any(|o| o.id == option.id) {
+            return Err(SessionError::NotOffered(option_id.to_owned()));
+        }
+        let catalog = Arc::clone(&self.catalog);
+        let t = catalog
+            .get(&option.technique)
+            .ok_or_else(|| SessionError::UnknownTechnique(option.technique.clone()))?;
+        let first_event = self.events.len();
+
+        let eval = self.evaluate(option)?;
+        let better = self.better_alternatives(stage, option, &eval);
+        let before = self.state.alliance;
+        let rupture_before = self.state.rupture.clone();
+        let mut alliance = before.add(eval.alliance);
+
+        // An open rupture is repaired by the right move, or decays the alliance while it stays open.
+        let r = self.weights.alliance.clone();
+        if let Some(open) = &rupture_before {
+            match (t.repair, eval.repair_chance) {
+                (Some(kind), Some(p)) if self.rng.random::<f32>() < p => {
+                    alliance = Alliance {
+                        goal: alliance.goal.max(open.alliance_before.goal) + r.repair_gain,
+                        task: alliance.task.max(open.alliance_before.task) + r.repair_gain,
+                        bond: alliance.bond.max(open.alliance_before.bond) + r.repair_gain,
+                    }
+                    .clamped();
+                    self.state.rupture = None;
+                    self.state.repaired += 1;
+                    self.events.push(Event::RuptureRepaired {
+                        kind: open.kind,
+                        strategy: kind,
+                    });
+                }
+                (Some(kind), _) => {
+                    alliance = alliance.add(decay(r.open_decay));
+                    self.state.dropout_risk = (self.state.dropout_risk + r.open_dropout).min(1.0);
+                    self.events.push(Event::RepairFailed {
+                        kind: open.kind,
+                        strategy: kind,
+                    });
+                }
+                (None, _) => {
+                    alliance = alliance.add(decay(r.open_decay));
+                    self.state.dropout_risk = (self.state.dropout_risk + r.open_dropout).min(1.0);
+                    self.events.push(Event::MissedRepair {
+                        kind: open.kind,
+                        stage: self.stage.clone(),
+                    });
+                }
+            }
+        } else if eval.fit.total < r.rupture_fit || eval.alliance.min() < -r.rupture_delta {
+            // A poor move opens a rupture; its kind follows the reactance state.
+            self.open_rupture(stage, before, Vec::new());
+        }
+        self.state.alliance = alliance;
+
+        // The client's state moves: reactance with directiveness, distress with arousal, readiness with matched work.
+        let s = &self.weights.state;
+        let trait_r = scenario.client.reactance.trait_level;
+        let mut react =
+            self.state.reactance + s.reactance_rise * (2.0 * t.directiveness - 1.0) * trait_r;
+        react += s.reactance_settle * (trait_r - react);
+        self.state.reactance = react.clamp(0.0, 1.0);
+        self.state.distress =
+            (self.state.distress + s.distress_per_arousal * t.arousal).clamp(0.0, 1.0);
+        let stage_term = eval
+            .fit
+            .parts
+            .iter()
+            .find(|p| p.term == super::weights::FitTerm::Stage);
+        if stage_term.is_some_and(|p| p.value > 0.0) && eval.fit.band == FitBand::Good {
+            self.state.stage_progress += s.stage_progress;
+            if self.state.stage_progress >= 1.0 {
+                self.state.stage_progress = 0.0;
+                self.state.stage_of_change = self.state.stage_of_change.next();
+            }
+        }
+
+        for e in &option.effects {
+            self.apply(e);
+        }
+
+        let markers_present = stage
+            .markers
+            .iter()
+            .filter(|m| matches!(m, Marker::Process(_)))
+            .count();
+        let marker_answered = stage
+            .markers
+            .iter()
+            .any(|m| matches!(m, Marker::Process(p) if t.answers.contains(p)));
+        let c = &scenario.client;
+        let culturally_adapted = (c.culture.salience >= 0.4 && t.adaptation.culture > 0.2)
+            || (c.religion_salience >= 0.4 && t.adaptation.religion > 0.2);
+        let outcome = ChoiceOutcome {
+            step: self.history.len() + 1,
+            stage: stage.id.clone(),
+            phase: stage.phase,
+            option: option.id.clone(),
+            technique: t.id.clone(),
+            technique_name: t.name.clone(),
+            school: t.school,
+            alliance_before: before,
+            alliance_after: self.state.alliance,
+            alliance_change: self.state.alliance.minus(before),
+            srs: (t.qualities.feedback >= 0.5)
+                .then(|| scoring::srs(self.state.alliance, &self.weights)),
+            feedback: option.feedback.clone(),
+            better,
+            rupture_open_before: rupture_before.as_ref().map(|r| r.kind),
+            rupture_open_after: self.state.rupture.as_ref().map(|r| r.kind),
+            markers_present,
+            marker_answered,
+            relational: t.is_relational(),
+            culturally_adapted,
+            evaluation: eval,
+        };
+        self.last = Some((outcome.evaluation.fit.band, t.school, t.processes.clone()));
+        self.events
+            .insert(first_event, Event::Feedback(Box::new(outcome.clone())));
+        self.history.push(outcome);
+        self.choices.push(option.id.clone());
+
+        let next = match &option.next {
+            Some(n) => n.clone(),
+            None => stage
+                .transitions
+                .iter()
+                .find(|tr| tr.when.as_ref().is_none_or(|c| self.holds(c)))
+                .map(|tr| tr.to.clone())
+                .ok_or_else(|| SessionError::DeadEnd(stage.id.clone()))?,
+        };
+        self.trajectory.push((next.clone(), self.state.alliance));
+        if let Some(end) = scenario.ending(&next) {
+            self.ended = Some(end.id.clone());
+            self.events.push(Event::Ended {
+                ending: end.id.clone(),
+                outcome: end.outcome,
+            });
+        } else {
+            let to = scenario
+                .stage(&next)
+                .ok_or_else(|| SessionError::UnknownStage(next.clone()))?;
+            self.events.push(Event::StageChanged {
+                from: stage.id.clone(),
+                to: next.clone(),
+                phase: to.phase,
+            });
+            self.enter(&next)?;
+        }
+        Ok(self.events[first_event..].to_vec())
+    }
+
+    fn open_rupture(&mut self, stage: &Stage, before: Alliance, markers: Vec<RuptureMarker>) {
+        let kind = match markers.first() {
+            Some(m) => m.kind(),
+            None => scoring::rupture_kind(
+                self.state.reactance,
+                self.scenario.client.rupture_style,
+                &self.weights,
+            ),
+        };
+        self.state.rupture = Some(OpenRupture {
+            kind,
+            stage: stage.id.clone(),
+            alliance_before: before,
+            markers: markers.clone(),
+        });
+        self.state.ruptures += 1;
+        self.events.push(Event::RuptureOpened {
+            kind,
+            stage: stage.id.clone(),
+            markers,
+        });
+    }
+
+    /// Enters a stage: rupture markers written into it open a rupture; the client speaks.
+    fn enter(&mut self, id: &str) -> Result<(), SessionError> {
+        let scenario = Arc::clone(&self.scenario);
+        let st = scenario
+            .stage(id)
+            .ok_or_else(|| SessionError::UnknownStage(id.to_owned()))?;
+        self.stage = id.to_owned();
+        let scripted: Vec<RuptureMarker> = st
+            .markers
+            .iter()
+            .filter_map(|m| match m {
+                Marker::Rupture(r) => Some(*r),
+                Marker::Process(_) => None,
+            })
+            .collect();
+        if !scripted.is_empty() && self.state.rupture.is_none() {
+            self.open_rupture(st, self.state.alliance, scripted);
+        }
+        let open = self.state.rupture.as_ref().map(|r| r.kind);
+        let rupture_lines: Vec<_> = st
+            .rupture_lines
+            .iter()
+            .filter(|l| Some(l.kind) == open)
+            .collect();
+        let (line, text) = if !rupture_lines.is_empty() {
+            let l = rupture_lines[self.rng.random_range(0..rupture_lines.len())];
+            (l.id.clone(), l.text.clone())
+        } else if st.client.is_empty() {
+            (String::new(), String::new())
+        } else {
+            let l = &st.client[self.rng.random_range(0..st.client.len())];
+            (l.id.clone(), l.text.clone())
+        };
+        let name = &scenario.client.name;
+        let shown = match open {
+            Some(RuptureKind::Withdrawal) => {
+                format!("{name} looks away and goes quiet; the answers get shorter.")
+            }
+            Some(RuptureKind::Confrontation) => {
+                format!("{name} leans forward, arms crossed, jaw set.")
+            }
+            None => String::new(),
+        };
+        let nonverbal = [st.nonverbal.as_str(), shown.as_str()]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.events.push(Event::ClientSpeaks {
+            stage: st.id.clone(),
+            line,
+            text,
+            nonverbal,
+            markers: st.markers.clone(),
+        });
+        Ok(())
+    }
+
+    /// Better options at the same stage, judged in the same state, each with the reason.
+    fn better_alternatives(
+        &self,
+        stage: &Stage,
+        chosen: &Choice,
+        eval: &Evaluation,
+    ) -> Vec<Alternative> {
+        let mut out: Vec<Alternative> = self
+            .available()
+            .into_iter()
+            .filter(|o| o.id != chosen.id)
+            .filter_map(|o| {
+                let t = self.catalog.get(&o.technique)?;
+                let e = self.evaluate(o).ok()?;
+                (e.score > eval.score + 1.0).then(|| Alternative {
+                    option: o.id.clone(),
+                    technique: t.id.clone(),
+                    name: t.name.clone(),
+                    score: e.score,
+                    fit: e.fit.total,
+                    reason: reason_better(&e, eval, t, self.state.rupture.is_some()),
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| b.score.total_cmp(&a.score));
+        out.truncate(3);
+        let _ = stage;
+        out
+    }
+
+    fn apply(&mut self, e: &Effect) {
+        match e {
+            Effect::Set(v, val) => {
+                self.variables.insert(v.clone(), *val);
+            }
+            Effect::Add(v, d) => {
+                if let Some(Value::Number(x)) = self.variables.get_mut(v) {
+                    *x += d;
+                }
+            }
+        }
+    }
+
+    /// Evaluates a condition against the session now.
+    pub fn holds(&self, c: &Condition) -> bool {
+        let a = &self.state.alliance;
+        match c {
+            Condition::Alliance(cmp) => cmp.holds(a.mean()),
+            Condition::Goal(cmp) => cmp.holds(a.goal),
+            Condition::Task(cmp) => cmp.holds(a.task),
+            Condition::Bond(cmp) => cmp.holds(a.bond),
+            Condition::RuptureOpen => self.state.rupture.is_some(),
+            Condition::RuptureOpenOf(k) => {
+                self.state.rupture.as_ref().is_some_and(|r| r.kind == *k)
+            }
+            Condition::RuptureRepaired => self.state.repaired > 0,
+            Condition::LastFit(b) => self.last.as_ref().is_some_and(|l| l.0 == *b),
+            Condition::LastSchool(s) => self.last.as_ref().is_some_and(|l| l.1 == *s),
+            Condition::LastProcess(p) => self.last.as_ref().is_some_and(|l| l.2.contains(p)),
+            Condition::ReadinessAtLeast(s) => self.state.stage_of_change >= *s,
+            Condition::Flag(v) => matches!(self.variables.get(v), Some(Value::Bool(true))),
+            Condition::Var(v, cmp) => {
+                matches!(self.variables.get(v), Some(Value::Number(x)) if cmp.holds(*x))
+            }
+            Condition::All(v) => v.iter().all(|c| self.holds(c)),
+            Condition::Any(v) => v.iter().any(|c| self.holds(c)),
+            Condition::Not(b) => !self.holds(b),
+        }
+    }
+
+    /// What a hot reload keeps.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            stage: self.stage.clone(),
+            state: self.state.clone(),
+            variables: self.variables.clone(),
+            history: self.history.clone(),
+            choices: self.choices.clone(),
+            trajectory: self.trajectory.clone(),
+        }
+    }
+
+    /// Resumes a snapshot in an edited scenario at the same stage id. Variables the new version
+    /// no longer declares are dropped and new ones start at their initial value.
+    pub fn resume(
+        scenario: Arc<Scenario>,
+        catalog: Arc<Catalog>,
+        weights: &Weights,
+        seed: u64,
+        snap: Snapshot,
+    ) -> Result<Session, SessionError> {
+        if scenario.stage(&snap.stage).is_none() {
+            return Err(SessionError::UnknownStage(snap.stage));
+        }
+        let mut s = Session::new(scenario, catalog, weights, seed)?;
+        let declared: Vec<_> = s
+            .scenario
+            .variables
+            .iter()
+            .map(|v| (v.id.clone(), v.initial))
+            .collect();
+        s.variables = declared
+            .into_iter()
+            .map(|(id, init)| {
+                let v = snap
+                    .variables
+                    .get(&id)
+                    .copied()
+                    .filter(|v| v.type_name() == init.type_name())
+                    .unwrap_or(init);
+                (id, v)
+            })
+            .collect();
+        s.state = snap.state;
+        s.history = snap.history;
+        s.choices = snap.choices;
+        s.trajectory = snap.trajectory;
+        s.events.clear();
+        s.enter(&snap.stage)?;
+        Ok(s)
+    }
+}
+
+fn decay(d: f32) -> AllianceDelta {
+    AllianceDelta {
+        goal: -d,
+        task: -d,
+        bond: -d,
+    }
+}
+
+/// Why an alternative beats the chosen move: the fit term that gains most, or the common factors.
+fn reason_better(
+    alt: &Evaluation,
+    chosen: &Evaluation,
+    t: &Technique,
+    rupture_open: bool,
+) -> String {
+    if rupture_open && t.repair.is_some() && chosen.repair_chance.is_none() {
+        let kind = t.repair.map(|k| k.label()).unwrap_or_default();
+        return format!(
+            "a rupture is open, and this is a repair move ({kind}); leaving the rupture unaddressed lets the alliance decay"
+        );
+    }
+    if alt.fit.overridden || chosen.fit.overridden {
+        return format!(
+            "the scenario's author rates its fit here higher ({:+.2} against {:+.2})",
+            alt.fit.total, chosen.fit.total
+        );
+    }
+    let wsum = |e: &Evaluation| {
+        e.fit
+            .parts
+            .iter()
+            .map(|p| p.weight)
+            .sum::<f32>()
+            .max(f32::EPSILON)
+    };
+    let (wa, wc) = (wsum(alt), wsum(chosen));
+    let best = alt
+        .fit
+        .parts
+        .iter()
+        .map(|p| {
+            let theirs = chosen
+                .fit
+                .parts
+                .iter()
+                .find(|q| q.term == p.term)
+                .map_or(0.0, |q| q.weight * q.value / wc);
+            (p.weight * p.value / wa - theirs, p)
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let cf_gain = alt.common_factors.total - chosen.common_factors.total;
+    match best {
+        Some((gain, p)) if gain > 0.02 && gain >= cf_gain * 0.5 => p.why.clone(),
+        _ if cf_gain > 0.0 => {
+            let top = alt
+                .common_factors
+                .parts
+                .iter()
+                .max_by(|a, b| (a.weight * a.value).total_cmp(&(b.weight * b.value)))
+                .map(|p| p.quality.label())
+                .unwrap_or("the common factors");
+            format!(
+                "it carries more of the common factors (above all {top}): {:.2} against {:.2}",
+                alt.common_factors.total, chosen.common_factors.total
+            )
+        }
+        _ => format!(
+            "its overall fit is better here ({:+.2} against {:+.2})",
+            alt.fit.total, chosen.fit.total
+        ),
+    }
+}

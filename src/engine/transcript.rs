@@ -1,0 +1,28 @@
+//! Plain-text transcript lines for events: what golden play-through scripts check against.
+
+use super::session::Event;
+
+/// One stable line per event. Numbers are left out on purpose: a golden script should drift when
+/// the story changes (a stage, a rupture, an ending, a fit band), not when a weight is retuned.
+pub fn line(e: &Event) -> String {
+    match e {
+        Event::ClientSpeaks { stage, line, .. } => format!("client {stage} {line}"),
+        Event::Feedback(o) => format!(
+            "choice {} {} fit {}",
+            o.option,
+            o.technique,
+            o.evaluation.fit.band.label()
+        ),
+        Event::RuptureOpened { kind, .. } => format!("rupture opened {}", kind.label()),
+        Event::RuptureRepaired { kind, .. } => format!("rupture repaired {}", kind.label()),
+        Event::RepairFailed { kind, .. } => format!("repair failed {}", kind.label()),
+        Event::MissedRepair { kind, .. } => format!("missed repair {}", kind.label()),
+        Event::StageChanged { to, .. } => format!("stage {to}"),
+        Event::Ended { ending, outcome } => format!("ended {ending} {}", outcome.label()),
+    }
+}
+
+/// The whole transcript of a list of events.
+pub fn lines(events: &[Event]) -> Vec<String> {
+    events.iter().map(line).collect()
+}

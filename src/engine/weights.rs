@@ -1,0 +1,185 @@
+//! Default weights and rates of the scoring model, loaded from `assets/weights.ron` with their citations.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use super::catalog::{ChangeProcess, Quality, RepairKind};
+use super::model::{RuptureKind, StageOfChange, WeightOverrides};
+
+/// The terms of the fit (scoring-model.md section 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum FitTerm {
+    Reactance,
+    Coping,
+    Arousal,
+    Intensity,
+    Stage,
+    Preference,
+    Culture,
+    Religion,
+    Marker,
+}
+
+impl FitTerm {
+    pub const ALL: [FitTerm; 9] = [
+        FitTerm::Reactance,
+        FitTerm::Coping,
+        FitTerm::Arousal,
+        FitTerm::Intensity,
+        FitTerm::Stage,
+        FitTerm::Preference,
+        FitTerm::Culture,
+        FitTerm::Religion,
+        FitTerm::Marker,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FitTerm::Reactance => "reactance and directiveness",
+            FitTerm::Coping => "coping style and focus",
+            FitTerm::Arousal => "distress and arousal",
+            FitTerm::Intensity => "impairment and intensity",
+            FitTerm::Stage => "stage of change",
+            FitTerm::Preference => "client preferences",
+            FitTerm::Culture => "cultural adaptation",
+            FitTerm::Religion => "religion and spirituality",
+            FitTerm::Marker => "marker and task",
+        }
+    }
+}
+
+/// Where a weight comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Basis {
+    /// An effect size from a meta-analysis, used as a relative weight.
+    MetaAnalysis,
+    /// A clinical rule with no meta-analytic effect: the value is an educator's setting.
+    EducatorSet,
+}
+
+/// A weight with its provenance.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Weight {
+    pub value: f32,
+    /// The effect as published, e.g. "d = .79".
+    #[serde(default)]
+    pub effect: String,
+    pub source: String,
+    pub basis: Basis,
+}
+
+/// The mix of fit, alliance change and common factors in a choice's score (scoring-model.md section 6).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreMix {
+    pub fit: f32,
+    pub alliance: f32,
+    pub common_factors: f32,
+}
+
+/// Rates of the alliance update and rupture rules (scoring-model.md section 2).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllianceRules {
+    pub eta_bond: f32,
+    pub eta_task: f32,
+    pub eta_goal: f32,
+    pub rationale_bonus: f32,
+    /// A rupture opens when fit falls below this...
+    pub rupture_fit: f32,
+    /// ...or any alliance component drops by more than this.
+    pub rupture_delta: f32,
+    /// Reactance state at or above which a rupture is a confrontation.
+    pub confrontation_reactance: f32,
+    /// Reactance state at or below which a rupture is a withdrawal; between the two, the client's style decides.
+    pub withdrawal_reactance: f32,
+    /// Loss of each alliance component per stage while a rupture stays open.
+    pub open_decay: f32,
+    /// Dropout risk added per stage while a rupture stays open.
+    pub open_dropout: f32,
+    pub repair_base: f32,
+    pub repair_strategy_bonus: f32,
+    pub repair_metacommunication_bonus: f32,
+    /// Added to each component above its pre-rupture level when a repair succeeds.
+    pub repair_gain: f32,
+    /// A simulated Session Rating Scale total at or below this is a feedback moment.
+    pub srs_flag: f32,
+    /// Which repair strategies suit which rupture.
+    pub repair_fit: Vec<(RuptureKind, Vec<RepairKind>)>,
+    pub sources: Vec<String>,
+}
+
+/// How the client's state moves with each move.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateRules {
+    /// Reactance state change per unit of (2D-1) times trait reactance.
+    pub reactance_rise: f32,
+    /// Pull of reactance state back toward its trait per stage.
+    pub reactance_settle: f32,
+    /// Distress change per unit of arousal.
+    pub distress_per_arousal: f32,
+    /// Progress toward the next stage of change from one well-fitting, stage-matched move.
+    pub stage_progress: f32,
+    pub sources: Vec<String>,
+}
+
+/// The whole weights file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Weights {
+    pub version: u32,
+    pub fit: BTreeMap<FitTerm, Weight>,
+    pub common_factors: BTreeMap<Quality, Weight>,
+    pub score: ScoreMix,
+    /// Alliance change (mean of goal, task, bond) that counts as a full +1 or -1 in the score.
+    pub alliance_norm: f32,
+    pub alliance: AllianceRules,
+    pub state: StateRules,
+    /// TTM: +1 the process moves a client on from this stage, -1 it is mismatched, missing = 0.
+    pub stage_table: BTreeMap<StageOfChange, BTreeMap<ChangeProcess, i8>>,
+}
+
+impl Weights {
+    pub fn fit_weight(&self, t: FitTerm) -> f32 {
+        self.fit.get(&t).map_or(0.0, |w| w.value)
+    }
+
+    pub fn cf_weight(&self, q: Quality) -> f32 {
+        self.common_factors.get(&q).map_or(0.0, |w| w.value)
+    }
+
+    pub fn stage_match(&self, stage: StageOfChange, p: ChangeProcess) -> i8 {
+        self.stage_table
+            .get(&stage)
+            .and_then(|m| m.get(&p))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The defaults with a scenario's overrides applied.
+    pub fn with_overrides(&self, o: Option<&WeightOverrides>) -> Weights {
+        let mut w = self.clone();
+        if let Some(o) = o {
+            for (term, v) in &o.fit {
+                if let Some(entry) = w.fit.get_mut(term) {
+                    entry.value = *v;
+                    entry.basis = Basis::EducatorSet;
+                    entry.source = format!("scenario override ({})", entry.source);
+                }
+            }
+            for (q, v) in &o.common_factors {
+                if let Some(entry) = w.common_factors.get_mut(q) {
+                    entry.value = *v;
+                    entry.basis = Basis::EducatorSet;
+                    entry.source = format!("scenario override ({})", entry.source);
+                }
+            }
+            if let Some(mix) = o.score {
+                w.score = mix;
+            }
+        }
+        w
+    }
+}
