@@ -9,17 +9,33 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     match args.command {
         Some(cmd) => cli::run(cmd, args.catalog),
-        None => open_app(args.scenarios),
+        None => open_app(args),
     }
 }
 
 #[cfg(feature = "app")]
-fn open_app(folders: Vec<std::path::PathBuf>) -> ExitCode {
-    rapport::app::run(folders)
+fn open_app(args: cli::Cli) -> ExitCode {
+    use rapport::app::core::Screen;
+    let screen = match args.screen.as_deref() {
+        None => None,
+        Some("briefing") => Some(Screen::Briefing),
+        Some("settings") => Some(Screen::Settings),
+        Some(other) => {
+            eprintln!("unknown screen `{other}`: use briefing or settings");
+            return ExitCode::from(2);
+        }
+    };
+    rapport::app::run(rapport::app::Options {
+        folders: args.scenarios,
+        open: args.open,
+        choices: args.choices,
+        screen,
+        seed: args.seed,
+    })
 }
 
 #[cfg(not(feature = "app"))]
-fn open_app(_folders: Vec<std::path::PathBuf>) -> ExitCode {
+fn open_app(_args: cli::Cli) -> ExitCode {
     eprintln!(
         "this build of rapport has no app (built without the `app` feature); try `rapport --help`"
     );

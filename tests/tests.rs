@@ -1,1 +1,7 @@
-//! tests
+//! Rapport's integration tests, compiled as one binary (ripgrep's layout).
+
+mod common;
+mod diagnostics;
+mod golden;
+mod scenarios;
+mod session;

@@ -1,1 +1,110 @@
-//! Placeholder until the app lands.
+//! The Bevy + bevy_egui front end: one plugin per screen or feature, one `Screen` state, the engine inside resources.
+
+pub mod core;
+pub mod figure;
+mod reload;
+pub mod ui;
+
+use bevy::prelude::*;
+use bevy::window::RequestRedraw;
+use bevy::winit::{UpdateMode, WinitSettings};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::engine::Library;
+use core::{Action, Engine, NextSeed, Scenarios, Screen, Settings, StudentRecords};
+
+/// How the app opens: user folders, and (for demos and the screenshot tour) a scenario to open,
+/// choices to replay and a screen to show.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub folders: Vec<PathBuf>,
+    pub open: Option<String>,
+    pub choices: Vec<String>,
+    pub screen: Option<Screen>,
+    pub seed: Option<u64>,
+}
+
+/// The startup script from [`Options`], played once the app is up.
+#[derive(Resource, Debug, Clone, Default)]
+struct Startup(Options);
+
+/// Opens the app window and runs until it is closed.
+pub fn run(options: Options) -> ExitCode {
+    let lib = match Library::builtin() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    let scenarios = Scenarios::load(&lib, &options.folders);
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title: "Rapport".into(),
+                    resolution: (1280, 800).into(),
+                    ..default()
+                }),
+                ..default()
+            })
+            .set(bevy::log::LogPlugin { filter: "warn,wgpu=error,naga=error".into(), ..default() }),
+    )
+    // Reactive: with no input nothing is redrawn, so an idle app costs (almost) nothing.
+    .insert_resource(WinitSettings {
+        focused_mode: UpdateMode::reactive(Duration::from_secs(3600)),
+        unfocused_mode: UpdateMode::reactive_low_power(Duration::from_secs(3600)),
+    })
+    .add_plugins(bevy_egui::EguiPlugin::default())
+    .insert_resource(ClearColor(Color::srgb(0.16, 0.17, 0.20)))
+    .insert_resource(Engine(lib))
+    .insert_resource(scenarios)
+    .insert_resource(Settings::load())
+    .insert_resource(StudentRecords::load())
+    .insert_resource(NextSeed(options.seed))
+    .add_plugins((core::plugin, ui::plugin, figure::plugin, reload::plugin))
+    .insert_resource(reload::Watched(options.folders.clone()))
+    .insert_resource(Startup(options))
+    .add_systems(Update, (play_startup, first_frames));
+    match app.run() {
+        AppExit::Success => ExitCode::SUCCESS,
+        AppExit::Error(_) => ExitCode::from(1),
+    }
+}
+
+/// Plays the startup script once: open a scenario, replay choices, show a screen.
+fn play_startup(mut startup: ResMut<Startup>, scenarios: Res<Scenarios>, mut actions: MessageWriter<Action>, mut done: Local<bool>) {
+    if *done {
+        return;
+    }
+    *done = true;
+    let o = std::mem::take(&mut startup.0);
+    if let Some(id) = &o.open {
+        match scenarios.find(id) {
+            Some(i) => {
+                actions.write(Action::Open(i));
+                if o.screen != Some(Screen::Briefing) {
+                    actions.write(Action::Begin);
+                    for c in &o.choices {
+                        actions.write(Action::Choose(c.clone()));
+                    }
+                }
+            }
+            None => warn!("no clean scenario with id `{id}`"),
+        }
+    }
+    if let Some(Screen::Settings) = o.screen {
+        actions.write(Action::Goto(Screen::Settings));
+    }
+}
+
+/// Asks for the first frames: in reactive mode a window may not paint until input arrives.
+fn first_frames(mut n: Local<u32>, mut redraw: MessageWriter<RequestRedraw>) {
+    if *n < 6 {
+        *n += 1;
+        redraw.write(RequestRedraw);
+    }
+}

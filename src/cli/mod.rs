@@ -20,6 +20,18 @@ pub struct Cli {
     /// Use this technique catalog instead of the built-in one.
     #[arg(long, global = true, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
+    /// Open the app on this scenario id (for demos and the screenshot tour).
+    #[arg(long, hide = true)]
+    pub open: Option<String>,
+    /// Replay these option ids after opening.
+    #[arg(long, hide = true, value_delimiter = ',')]
+    pub choices: Vec<String>,
+    /// Show this screen: briefing or settings (session and debrief follow from the choices).
+    #[arg(long, hide = true)]
+    pub screen: Option<String>,
+    /// Seed of the session's randomness.
+    #[arg(long, hide = true)]
+    pub seed: Option<u64>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

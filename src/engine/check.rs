@@ -6,7 +6,7 @@ use std::path::Path;
 use super::catalog::{Catalog, Quality};
 use super::diagnostic::{Code, Diagnostic};
 use super::load::suggest;
-use super::model::{Cmp, Condition, Effect, Scenario, Value};
+use super::model::{Condition, Effect, Scenario, Value};
 use super::source::Locator;
 use super::weights::{FitTerm, Weights};
 
@@ -677,7 +677,8 @@ fn check_graph(s: &Scenario, cx: &mut Ctx) {
                     st.id, s.start
                 ),
             );
-        } else if !finish[i] && !st.transitions.is_empty() {
+        } else if !finish[i] && !st.transitions.is_empty() && st.targets().all(|(to, _)| g.index.contains_key(to)) {
+            // A stage whose way out names an unknown target is already reported as R101.
             let loop_ids: Vec<&str> = g.succ[i].iter().map(|&j| g.ids[j]).collect();
             cx.push(
                 Code::R303,
@@ -833,12 +834,4 @@ pub fn check_weights(w: &Weights, file: &str, loc: &Locator) -> Vec<Diagnostic> 
         );
     }
     cx.out
-}
-
-/// Is a threshold comparison ever satisfiable in 0..1? Used by analysis to prune.
-pub fn satisfiable(cmp: Cmp) -> bool {
-    match cmp {
-        Cmp::AtLeast(t) => t <= 1.0,
-        Cmp::Below(t) => t > 0.0,
-    }
 }

@@ -125,9 +125,11 @@ pub fn parse<T: DeserializeOwned>(src: &str, file: &str) -> Loaded<T> {
 fn ron_diagnostic(e: &ron::error::SpannedError, file: &str, loc: &Locator) -> Diagnostic {
     use ron::error::Error as E;
     let start = loc.offset(e.span.start.line, e.span.start.col);
-    let mut end = loc.offset(e.span.end.line, e.span.end.col);
+    // Keep the caret on the line the error starts on: RON's spans can run into the next line.
+    let line_end = loc.source()[start..].find('\n').map_or(loc.source().len(), |i| start + i);
+    let mut end = loc.offset(e.span.end.line, e.span.end.col).min(line_end);
     if end <= start {
-        end = (start + 1).min(loc.source().len());
+        end = (start + 1).min(line_end.max(start + 1)).min(loc.source().len());
     }
     let span = Some(Span { start, end });
     let outer = |o: &Option<String>| {

@@ -1,0 +1,141 @@
+//! The briefing screen: the intake a clinician would read before the session.
+
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+
+use crate::app::core::{Action, Scenarios, Screen};
+use crate::engine::model::{ClientProfile, Delivery, Preference};
+
+pub fn plugin(app: &mut App) {
+    app.add_systems(EguiPrimaryContextPass, draw.run_if(in_state(Screen::Briefing)));
+}
+
+fn level(x: f32, low: &str, mid: &str, high: &str) -> String {
+    let w = if x >= 0.65 {
+        high
+    } else if x <= 0.35 {
+        low
+    } else {
+        mid
+    };
+    format!("{w} ({x:.2})")
+}
+
+/// The profile variables in plain language.
+pub fn profile_lines(c: &ClientProfile) -> Vec<(&'static str, String)> {
+    let coping = if c.coping_style > 0.2 {
+        format!("externalizing: acts out or blames circumstances ({:+.2})", c.coping_style)
+    } else if c.coping_style < -0.2 {
+        format!("internalizing: turns distress inward, self-critical ({:+.2})", c.coping_style)
+    } else {
+        format!("balanced ({:+.2})", c.coping_style)
+    };
+    let mut v = vec![
+        ("Reactance", level(c.reactance.trait_level, "accepts guidance readily", "some wish to set their own course", "pushes back when told what to do")),
+        ("Coping style", coping),
+        ("Distress", level(c.distress, "low", "moderate", "high")),
+        ("Impairment", level(c.impairment, "mild", "moderate", "severe")),
+        ("Stage of change", c.stage_of_change.label().to_owned()),
+        ("Expectancy", level(c.expectancy, "doubts therapy will help", "unsure", "hopeful")),
+        ("Tends to rupture by", c.rupture_style.label().to_owned()),
+        (
+            "Setting",
+            format!("{}, {}", c.setting.format.label(), if c.setting.delivery == Delivery::Remote { "remote (video)" } else { "in person" }),
+        ),
+    ];
+    let prefs = &c.preferences;
+    if prefs.strength > 0.0 || !prefs.note.is_empty() {
+        let name = |p: &Preference| match p {
+            Preference::School(s) => s.label().to_owned(),
+            Preference::Technique(t) => t.replace('_', " "),
+        };
+        let mut s = prefs.note.clone();
+        if !prefs.likes.is_empty() {
+            s.push_str(&format!(" Wants: {}.", prefs.likes.iter().map(name).collect::<Vec<_>>().join(", ")));
+        }
+        if !prefs.dislikes.is_empty() {
+            s.push_str(&format!(" Does not want: {}.", prefs.dislikes.iter().map(name).collect::<Vec<_>>().join(", ")));
+        }
+        v.push(("Preferences", s.trim().to_owned()));
+    }
+    if c.culture.salience > 0.0 || !c.culture.tags.is_empty() {
+        v.push((
+            "Culture",
+            format!("{} (matters {}). {}", c.culture.tags.join(", "), level(c.culture.salience, "a little", "somewhat", "a great deal"), c.culture.explanatory_model),
+        ));
+    }
+    if c.religion_salience > 0.0 {
+        v.push(("Faith", format!("matters {}", level(c.religion_salience, "a little", "somewhat", "a great deal"))));
+    }
+    v
+}
+
+fn draw(mut contexts: EguiContexts, scenarios: Res<Scenarios>, mut actions: MessageWriter<Action>) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    let Some(s) = scenarios.selected.and_then(|i| scenarios.entries.get(i)).and_then(|e| e.good.clone()) else {
+        return Ok(());
+    };
+    super::top_bar(ctx, &format!("Briefing: {}", s.meta.title), &mut actions, true);
+    super::esc_goes_back(ctx, &mut actions);
+    if ctx.input(|i| i.key_pressed(egui::Key::Enter)) {
+        actions.write(Action::Begin);
+    }
+    egui::TopBottomPanel::bottom("begin").show(ctx, |ui| {
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            if ui.button(egui::RichText::new("Begin session (Enter)").strong().size(18.0)).clicked() {
+                actions.write(Action::Begin);
+            }
+            ui.label(egui::RichText::new(format!("about {} minutes", s.meta.minutes.unwrap_or(15))).weak());
+        });
+        ui.add_space(6.0);
+    });
+    egui::CentralPanel::default().show(ctx, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.set_max_width(900.0);
+            let c = &s.client;
+            ui.heading(format!("{}, {}{}", c.name, c.age, if c.pronouns.is_empty() { String::new() } else { format!(" ({})", c.pronouns) }));
+            ui.label(&s.meta.summary);
+            if !s.meta.content_notes.is_empty() {
+                ui.add_space(6.0);
+                egui::Frame::group(ui.style()).show(ui, |ui| {
+                    ui.colored_label(super::fair(), egui::RichText::new("Content notes").strong());
+                    for n in &s.meta.content_notes {
+                        ui.label(format!("• {n}"));
+                    }
+                });
+            }
+            ui.add_space(8.0);
+            ui.label(egui::RichText::new("Presenting concerns").strong());
+            for p in &c.presenting_concerns {
+                ui.label(format!("• {p}"));
+            }
+            ui.add_space(8.0);
+            ui.label(egui::RichText::new("History").strong());
+            ui.label(&c.history);
+            ui.add_space(8.0);
+            ui.label(egui::RichText::new("Profile").strong());
+            egui::Grid::new("profile").num_columns(2).striped(true).show(ui, |ui| {
+                for (k, v) in profile_lines(c) {
+                    ui.label(k);
+                    ui.label(v);
+                    ui.end_row();
+                }
+            });
+            ui.add_space(8.0);
+            ui.label(egui::RichText::new("Learning objectives").strong());
+            for o in &s.meta.learning_objectives {
+                ui.label(format!("• {o}"));
+            }
+            ui.label(egui::RichText::new(format!("Built to teach {}.", s.meta.integration_mode.label())).weak());
+            if !s.meta.references.is_empty() {
+                ui.collapsing("References", |ui| {
+                    for r in &s.meta.references {
+                        ui.label(r);
+                    }
+                });
+            }
+        });
+    });
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! The debrief screen: alliance and fit charts, missed repairs, integration pattern, rubric items, replay from a step.
+
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints};
+
+use crate::app::core::{Action, Active, Screen};
+
+pub fn plugin(app: &mut App) {
+    app.add_systems(EguiPrimaryContextPass, draw.run_if(in_state(Screen::Debrief)));
+}
+
+fn draw(mut contexts: EguiContexts, active: Res<Active>, mut actions: MessageWriter<Action>) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    let (Some(d), Some(s)) = (&active.debrief, &active.session) else { return Ok(()) };
+    super::top_bar(ctx, &format!("Debrief: {}", s.scenario().meta.title), &mut actions, true);
+    super::esc_goes_back(ctx, &mut actions);
+    egui::SidePanel::left("debrief_text").resizable(true).default_width(520.0).show(ctx, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.heading(&d.ending_title);
+            ui.label(&d.ending_text);
+            ui.add_space(8.0);
+            ui.columns(2, |cols| {
+                cols[0].label(egui::RichText::new("Your practice").strong());
+                cols[0].label(format!("Score {:.0}/100", d.practice.score));
+                cols[0].label(format!("Mean fit {:+.2}", d.practice.mean_fit));
+                cols[0].label(format!("Good fit on {:.0}% of moves", d.practice.good_fit_share * 100.0));
+                cols[0].label(format!("Common factors {:.2}", d.practice.mean_common_factors));
+                let c = &d.client;
+                cols[1].label(egui::RichText::new("The client's course").strong());
+                cols[1].label(format!("Outcome: {}", c.outcome.map_or("unfinished", |o| o.label())));
+                cols[1].label(format!("Alliance {:.2} → {:.2}", c.start_alliance.mean(), c.final_alliance.mean()));
+                cols[1].label(format!("Ruptures {} opened, {} repaired", c.ruptures_opened, c.ruptures_repaired));
+                cols[1].label(format!("Dropout risk {:.0}%", c.dropout_risk * 100.0));
+            });
+            ui.label(
+                egui::RichText::new("Your score and the client's course are kept apart: in the research, technique explains little of outcome.")
+                    .small()
+                    .weak(),
+            );
+            ui.separator();
+            ui.label(egui::RichText::new("Missed repairs").strong());
+            if d.missed_repairs.is_empty() {
+                ui.label("None: every open rupture got a repair move.");
+            }
+            for m in &d.missed_repairs {
+                ui.colored_label(super::poor(), format!("Step {} ({}): a {} rupture was open; you chose {}.", m.step, m.stage, m.kind, m.technique));
+            }
+            ui.separator();
+            ui.label(egui::RichText::new("Your integration pattern").strong());
+            ui.label(egui::RichText::new(&d.integration.note).small());
+            for m in d.integration.modes.iter().take(4) {
+                ui.collapsing(format!("{} — {:.2}", m.mode.label(), m.strength), |ui| {
+                    for e in &m.evidence {
+                        ui.label(format!("• {e}"));
+                    }
+                });
+            }
+            ui.label(format!("This scenario was built to teach {}.", d.integration.intended.label()));
+            ui.separator();
+            ui.label(egui::RichText::new("Rubric items touched").strong());
+            ui.horizontal_wrapped(|ui| {
+                for (k, n) in &d.rubric {
+                    ui.label(format!("{k} ×{n}"));
+                }
+            });
+        });
+    });
+    egui::CentralPanel::default().show(ctx, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.label(egui::RichText::new("Alliance over the session").strong());
+            let series = |f: fn(&crate::engine::model::Alliance) -> f32| -> PlotPoints<'static> {
+                d.trajectory.iter().enumerate().map(|(i, (_, a))| [i as f64, f64::from(f(a))]).collect()
+            };
+            Plot::new("alliance").height(200.0).include_y(0.0).include_y(1.0).legend(Legend::default()).show(ui, |p| {
+                p.line(Line::new("goal", series(|a| a.goal)));
+                p.line(Line::new("task", series(|a| a.task)));
+                p.line(Line::new("bond", series(|a| a.bond)));
+                p.line(Line::new("mean", series(|a| a.mean())).width(3.0));
+            });
+            ui.label(egui::RichText::new("Fit per choice").strong());
+            let bars: Vec<Bar> = d
+                .choices
+                .iter()
+                .map(|c| Bar::new(c.step as f64, f64::from(c.fit)).name(&c.technique).fill(super::band_colour(c.fit)))
+                .collect();
+            Plot::new("fit").height(170.0).include_y(-1.0).include_y(1.0).show(ui, |p| p.bar_chart(BarChart::new("fit", bars)));
+            ui.separator();
+            ui.label(egui::RichText::new("Your choices").strong());
+            egui::Grid::new("choices").striped(true).num_columns(6).show(ui, |ui| {
+                for h in ["Step", "Stage", "Technique", "Fit", "Score", ""] {
+                    ui.label(egui::RichText::new(h).strong());
+                }
+                ui.end_row();
+                for c in &d.choices {
+                    ui.label(c.step.to_string());
+                    ui.label(&c.stage);
+                    let why = active.whys.iter().find(|(n, _)| *n == c.step).map(|(_, w)| format!(" (why: {})", w.label()));
+                    ui.label(format!("{}{}", c.technique, why.unwrap_or_default()));
+                    ui.colored_label(super::band_colour(c.fit), format!("{:+.2}", c.fit));
+                    ui.label(format!("{:.0}", c.score));
+                    if ui.button(format!("Replay from step {}", c.step)).clicked() {
+                        actions.write(Action::ReplayFrom(c.step));
+                    }
+                    ui.end_row();
+                }
+            });
+            ui.separator();
+            ui.collapsing("Feedback on every choice", |ui| {
+                for o in s.history() {
+                    ui.label(egui::RichText::new(format!("Step {}: {}", o.step, o.technique_name)).strong());
+                    ui.label(format!("Fit {:+.2} ({})", o.evaluation.fit.total, o.evaluation.fit.band.label()));
+                    for p in &o.evaluation.fit.parts {
+                        ui.label(format!("  {:+.2}  {}", p.value, p.why));
+                    }
+                    if !o.feedback.is_empty() {
+                        ui.label(&o.feedback);
+                    }
+                    for b in &o.better {
+                        ui.label(format!("  Better: {} — {}", b.name, b.reason));
+                    }
+                    ui.add_space(6.0);
+                }
+            });
+            if ui.button("Back to the library (Esc)").clicked() {
+                actions.write(Action::Goto(Screen::Library));
+            }
+        });
+    });
+    Ok(())
+}

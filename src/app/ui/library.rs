@@ -1,0 +1,156 @@
+//! The library screen: scenarios as cards, filter and search, the last result on each, broken files with their diagnostics.
+
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+
+use crate::app::core::{Action, Entry, Scenarios, Screen, StudentRecords};
+use crate::engine::model::{Difficulty, Format, IntegrationMode};
+
+pub fn plugin(app: &mut App) {
+    app.init_resource::<Filter>().add_systems(EguiPrimaryContextPass, draw.run_if(in_state(Screen::Library)));
+}
+
+/// The library's search and filters.
+#[derive(Resource, Debug, Default, Clone, PartialEq)]
+pub struct Filter {
+    pub text: String,
+    pub difficulty: Option<Difficulty>,
+    pub format: Option<Format>,
+    pub mode: Option<IntegrationMode>,
+}
+
+impl Filter {
+    /// Whether an entry passes; broken entries always show, so their problems are seen.
+    pub fn matches(&self, e: &Entry) -> bool {
+        let Some(s) = &e.good else { return true };
+        let text = self.text.to_lowercase();
+        let hay = [
+            s.meta.title.as_str(),
+            s.meta.summary.as_str(),
+            s.client.name.as_str(),
+            &s.meta.population.join(" "),
+            &s.meta.setting_tags.join(" "),
+            &s.client.presenting_concerns.join(" "),
+            s.meta.integration_mode.label(),
+        ]
+        .join(" ")
+        .to_lowercase();
+        (text.is_empty() || text.split_whitespace().all(|w| hay.contains(w)))
+            && self.difficulty.is_none_or(|d| d == s.meta.difficulty)
+            && self.format.is_none_or(|f| f == s.client.setting.format)
+            && self.mode.is_none_or(|m| m == s.meta.integration_mode)
+    }
+}
+
+pub fn draw(
+    mut contexts: EguiContexts,
+    scenarios: Res<Scenarios>,
+    records: Res<StudentRecords>,
+    mut filter: ResMut<Filter>,
+    mut actions: MessageWriter<Action>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    super::top_bar(ctx, "Scenario library", &mut actions, false);
+    egui::TopBottomPanel::top("filters").show(ctx, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Search");
+            ui.add(egui::TextEdit::singleline(&mut filter.text).hint_text("client, concern, population...").desired_width(220.0));
+            combo(ui, "Difficulty", &mut filter.difficulty, &[Difficulty::Introductory, Difficulty::Intermediate, Difficulty::Advanced], |d| format!("{d:?}"));
+            combo(ui, "Setting", &mut filter.format, &[Format::Individual, Format::Couple, Format::Family, Format::Group, Format::Child], |f| f.label().to_owned());
+            combo(ui, "Integration mode", &mut filter.mode, &IntegrationMode::ALL, |m| m.label().to_owned());
+            if *filter != Filter::default() && ui.button("Clear").clicked() {
+                *filter = Filter::default();
+            }
+        });
+        if let Some(p) = &records.problem {
+            ui.colored_label(super::poor(), format!("Records: {p}"));
+        }
+    });
+    egui::CentralPanel::default().show(ctx, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.spacing_mut().item_spacing = egui::vec2(12.0, 12.0);
+                let shown: Vec<(usize, &Entry)> = scenarios.entries.iter().enumerate().filter(|(_, e)| filter.matches(e)).collect();
+                if shown.is_empty() {
+                    ui.label("No scenario matches the search and filters.");
+                }
+                for (i, e) in shown {
+                    ui.allocate_ui(egui::vec2(390.0, 250.0), |ui| card(ui, i, e, &records, &mut actions));
+                }
+            });
+        });
+    });
+    Ok(())
+}
+
+fn combo<T: Copy + PartialEq>(ui: &mut egui::Ui, label: &str, value: &mut Option<T>, all: &[T], name: impl Fn(T) -> String) {
+    egui::ComboBox::from_label(label)
+        .selected_text(value.map_or_else(|| "any".to_owned(), &name))
+        .show_ui(ui, |ui| {
+            ui.selectable_value(value, None, "any");
+            for v in all {
+                ui.selectable_value(value, Some(*v), name(*v));
+            }
+        });
+}
+
+fn card(ui: &mut egui::Ui, i: usize, e: &Entry, records: &StudentRecords, actions: &mut MessageWriter<Action>) {
+    egui::Frame::group(ui.style()).inner_margin(10.0).show(ui, |ui| {
+        ui.set_width(370.0);
+        ui.set_min_height(230.0);
+        let Some(s) = &e.good else {
+            ui.colored_label(super::poor(), egui::RichText::new(format!("Cannot open {}", e.file)).strong());
+            for d in e.errors().into_iter().take(6) {
+                ui.label(format!("{}:{}:{}  {} {}", d.file, d.line, d.column, d.code, d.message));
+            }
+            return;
+        };
+        ui.label(egui::RichText::new(&s.meta.title).heading().strong());
+        let c = &s.client;
+        ui.label(format!(
+            "{}, {}{} · {} · {}",
+            c.name,
+            c.age,
+            if c.pronouns.is_empty() { String::new() } else { format!(" ({})", c.pronouns) },
+            c.setting.format.label(),
+            if c.setting.delivery == crate::engine::model::Delivery::Remote { "remote" } else { "in person" }
+        ));
+        ui.label(
+            egui::RichText::new(format!(
+                "{:?} · {} · {}",
+                s.meta.difficulty,
+                s.meta.population.join(", "),
+                s.meta.integration_mode.label()
+            ))
+            .weak(),
+        );
+        ui.add_space(4.0);
+        for o in s.meta.learning_objectives.iter().take(3) {
+            ui.label(format!("• {o}"));
+        }
+        if !e.errors().is_empty() {
+            ui.colored_label(super::poor(), format!("The file on disk has {} error(s); this is the last good version.", e.errors().len()));
+        }
+        ui.add_space(4.0);
+        ui.horizontal(|ui| {
+            if ui.button(egui::RichText::new("Open briefing").strong()).clicked() {
+                actions.write(Action::Open(i));
+            }
+            match records.records.last(&s.id) {
+                Some(r) => {
+                    let runs = records.records.scenarios.get(&s.id).map_or(0, Vec::len);
+                    ui.label(format!(
+                        "Last: {:.0}/100, {} ({} run{})",
+                        r.score,
+                        r.outcome.map_or("unfinished", |o| o.label()),
+                        runs,
+                        if runs == 1 { "" } else { "s" }
+                    ));
+                }
+                None => {
+                    ui.label(egui::RichText::new("Not played yet").weak());
+                }
+            }
+        });
+    });
+}

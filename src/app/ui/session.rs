@@ -1,0 +1,298 @@
+//! The session screen: the client's words and state, the alliance, the technique palette, and feedback after each choice.
+
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use std::collections::BTreeMap;
+
+use crate::app::core::{Action, Active, Mood, ReloadNote, Screen, WhyTag};
+use crate::app::figure::FigureArea;
+use crate::engine::catalog::School;
+use crate::engine::model::{Alliance, Choice};
+use crate::engine::session::{ChoiceOutcome, Event, Session};
+
+pub fn plugin(app: &mut App) {
+    app.init_resource::<PaletteSearch>().add_systems(EguiPrimaryContextPass, draw.run_if(in_state(Screen::Session)));
+}
+
+/// The palette's search text.
+#[derive(Resource, Default)]
+pub struct PaletteSearch(pub String);
+
+/// The options offered now, in palette order (grouped by school), which is also number-key order.
+pub fn palette<'a>(s: &'a Session) -> Vec<(School, &'a Choice)> {
+    let mut v: Vec<(School, &Choice)> = s
+        .available()
+        .into_iter()
+        .map(|o| (s.technique(&o.technique).map_or(School::Common, |t| t.school), o))
+        .collect();
+    v.sort_by_key(|(school, _)| School::ALL.iter().position(|x| x == school));
+    v
+}
+
+fn draw(
+    mut contexts: EguiContexts,
+    active: Res<Active>,
+    mut search: ResMut<PaletteSearch>,
+    mut area: ResMut<FigureArea>,
+    mut actions: MessageWriter<Action>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    let Some(s) = &active.session else { return Ok(()) };
+    let sc = s.scenario().clone();
+    super::top_bar(ctx, &sc.meta.title, &mut actions, true);
+    let options = palette(s);
+
+    // Keyboard: number keys highlight, Enter confirms (or continues past feedback), Esc goes back.
+    let pressed = ctx.input(|i| {
+        let digits = [egui::Key::Num1, egui::Key::Num2, egui::Key::Num3, egui::Key::Num4, egui::Key::Num5, egui::Key::Num6, egui::Key::Num7, egui::Key::Num8, egui::Key::Num9];
+        (digits.iter().position(|k| i.key_pressed(*k)), i.key_pressed(egui::Key::Enter), i.key_pressed(egui::Key::Escape))
+    });
+    let typing = ctx.wants_keyboard_input();
+    if active.pending.is_some() {
+        if pressed.1 {
+            actions.write(Action::Continue);
+        }
+    } else if !typing {
+        if let Some(n) = pressed.0
+            && let Some((_, o)) = options.get(n)
+        {
+            actions.write(Action::Highlight(o.id.clone()));
+        }
+        if pressed.1
+            && let Some(h) = &active.highlighted
+        {
+            actions.write(Action::Choose(h.clone()));
+        }
+    }
+    if pressed.2 && !typing {
+        actions.write(Action::Back);
+    }
+
+    egui::TopBottomPanel::top("alliance").show(ctx, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            if let Some(st) = s.stage() {
+                ui.label(egui::RichText::new(format!("{} · {}", st.phase.label(), st.title)).strong());
+                ui.separator();
+            }
+            alliance_bars(ui, s.state().alliance);
+            if let Some(srs) = s.history().iter().rev().find_map(|o| o.srs) {
+                ui.separator();
+                let text = format!("Session Rating Scale {:.0}/40", srs.total);
+                if srs.flagged {
+                    ui.colored_label(super::fair(), text + " (at or below 36: explore it)");
+                } else {
+                    ui.label(text);
+                }
+            }
+        });
+        if let Some(note) = &active.reload_note {
+            reload_panel(ui, note);
+        }
+    });
+
+    egui::SidePanel::right("palette").resizable(true).default_width(430.0).show(ctx, |ui| {
+        ui.heading("Your move");
+        ui.horizontal(|ui| {
+            ui.label("Find");
+            ui.add(egui::TextEdit::singleline(&mut search.0).hint_text("technique or school").desired_width(200.0));
+        });
+        ui.horizontal(|ui| {
+            ui.label("Why (optional)");
+            egui::ComboBox::from_id_salt("why").selected_text(active.why.map_or("—", |w| w.label())).show_ui(ui, |ui| {
+                if ui.selectable_label(active.why.is_none(), "—").clicked() {
+                    actions.write(Action::SetWhy(None));
+                }
+                for w in WhyTag::ALL {
+                    if ui.selectable_label(active.why == Some(w), w.label()).clicked() {
+                        actions.write(Action::SetWhy(Some(w)));
+                    }
+                }
+            });
+        });
+        ui.separator();
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            let needle = search.0.to_lowercase();
+            let mut by_school: BTreeMap<usize, Vec<(usize, &Choice)>> = BTreeMap::new();
+            for (n, (school, o)) in options.iter().enumerate() {
+                let pos = School::ALL.iter().position(|x| x == school).unwrap_or(0);
+                by_school.entry(pos).or_default().push((n, o));
+            }
+            for (pos, list) in by_school {
+                let school = School::ALL[pos];
+                let visible: Vec<_> = list
+                    .into_iter()
+                    .filter(|(_, o)| {
+                        needle.is_empty()
+                            || s.technique(&o.technique).is_some_and(|t| {
+                                format!("{} {} {}", t.name, t.school.label(), t.description).to_lowercase().contains(&needle)
+                            })
+                    })
+                    .collect();
+                if visible.is_empty() {
+                    continue;
+                }
+                ui.label(egui::RichText::new(school.label()).weak().small());
+                for (n, o) in visible {
+                    let Some(t) = s.technique(&o.technique) else { continue };
+                    let selected = active.highlighted.as_deref() == Some(o.id.as_str());
+                    let text = egui::RichText::new(format!("{}. {}", n + 1, t.name)).strong();
+                    let r = ui.add_enabled(active.pending.is_none(), egui::Button::selectable(selected, text));
+                    let r = r.on_hover_text(format!("{}\n\n{}", t.description, t.citation));
+                    if r.clicked() {
+                        actions.write(Action::Highlight(o.id.clone()));
+                    }
+                    if r.double_clicked() {
+                        actions.write(Action::Choose(o.id.clone()));
+                    }
+                    if !o.say.is_empty() {
+                        ui.label(egui::RichText::new(format!("“{}”", o.say)).italics());
+                    }
+                    if r.has_focus() || r.hovered() {
+                        ui.label(egui::RichText::new(&t.description).small().weak());
+                    }
+                    ui.add_space(4.0);
+                }
+            }
+        });
+        ui.separator();
+        let can = active.pending.is_none() && active.highlighted.is_some();
+        if ui.add_enabled(can, egui::Button::new(egui::RichText::new("Confirm (Enter)").strong())).clicked()
+            && let Some(h) = &active.highlighted
+        {
+            actions.write(Action::Choose(h.clone()));
+        }
+        ui.label(egui::RichText::new("Number keys pick, Enter confirms, Esc goes back.").small().weak());
+    });
+
+    let name = sc.client.name.clone();
+    let (text, nonverbal) = last_words(s);
+    egui::TopBottomPanel::bottom("client_words").show(ctx, |ui| {
+        ui.add_space(6.0);
+        ui.label(egui::RichText::new(format!("{name}: “{text}”")).size(20.0));
+        if !nonverbal.is_empty() {
+            ui.label(egui::RichText::new(nonverbal).italics());
+        }
+        ui.label(egui::RichText::new(Mood::of(&active).describe(&name)).weak());
+        ui.add_space(6.0);
+    });
+
+    if let Some(o) = &active.pending {
+        egui::TopBottomPanel::bottom("feedback").resizable(true).default_height(300.0).show(ctx, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| feedback(ui, o, &mut actions));
+        });
+    }
+
+    // The room the panels leave is where Bevy draws the client.
+    let rect = ctx.available_rect();
+    let zoom = ctx.zoom_factor();
+    let next = FigureArea { center: egui_to_vec(rect.center()) * zoom, size: egui_to_vec(rect.size()) * zoom };
+    if (next.center - area.center).length() > 0.5 || (next.size - area.size).length() > 0.5 {
+        *area = next;
+    }
+    egui::CentralPanel::default().frame(egui::Frame::NONE).show(ctx, |_| {});
+    Ok(())
+}
+
+fn egui_to_vec(p: impl Into<egui::Vec2>) -> Vec2 {
+    let v: egui::Vec2 = p.into();
+    Vec2::new(v.x, v.y)
+}
+
+/// The client's last line and what they show.
+fn last_words(s: &Session) -> (String, String) {
+    s.events()
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Event::ClientSpeaks { text, nonverbal, .. } => Some((text.clone(), nonverbal.clone())),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+fn alliance_bars(ui: &mut egui::Ui, a: Alliance) {
+    for (name, v) in [("Goal", a.goal), ("Task", a.task), ("Bond", a.bond)] {
+        ui.label(name);
+        ui.add(egui::ProgressBar::new(v).desired_width(90.0).text(format!("{v:.2}")));
+    }
+}
+
+fn reload_panel(ui: &mut egui::Ui, note: &ReloadNote) {
+    match note {
+        ReloadNote::Resumed { file, stage } => {
+            ui.colored_label(super::good(), format!("Reloaded {file}: resumed at stage `{stage}`."));
+        }
+        ReloadNote::CannotResume { file, reason } => {
+            ui.colored_label(super::fair(), format!("Reloaded {file}, but the session stays on the old version: {reason}"));
+        }
+        ReloadNote::Kept { file, problems } => {
+            ui.colored_label(super::poor(), format!("{file} has errors; the last good version keeps running:"));
+            for d in problems.iter().take(5) {
+                ui.label(format!("  {}:{}:{}  {} {}", d.file, d.line, d.column, d.code, d.message));
+            }
+        }
+    }
+}
+
+/// The feedback after a choice: fit in words, the alliance change, common factors, better moves.
+pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, actions: &mut MessageWriter<Action>) {
+    let e = &o.evaluation;
+    ui.horizontal(|ui| {
+        ui.heading(format!("{} ({})", o.technique_name, o.school.label()));
+        if ui.button(egui::RichText::new("Continue (Enter)").strong()).clicked() {
+            actions.write(Action::Continue);
+        }
+    });
+    ui.horizontal_wrapped(|ui| {
+        ui.colored_label(super::band_colour(e.fit.total), egui::RichText::new(format!("Fit {:+.2} ({})", e.fit.total, e.fit.band.label())).strong());
+        if e.fit.overridden {
+            ui.label("(set by the scenario's author)");
+        }
+        ui.separator();
+        let d = o.alliance_change;
+        ui.label(format!(
+            "Alliance {:.2} → {:.2}  (goal {:+.2}, task {:+.2}, bond {:+.2})",
+            o.alliance_before.mean(),
+            o.alliance_after.mean(),
+            d.goal,
+            d.task,
+            d.bond
+        ));
+        ui.separator();
+        ui.label(format!("Common factors {:.2}", e.common_factors.total));
+        ui.separator();
+        ui.label(format!("Score {:.0}/100", e.score));
+    });
+    if !o.feedback.is_empty() {
+        ui.label(egui::RichText::new(&o.feedback).strong());
+    }
+    ui.label(egui::RichText::new("Why the fit is what it is").underline());
+    for p in &e.fit.parts {
+        ui.horizontal_wrapped(|ui| {
+            ui.colored_label(super::band_colour(p.value), format!("{:+.2}", p.value));
+            ui.label(&p.why);
+        });
+    }
+    let carried: Vec<String> = e
+        .common_factors
+        .parts
+        .iter()
+        .filter(|p| p.value >= 0.5)
+        .map(|p| format!("{} {:.1}", p.quality.label(), p.value))
+        .collect();
+    if !carried.is_empty() {
+        ui.label(format!("Common factors carried: {}", carried.join(", ")));
+    }
+    if let Some(p) = e.repair_chance {
+        ui.label(format!("This was a repair move (chance of repair {:.0}%).", p * 100.0));
+    }
+    if o.better.is_empty() {
+        ui.colored_label(super::good(), "Nothing offered here would have fitted clearly better.");
+    }
+    for b in &o.better {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(egui::RichText::new(format!("Better here: {} (score {:.0})", b.name, b.score)).strong());
+            ui.label(&b.reason);
+        });
+    }
+}

@@ -1,0 +1,39 @@
+//! Shared helpers: the built-in library and loading the shipped scenarios.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rapport::engine::load::{self, LoadedScenario};
+use rapport::engine::{Library, Scenario};
+
+pub fn lib() -> Library {
+    Library::builtin().expect("the built-in catalog and weights load clean")
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every scenario file shipped in `scenarios/`.
+pub fn shipped() -> Vec<PathBuf> {
+    load::ron_files(&[root().join("scenarios")])
+}
+
+pub fn load(path: &Path) -> LoadedScenario {
+    load::load_scenario_file(path, &lib().catalog)
+}
+
+pub fn load_clean(path: &Path) -> Arc<Scenario> {
+    let l = load(path);
+    assert!(
+        !l.has_errors(),
+        "{} has errors:\n{}",
+        path.display(),
+        rapport::engine::diagnostic::render(&l.diagnostics, Some(&l.locator))
+    );
+    l.value.expect("a clean load has a value")
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    root().join("tests/fixtures").join(name)
+}

@@ -1,0 +1,189 @@
+//! Sessions: determinism, typed errors, scores and alliance in range, ruptures, resume after reload.
+
+use proptest::prelude::*;
+use std::sync::Arc;
+
+use rapport::engine::debrief;
+use rapport::engine::session::{Event, SessionError};
+use rapport::engine::{Scenario, Session};
+
+use crate::common;
+
+fn minimal() -> Arc<Scenario> {
+    common::load_clean(&common::fixture("minimal.ron"))
+}
+
+fn transcript_json(sc: Arc<Scenario>, seed: u64, choices: &[String]) -> String {
+    let lib = common::lib();
+    let s = Session::replay(sc, lib.catalog.clone(), &lib.weights, seed, choices).expect("replays");
+    serde_json::to_string(&(s.events(), debrief::debrief(&s))).expect("serializes")
+}
+
+#[test]
+fn same_scenario_seed_and_choices_give_the_same_transcript() {
+    let lib = common::lib();
+    for f in common::shipped().into_iter().chain([common::fixture("minimal.ron")]) {
+        let sc = common::load_clean(&f);
+        for seed in [0u64, 7, 99] {
+            // Play greedily by score, then replay the same ids twice.
+            let mut s = Session::new(sc.clone(), lib.catalog.clone(), &lib.weights, seed).expect("starts");
+            while s.ended().is_none() {
+                let pick = s.available().first().map(|o| o.id.clone()).expect("an option");
+                s.choose(&pick).expect("chooses");
+            }
+            let choices = s.choices().to_vec();
+            assert_eq!(transcript_json(sc.clone(), seed, &choices), transcript_json(sc.clone(), seed, &choices));
+        }
+    }
+}
+
+#[test]
+fn misuse_returns_typed_errors() {
+    let lib = common::lib();
+    let mut s = Session::new(minimal(), lib.catalog.clone(), &lib.weights, 1).expect("starts");
+    assert_eq!(s.choose("nope"), Err(SessionError::UnknownOption("nope".into())));
+    assert_eq!(s.choose("middle.meta"), Err(SessionError::UnknownOption("middle.meta".into())));
+    s.choose("open.reflect").expect("ok");
+    s.choose("middle.reflect").expect("ok");
+    assert_eq!(s.ended(), Some("good"));
+    assert_eq!(s.choose("middle.reflect"), Err(SessionError::Ended));
+}
+
+#[test]
+fn variables_and_conditions_steer_the_ending() {
+    let lib = common::lib();
+    let s = Session::replay(minimal(), lib.catalog.clone(), &lib.weights, 1, &["open.reflect".into(), "middle.meta".into()]).expect("plays");
+    assert_eq!(s.ended(), Some("good"));
+    let s = Session::replay(minimal(), lib.catalog.clone(), &lib.weights, 1, &["open.restructure".into(), "middle.meta".into()]).expect("plays");
+    assert_eq!(s.ended(), Some("poor"));
+}
+
+#[test]
+fn every_choice_explains_itself() {
+    let lib = common::lib();
+    let mut s = Session::new(minimal(), lib.catalog.clone(), &lib.weights, 1).expect("starts");
+    let events = s.choose("open.restructure").expect("ok");
+    let Some(Event::Feedback(o)) = events.first() else { panic!("feedback comes first: {events:?}") };
+    let e = &o.evaluation;
+    assert!(e.fit.parts.len() >= 4, "the fit shows its terms");
+    assert!(e.fit.parts.iter().all(|p| !p.why.is_empty() && p.weight > 0.0));
+    let weighted: f32 = e.fit.parts.iter().map(|p| p.weight * p.value).sum::<f32>() / e.fit.parts.iter().map(|p| p.weight).sum::<f32>();
+    assert!((weighted - e.fit.total).abs() < 1e-5, "fit is the weighted mean of its terms");
+    assert!(!e.common_factors.parts.is_empty());
+    // Empathic reflection fits this low-reactance, distressed, internalizing client better than restructuring.
+    assert!(o.better.iter().any(|b| b.technique == "empathic_reflection" && !b.reason.is_empty()), "{:?}", o.better);
+}
+
+#[test]
+fn a_poor_move_opens_a_rupture_and_a_repair_can_mend_it() {
+    let lib = common::lib();
+    let mut sc = (*minimal()).clone();
+    // A reactant client: a directive challenge opens a confrontation rupture.
+    sc.client.reactance.trait_level = 0.9;
+    sc.client.reactance.state = 0.9;
+    // The author rates restructuring as a poor fit here (below the rupture threshold of -.3).
+    sc.stages[0].options[1].fit = Some(-0.6);
+    let sc = Arc::new(sc);
+    let mut repaired = 0;
+    for seed in 0..40 {
+        let mut s = Session::new(sc.clone(), lib.catalog.clone(), &lib.weights, seed).expect("starts");
+        let ev = s.choose("open.restructure").expect("ok");
+        assert!(
+            ev.iter().any(|e| matches!(e, Event::RuptureOpened { kind: rapport::engine::model::RuptureKind::Confrontation, .. })),
+            "{ev:?}"
+        );
+        assert!(s.state().rupture.is_some());
+        let before = s.state().alliance.mean();
+        let ev = s.choose("middle.meta").expect("ok");
+        if ev.iter().any(|e| matches!(e, Event::RuptureRepaired { .. })) {
+            repaired += 1;
+            assert!(s.state().alliance.mean() > before);
+            assert_eq!(s.state().repaired, 1);
+        } else {
+            assert!(ev.iter().any(|e| matches!(e, Event::RepairFailed { .. })));
+        }
+    }
+    // Metacommunication fits a confrontation: chance .3 + .3 + .2 = .8.
+    assert!((24..=39).contains(&repaired), "repaired {repaired} of 40");
+}
+
+#[test]
+fn an_unaddressed_rupture_is_a_missed_repair_in_the_debrief() {
+    let lib = common::lib();
+    let mut sc = (*minimal()).clone();
+    sc.client.reactance.trait_level = 0.9;
+    sc.client.reactance.state = 0.9;
+    sc.stages[0].options[1].fit = Some(-0.6);
+    let s = Session::replay(Arc::new(sc), lib.catalog.clone(), &lib.weights, 3, &["open.restructure".into(), "middle.reflect".into()]).expect("plays");
+    let d = debrief::debrief(&s);
+    assert_eq!(d.missed_repairs.len(), 1);
+    assert_eq!(d.client.ruptures_opened, 1);
+    assert_eq!(d.client.ruptures_repaired, 0);
+    assert!(d.client.dropout_risk > 0.0);
+}
+
+#[test]
+fn a_session_resumes_at_the_same_stage_after_an_edit() {
+    let lib = common::lib();
+    let sc = minimal();
+    let mut s = Session::new(sc.clone(), lib.catalog.clone(), &lib.weights, 5).expect("starts");
+    s.choose("open.reflect").expect("ok");
+    let snap = s.snapshot();
+    let mut edited = (*sc).clone();
+    edited.stages[1].client[0].text = "Edited words.".into();
+    let r = Session::resume(Arc::new(edited), lib.catalog.clone(), &lib.weights, 5, snap).expect("resumes");
+    assert_eq!(r.stage_id(), "middle");
+    assert_eq!(r.history().len(), 1);
+    assert_eq!(r.state().alliance, s.state().alliance);
+    assert!(matches!(r.events().last(), Some(Event::ClientSpeaks { text, .. }) if text == "Edited words."));
+    // A stage removed by the edit cannot be resumed; the caller keeps the old session.
+    let mut gone = (*sc).clone();
+    gone.stages.retain(|st| st.id != "middle");
+    assert!(Session::resume(Arc::new(gone), lib.catalog.clone(), &lib.weights, 5, s.snapshot()).is_err());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever is chosen, in whatever client, scores and alliance stay in range.
+    #[test]
+    fn scores_and_alliance_stay_in_range(
+        seed in any::<u64>(),
+        picks in prop::collection::vec(0usize..8, 1..40),
+        reactance in 0.0f32..=1.0,
+        distress in 0.0f32..=1.0,
+        coping in -1.0f32..=1.0,
+        alliance in 0.0f32..=1.0,
+        file_pick in 0usize..64,
+    ) {
+        let lib = common::lib();
+        let mut files = common::shipped();
+        files.push(common::fixture("minimal.ron"));
+        let mut sc = (*common::load_clean(&files[file_pick % files.len()])).clone();
+        sc.client.reactance.state = reactance;
+        sc.client.distress = distress;
+        sc.client.coping_style = coping;
+        sc.client.alliance.bond = alliance;
+        let mut s = Session::new(Arc::new(sc), lib.catalog.clone(), &lib.weights, seed).expect("starts");
+        for p in picks {
+            let opts = s.available();
+            if opts.is_empty() { break; }
+            let id = opts[p % opts.len()].id.clone();
+            s.choose(&id).expect("an offered option is always accepted");
+            let st = s.state();
+            for v in [st.alliance.goal, st.alliance.task, st.alliance.bond, st.reactance, st.distress, st.dropout_risk] {
+                prop_assert!((0.0..=1.0).contains(&v), "state value {v} out of range");
+            }
+            let o = s.history().last().expect("a choice");
+            prop_assert!((-1.0..=1.0).contains(&o.evaluation.fit.total));
+            prop_assert!((0.0..=1.0).contains(&o.evaluation.common_factors.total));
+            prop_assert!((0.0..=100.0).contains(&o.evaluation.score));
+            if s.ended().is_some() { break; }
+        }
+        let d = debrief::debrief(&s);
+        prop_assert!((0.0..=100.0).contains(&d.practice.score));
+        for m in &d.integration.modes {
+            prop_assert!((0.0..=1.0).contains(&m.strength), "{:?}", m);
+        }
+    }
+}
