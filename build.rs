@@ -14,7 +14,8 @@ fn main() {
         n.ends_with(".ron") && !n.ends_with(".plays.ron")
     });
     files.sort();
-    let mut out = String::from("/// The shipped scenarios: (file name, RON source).\npub const SHIPPED: &[(&str, &str)] = &[\n");
+    let mut out =
+        String::from("/// The shipped scenarios: (file name, RON source).\npub const SHIPPED: &[(&str, &str)] = &[\n");
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
         let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();

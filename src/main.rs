@@ -36,8 +36,6 @@ fn open_app(args: cli::Cli) -> ExitCode {
 
 #[cfg(not(feature = "app"))]
 fn open_app(_args: cli::Cli) -> ExitCode {
-    eprintln!(
-        "this build of rapport has no app (built without the `app` feature); try `rapport --help`"
-    );
+    eprintln!("this build of rapport has no app (built without the `app` feature); try `rapport --help`");
     ExitCode::from(2)
 }

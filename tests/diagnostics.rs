@@ -40,12 +40,18 @@ fn every_broken_fixture_reports_its_code_at_its_line() {
             diags.iter().any(|d| d.code == code && d.line == line && d.file == file),
             "{}: expected {code} at line {line}, got {:?}",
             f.display(),
-            diags.iter().map(|d| (d.code, d.line, d.message.clone())).collect::<Vec<_>>()
+            diags
+                .iter()
+                .map(|d| (d.code, d.line, d.message.clone()))
+                .collect::<Vec<_>>()
         );
         for d in &diags {
             assert!(!d.message.is_empty());
             if d.line > 0 {
-                assert!(d.column > 0 && !d.source_line.is_empty(), "{d}: a placed diagnostic shows its source line");
+                assert!(
+                    d.column > 0 && !d.source_line.is_empty(),
+                    "{d}: a placed diagnostic shows its source line"
+                );
             }
         }
         covered.push(code);
@@ -53,7 +59,11 @@ fn every_broken_fixture_reports_its_code_at_its_line() {
     // R001 (unreadable file) is covered below; every other code has a fixture.
     for code in Code::ALL {
         if code != Code::R001 {
-            assert!(covered.contains(&code), "no broken fixture for {code} ({})", code.title());
+            assert!(
+                covered.contains(&code),
+                "no broken fixture for {code} ({})",
+                code.title()
+            );
         }
     }
 }
@@ -95,7 +105,16 @@ fn diagnostics_render_with_source_line_and_caret() {
 #[test]
 fn garbage_and_huge_inputs_are_errors_not_crashes() {
     let lib = common::lib();
-    for src in ["", "(", "Scenario(", ")))", "\"unterminated", "[[[[", "Scenario(version: -1)", "🙂"] {
+    for src in [
+        "",
+        "(",
+        "Scenario(",
+        ")))",
+        "\"unterminated",
+        "[[[[",
+        "Scenario(version: -1)",
+        "🙂",
+    ] {
         let l = load::load_scenario_str(src, "x.ron", &lib.catalog, None);
         assert!(l.has_errors(), "{src:?} should not load");
     }

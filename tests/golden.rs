@@ -10,13 +10,19 @@ fn golden_play_throughs_have_not_drifted() {
     let lib = common::lib();
     let dir = common::root().join("tests/golden");
     let Ok(rd) = std::fs::read_dir(&dir) else { return };
-    let mut files: Vec<_> = rd.flatten().map(|e| e.path()).filter(|p| p.to_string_lossy().ends_with(".plays.ron")).collect();
+    let mut files: Vec<_> = rd
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".plays.ron"))
+        .collect();
     files.sort();
     let mut failures = Vec::new();
     for f in &files {
         let src = std::fs::read_to_string(f).expect("readable");
         let parsed = load::parse::<Plays>(&src, &f.display().to_string());
-        let p = parsed.value.unwrap_or_else(|| panic!("{}: {:?}", f.display(), parsed.diagnostics));
+        let p = parsed
+            .value
+            .unwrap_or_else(|| panic!("{}: {:?}", f.display(), parsed.diagnostics));
         let sc = common::load_clean(&p.scenario_path(f));
         for play in &p.plays {
             let r = plays::run_play(play, sc.clone(), lib.catalog.clone(), &lib.weights);
@@ -39,13 +45,34 @@ fn every_shipped_scenario_has_its_golden_plays() {
         };
         let p = load::parse::<Plays>(&src, "golden").value.expect("parses");
         for name in ["best", "rupture_and_repair", "poorest"] {
-            assert!(p.plays.iter().any(|pl| pl.name == name), "{}: no `{name}` play", golden.display());
+            assert!(
+                p.plays.iter().any(|pl| pl.name == name),
+                "{}: no `{name}` play",
+                golden.display()
+            );
         }
-        let rr = p.plays.iter().find(|pl| pl.name == "rupture_and_repair").expect("present");
-        assert!(rr.checkpoints.iter().any(|c| c.starts_with("rupture opened")), "{}: rupture_and_repair shows no rupture", golden.display());
-        assert!(rr.checkpoints.iter().any(|c| c.starts_with("rupture repaired")), "{}: rupture_and_repair shows no repair", golden.display());
+        let rr = p
+            .plays
+            .iter()
+            .find(|pl| pl.name == "rupture_and_repair")
+            .expect("present");
+        assert!(
+            rr.checkpoints.iter().any(|c| c.starts_with("rupture opened")),
+            "{}: rupture_and_repair shows no rupture",
+            golden.display()
+        );
+        assert!(
+            rr.checkpoints.iter().any(|c| c.starts_with("rupture repaired")),
+            "{}: rupture_and_repair shows no repair",
+            golden.display()
+        );
         for e in &sc.endings {
-            assert!(p.plays.iter().any(|pl| pl.ending == e.id), "{}: no golden play reaches `{}`", golden.display(), e.id);
+            assert!(
+                p.plays.iter().any(|pl| pl.ending == e.id),
+                "{}: no golden play reaches `{}`",
+                golden.display(),
+                e.id
+            );
         }
     }
 }

@@ -12,16 +12,26 @@ use crate::common;
 #[test]
 fn the_built_in_catalog_is_broad_and_complete() {
     let lib = common::lib();
-    assert!(lib.catalog.techniques.len() >= 40, "only {} techniques", lib.catalog.techniques.len());
+    assert!(
+        lib.catalog.techniques.len() >= 40,
+        "only {} techniques",
+        lib.catalog.techniques.len()
+    );
     for school in rapport::engine::catalog::School::ALL {
-        assert!(lib.catalog.techniques.iter().any(|t| t.school == school), "no technique of school {school:?}");
+        assert!(
+            lib.catalog.techniques.iter().any(|t| t.school == school),
+            "no technique of school {school:?}"
+        );
     }
 }
 
 #[test]
 fn every_shipped_scenario_checks_clean() {
     let files = common::shipped();
-    assert!(files.len() >= 2, "at least the annotated example and one real scenario ship");
+    assert!(
+        files.len() >= 2,
+        "at least the annotated example and one real scenario ship"
+    );
     for f in &files {
         let l = common::load(f);
         assert!(
@@ -80,7 +90,12 @@ fn every_ending_of_every_scenario_is_reachable() {
             }
         }
         for e in &sc.endings {
-            assert!(reached.contains(&e.id), "{}: no path reaches ending `{}`", f.display(), e.id);
+            assert!(
+                reached.contains(&e.id),
+                "{}: no path reaches ending `{}`",
+                f.display(),
+                e.id
+            );
         }
     }
 }
@@ -91,7 +106,10 @@ fn the_library_teaches_every_integration_mode() {
     if files.len() < 13 {
         return; // the full library is checked once it ships
     }
-    let modes: BTreeSet<IntegrationMode> = files.iter().map(|f| common::load_clean(f).meta.integration_mode).collect();
+    let modes: BTreeSet<IntegrationMode> = files
+        .iter()
+        .map(|f| common::load_clean(f).meta.integration_mode)
+        .collect();
     for m in IntegrationMode::ALL {
         assert!(modes.contains(&m), "no scenario teaches {}", m.label());
     }

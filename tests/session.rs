@@ -32,7 +32,10 @@ fn same_scenario_seed_and_choices_give_the_same_transcript() {
                 s.choose(&pick).expect("chooses");
             }
             let choices = s.choices().to_vec();
-            assert_eq!(transcript_json(sc.clone(), seed, &choices), transcript_json(sc.clone(), seed, &choices));
+            assert_eq!(
+                transcript_json(sc.clone(), seed, &choices),
+                transcript_json(sc.clone(), seed, &choices)
+            );
         }
     }
 }
@@ -42,7 +45,10 @@ fn misuse_returns_typed_errors() {
     let lib = common::lib();
     let mut s = Session::new(minimal(), lib.catalog.clone(), &lib.weights, 1).expect("starts");
     assert_eq!(s.choose("nope"), Err(SessionError::UnknownOption("nope".into())));
-    assert_eq!(s.choose("middle.meta"), Err(SessionError::UnknownOption("middle.meta".into())));
+    assert_eq!(
+        s.choose("middle.meta"),
+        Err(SessionError::UnknownOption("middle.meta".into()))
+    );
     s.choose("open.reflect").expect("ok");
     s.choose("middle.reflect").expect("ok");
     assert_eq!(s.ended(), Some("good"));
@@ -52,9 +58,23 @@ fn misuse_returns_typed_errors() {
 #[test]
 fn variables_and_conditions_steer_the_ending() {
     let lib = common::lib();
-    let s = Session::replay(minimal(), lib.catalog.clone(), &lib.weights, 1, &["open.reflect".into(), "middle.meta".into()]).expect("plays");
+    let s = Session::replay(
+        minimal(),
+        lib.catalog.clone(),
+        &lib.weights,
+        1,
+        &["open.reflect".into(), "middle.meta".into()],
+    )
+    .expect("plays");
     assert_eq!(s.ended(), Some("good"));
-    let s = Session::replay(minimal(), lib.catalog.clone(), &lib.weights, 1, &["open.restructure".into(), "middle.meta".into()]).expect("plays");
+    let s = Session::replay(
+        minimal(),
+        lib.catalog.clone(),
+        &lib.weights,
+        1,
+        &["open.restructure".into(), "middle.meta".into()],
+    )
+    .expect("plays");
     assert_eq!(s.ended(), Some("poor"));
 }
 
@@ -63,15 +83,27 @@ fn every_choice_explains_itself() {
     let lib = common::lib();
     let mut s = Session::new(minimal(), lib.catalog.clone(), &lib.weights, 1).expect("starts");
     let events = s.choose("open.restructure").expect("ok");
-    let Some(Event::Feedback(o)) = events.first() else { panic!("feedback comes first: {events:?}") };
+    let Some(Event::Feedback(o)) = events.first() else {
+        panic!("feedback comes first: {events:?}")
+    };
     let e = &o.evaluation;
     assert!(e.fit.parts.len() >= 4, "the fit shows its terms");
     assert!(e.fit.parts.iter().all(|p| !p.why.is_empty() && p.weight > 0.0));
-    let weighted: f32 = e.fit.parts.iter().map(|p| p.weight * p.value).sum::<f32>() / e.fit.parts.iter().map(|p| p.weight).sum::<f32>();
-    assert!((weighted - e.fit.total).abs() < 1e-5, "fit is the weighted mean of its terms");
+    let weighted: f32 =
+        e.fit.parts.iter().map(|p| p.weight * p.value).sum::<f32>() / e.fit.parts.iter().map(|p| p.weight).sum::<f32>();
+    assert!(
+        (weighted - e.fit.total).abs() < 1e-5,
+        "fit is the weighted mean of its terms"
+    );
     assert!(!e.common_factors.parts.is_empty());
     // Empathic reflection fits this low-reactance, distressed, internalizing client better than restructuring.
-    assert!(o.better.iter().any(|b| b.technique == "empathic_reflection" && !b.reason.is_empty()), "{:?}", o.better);
+    assert!(
+        o.better
+            .iter()
+            .any(|b| b.technique == "empathic_reflection" && !b.reason.is_empty()),
+        "{:?}",
+        o.better
+    );
 }
 
 #[test]
@@ -89,7 +121,13 @@ fn a_poor_move_opens_a_rupture_and_a_repair_can_mend_it() {
         let mut s = Session::new(sc.clone(), lib.catalog.clone(), &lib.weights, seed).expect("starts");
         let ev = s.choose("open.restructure").expect("ok");
         assert!(
-            ev.iter().any(|e| matches!(e, Event::RuptureOpened { kind: rapport::engine::model::RuptureKind::Confrontation, .. })),
+            ev.iter().any(|e| matches!(
+                e,
+                Event::RuptureOpened {
+                    kind: rapport::engine::model::RuptureKind::Confrontation,
+                    ..
+                }
+            )),
             "{ev:?}"
         );
         assert!(s.state().rupture.is_some());
@@ -114,7 +152,14 @@ fn an_unaddressed_rupture_is_a_missed_repair_in_the_debrief() {
     sc.client.reactance.trait_level = 0.9;
     sc.client.reactance.state = 0.9;
     sc.stages[0].options[1].fit = Some(-0.6);
-    let s = Session::replay(Arc::new(sc), lib.catalog.clone(), &lib.weights, 3, &["open.restructure".into(), "middle.reflect".into()]).expect("plays");
+    let s = Session::replay(
+        Arc::new(sc),
+        lib.catalog.clone(),
+        &lib.weights,
+        3,
+        &["open.restructure".into(), "middle.reflect".into()],
+    )
+    .expect("plays");
     let d = debrief::debrief(&s);
     assert_eq!(d.missed_repairs.len(), 1);
     assert_eq!(d.client.ruptures_opened, 1);

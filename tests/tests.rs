@@ -1,5 +1,7 @@
 //! Rapport's integration tests, compiled as one binary (ripgrep's layout).
 
+#[cfg(feature = "app")]
+mod app;
 mod common;
 mod diagnostics;
 mod golden;

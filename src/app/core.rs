@@ -43,7 +43,12 @@ pub struct Entry {
 impl Entry {
     fn new(file: String, path: Option<PathBuf>, loaded: LoadedScenario) -> Entry {
         let good = loaded.clean().cloned();
-        Entry { file, path, loaded, good }
+        Entry {
+            file,
+            path,
+            loaded,
+            good,
+        }
     }
 
     /// Errors of the latest version; the last good version keeps running meanwhile.
@@ -72,11 +77,16 @@ impl Scenarios {
             let abs = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
             entries.push(Entry::new(path.display().to_string(), Some(abs), l));
         }
-        Scenarios { entries, selected: None }
+        Scenarios {
+            entries,
+            selected: None,
+        }
     }
 
     pub fn find(&self, id: &str) -> Option<usize> {
-        self.entries.iter().position(|e| e.good.as_ref().is_some_and(|s| s.id == id))
+        self.entries
+            .iter()
+            .position(|e| e.good.as_ref().is_some_and(|s| s.id == id))
     }
 }
 
@@ -110,7 +120,11 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { feedback: FeedbackTiming::Immediate, text_scale: 1.0, theme: Theme::Dark }
+        Settings {
+            feedback: FeedbackTiming::Immediate,
+            text_scale: 1.0,
+            theme: Theme::Dark,
+        }
     }
 }
 
@@ -152,10 +166,16 @@ impl StudentRecords {
     pub fn load() -> StudentRecords {
         let path = Records::default_dir().join("records.json");
         match Records::load(&path) {
-            Ok(records) => StudentRecords { records, path, problem: None },
+            Ok(records) => StudentRecords {
+                records,
+                path,
+                problem: None,
+            },
             Err(e) => StudentRecords {
                 records: Records::default(),
-                problem: Some(format!("{e}; new results will not be saved until the file is fixed or moved")),
+                problem: Some(format!(
+                    "{e}; new results will not be saved until the file is fixed or moved"
+                )),
                 path,
             },
         }
@@ -174,8 +194,14 @@ pub enum WhyTag {
 }
 
 impl WhyTag {
-    pub const ALL: [WhyTag; 6] =
-        [WhyTag::ClientFeature, WhyTag::UnifyingTheory, WhyTag::Relationship, WhyTag::Phase, WhyTag::Culture, WhyTag::Marker];
+    pub const ALL: [WhyTag; 6] = [
+        WhyTag::ClientFeature,
+        WhyTag::UnifyingTheory,
+        WhyTag::Relationship,
+        WhyTag::Phase,
+        WhyTag::Culture,
+        WhyTag::Marker,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -238,7 +264,13 @@ impl Mood {
         match s.state().rupture.as_ref().map(|r| r.kind) {
             Some(RuptureKind::Withdrawal) => Mood::Withdrawn,
             Some(RuptureKind::Confrontation) => Mood::Confronting,
-            None if active.last_events.iter().any(|e| matches!(e, Event::RuptureRepaired { .. })) => Mood::Relieved,
+            None if active
+                .last_events
+                .iter()
+                .any(|e| matches!(e, Event::RuptureRepaired { .. })) =>
+            {
+                Mood::Relieved
+            }
             None if s.state().distress >= 0.6 => Mood::Distressed,
             None => Mood::Calm,
         }
@@ -249,9 +281,13 @@ impl Mood {
         match self {
             Mood::Calm => format!("{name} sits upright and open, meeting your eyes."),
             Mood::Distressed => format!("{name} is tense and hunched, brow furrowed: visibly distressed."),
-            Mood::Withdrawn => format!("{name} looks away and folds inward, arms around themself: a withdrawal rupture."),
+            Mood::Withdrawn => {
+                format!("{name} looks away and folds inward, arms around themself: a withdrawal rupture.")
+            }
             Mood::Confronting => format!("{name} leans in with arms crossed and jaw set: a confrontation rupture."),
-            Mood::Relieved => format!("{name}'s shoulders drop and they look back at you, softer: the rupture has been repaired."),
+            Mood::Relieved => {
+                format!("{name}'s shoulders drop and they look back at you, softer: the rupture has been repaired.")
+            }
         }
     }
 }
@@ -300,10 +336,15 @@ pub fn plugin(app: &mut App) {
 }
 
 fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
-#[allow(clippy::too_many_arguments, reason = "one system applies every action, each needs a different resource")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one system applies every action, each needs a different resource"
+)]
 pub fn apply_actions(
     mut actions: MessageReader<Action>,
     engine: Res<Engine>,
@@ -329,11 +370,17 @@ pub fn apply_actions(
             }
             Action::Begin => {
                 let Some(i) = scenarios.selected else { continue };
-                let Some(sc) = scenarios.entries.get(i).and_then(|e| e.good.clone()) else { continue };
+                let Some(sc) = scenarios.entries.get(i).and_then(|e| e.good.clone()) else {
+                    continue;
+                };
                 let seed = seed.0.unwrap_or_else(now);
                 match Session::new(sc, engine.0.catalog.clone(), &engine.0.weights, seed) {
                     Ok(s) => {
-                        *active = Active { session: Some(s), entry: Some(i), ..Active::default() };
+                        *active = Active {
+                            session: Some(s),
+                            entry: Some(i),
+                            ..Active::default()
+                        };
                         next.set(Screen::Session);
                     }
                     Err(e) => warn!("cannot start: {e}"),
@@ -351,12 +398,23 @@ pub fn apply_actions(
             Action::ReplayFrom(step) => {
                 let Some(s) = &active.session else { continue };
                 let keep: Vec<String> = s.choices().iter().take(step.saturating_sub(1)).cloned().collect();
-                let replay = Session::replay(s.scenario().clone(), s.catalog().clone(), &engine.0.weights, s.seed(), &keep);
+                let replay = Session::replay(
+                    s.scenario().clone(),
+                    s.catalog().clone(),
+                    &engine.0.weights,
+                    s.seed(),
+                    &keep,
+                );
                 match replay {
                     Ok(r) => {
                         let entry = active.entry;
                         let whys = active.whys.iter().copied().filter(|(n, _)| *n < step).collect();
-                        *active = Active { session: Some(r), entry, whys, ..Active::default() };
+                        *active = Active {
+                            session: Some(r),
+                            entry,
+                            whys,
+                            ..Active::default()
+                        };
                         next.set(Screen::Session);
                     }
                     Err(e) => warn!("cannot replay: {e}"),
@@ -387,7 +445,13 @@ pub fn apply_actions(
     }
 }
 
-fn choose(active: &mut Active, id: &str, settings: &Settings, records: &mut StudentRecords, next: &mut NextState<Screen>) {
+fn choose(
+    active: &mut Active,
+    id: &str,
+    settings: &Settings,
+    records: &mut StudentRecords,
+    next: &mut NextState<Screen>,
+) {
     let why = active.why.take();
     let Some(s) = active.session.as_mut() else { return };
     match s.choose(id) {
@@ -429,7 +493,9 @@ fn choose(active: &mut Active, id: &str, settings: &Settings, records: &mut Stud
 /// Re-checks a changed file: a clean file replaces the running one and the session resumes at the
 /// same stage; a broken one leaves the last good version running and shows its diagnostics.
 pub fn reload(lib: &Library, scenarios: &mut Scenarios, active: &mut Active, path: &Path) {
-    let Some(i) = scenarios.entries.iter().position(|e| e.path.as_deref() == Some(path)) else { return };
+    let Some(i) = scenarios.entries.iter().position(|e| e.path.as_deref() == Some(path)) else {
+        return;
+    };
     let loaded = load::load_scenario_file(path, &lib.catalog);
     let entry = &mut scenarios.entries[i];
     let file = entry.file.clone();
@@ -459,6 +525,11 @@ pub fn reload(lib: &Library, scenarios: &mut Scenarios, active: &mut Active, pat
             active.highlighted = None;
             active.reload_note = Some(ReloadNote::Resumed { file, stage });
         }
-        Err(e) => active.reload_note = Some(ReloadNote::CannotResume { file, reason: e.to_string() }),
+        Err(e) => {
+            active.reload_note = Some(ReloadNote::CannotResume {
+                file,
+                reason: e.to_string(),
+            })
+        }
     }
 }

@@ -51,7 +51,10 @@ pub fn run(options: Options) -> ExitCode {
                 }),
                 ..default()
             })
-            .set(bevy::log::LogPlugin { filter: "warn,wgpu=error,naga=error".into(), ..default() }),
+            .set(bevy::log::LogPlugin {
+                filter: "warn,wgpu=error,naga=error".into(),
+                ..default()
+            }),
     )
     // Reactive: with no input nothing is redrawn, so an idle app costs (almost) nothing.
     .insert_resource(WinitSettings {
@@ -76,7 +79,12 @@ pub fn run(options: Options) -> ExitCode {
 }
 
 /// Plays the startup script once: open a scenario, replay choices, show a screen.
-fn play_startup(mut startup: ResMut<Startup>, scenarios: Res<Scenarios>, mut actions: MessageWriter<Action>, mut done: Local<bool>) {
+fn play_startup(
+    mut startup: ResMut<Startup>,
+    scenarios: Res<Scenarios>,
+    mut actions: MessageWriter<Action>,
+    mut done: Local<bool>,
+) {
     if *done {
         return;
     }
@@ -90,6 +98,9 @@ fn play_startup(mut startup: ResMut<Startup>, scenarios: Res<Scenarios>, mut act
                     actions.write(Action::Begin);
                     for c in &o.choices {
                         actions.write(Action::Choose(c.clone()));
+                    }
+                    if !o.choices.is_empty() {
+                        actions.write(Action::Continue);
                     }
                 }
             }

@@ -57,7 +57,10 @@ fn start(mut commands: Commands, watched: Res<Watched>, proxy: Option<Res<EventL
             warn!("cannot watch {}: {e}", dir.display());
         }
     }
-    commands.insert_resource(Watcher_ { _watcher: watcher, changed: Mutex::new(rx) });
+    commands.insert_resource(Watcher_ {
+        _watcher: watcher,
+        changed: Mutex::new(rx),
+    });
 }
 
 fn forward(watcher: Option<Res<Watcher_>>, mut actions: MessageWriter<Action>) {

@@ -1,5 +1,6 @@
 //! Command-line front end: argument parsing and one function per subcommand.
 
+mod author;
 mod check;
 mod play;
 mod test;
@@ -60,6 +61,25 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = PlayFormat::Text)]
         format: PlayFormat,
     },
+    /// Draw the stage graph: stages by phase, endings, edges labelled with their conditions.
+    Graph {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+    },
+    /// Analyse a scenario: reachability, shortest paths, best and worst scores, dominated options, warnings.
+    Analyze {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Write a new scenario scaffold with every section present and commented.
+    New {
+        name: String,
+        /// Folder to write it in.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
     /// Run golden play-through scripts (NAME.plays.ron beside NAME.ron, or the files given) and report drift.
     Test {
         #[arg(required = true)]
@@ -71,6 +91,12 @@ pub enum Command {
 pub enum Format {
     Human,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -115,6 +141,9 @@ pub fn run(cmd: Command, catalog: Option<PathBuf>) -> ExitCode {
             format,
         } => play::run(&lib, &file, seed, auto, choices, format),
         Command::Test { paths } => test::run(&lib, &paths),
+        Command::Graph { file, format } => author::graph(&lib, &file, format),
+        Command::Analyze { file, format } => author::analyze(&lib, &file, format),
+        Command::New { name, dir } => author::new(&name, &dir),
     }
 }
 

@@ -19,10 +19,7 @@ pub fn load_clean(lib: &Library, file: &Path) -> Option<std::sync::Arc<rapport::
     let l = load::load_scenario_file(file, &lib.catalog);
     if l.has_errors() {
         eprint!("{}", diagnostic::render(&l.diagnostics, Some(&l.locator)));
-        eprintln!(
-            "{} cannot be played until these errors are fixed",
-            file.display()
-        );
+        eprintln!("{} cannot be played until these errors are fixed", file.display());
         return None;
     }
     l.value
@@ -37,9 +34,7 @@ pub fn auto_choice(s: &Session, auto: Auto, rng: &mut StdRng) -> Option<String> 
     let pick = match auto {
         Auto::Random => options[rng.random_range(0..options.len())],
         Auto::Best | Auto::Worst => {
-            let scored = options
-                .iter()
-                .filter_map(|o| s.evaluate(o).ok().map(|e| (e.score, *o)));
+            let scored = options.iter().filter_map(|o| s.evaluate(o).ok().map(|e| (e.score, *o)));
             let best = if auto == Auto::Best {
                 scored.max_by(|a, b| a.0.total_cmp(&b.0))
             } else {
@@ -127,11 +122,7 @@ pub fn run(
                 "ending": session.ended(),
                 "debrief": d,
             });
-            let _ = writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&doc).unwrap_or_default()
-            );
+            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
         PlayFormat::Transcript => {
             for l in transcript::lines(session.events()) {
@@ -173,11 +164,7 @@ fn prompt(out: &mut impl Write, input: &mut impl BufRead, s: &Session) -> Option
         match t.parse::<usize>() {
             Ok(n) if (1..=options.len()).contains(&n) => return Some(options[n - 1].id.clone()),
             _ => {
-                let _ = writeln!(
-                    out,
-                    "type a number from 1 to {}, or q to stop",
-                    options.len()
-                );
+                let _ = writeln!(out, "type a number from 1 to {}, or q to stop", options.len());
             }
         }
     }
@@ -186,9 +173,7 @@ fn prompt(out: &mut impl Write, input: &mut impl BufRead, s: &Session) -> Option
 fn print_event(out: &mut impl Write, e: &Event, s: &Session) {
     let name = &s.scenario().client.name;
     let _ = match e {
-        Event::ClientSpeaks {
-            text, nonverbal, ..
-        } => {
+        Event::ClientSpeaks { text, nonverbal, .. } => {
             if nonverbal.is_empty() {
                 writeln!(out, "\n{name}: \"{text}\"")
             } else {
@@ -228,22 +213,13 @@ fn print_event(out: &mut impl Write, e: &Event, s: &Session) {
 
 fn print_feedback(out: &mut impl Write, o: &ChoiceOutcome) -> std::io::Result<()> {
     let e = &o.evaluation;
-    writeln!(
-        out,
-        "\n  You chose: {} ({})",
-        o.technique_name,
-        o.school.label()
-    )?;
+    writeln!(out, "\n  You chose: {} ({})", o.technique_name, o.school.label())?;
     writeln!(
         out,
         "  Fit {:+.2} ({}){}   Common factors {:.2}   Score {:.0}/100",
         e.fit.total,
         e.fit.band.label(),
-        if e.fit.overridden {
-            " [set by the author]"
-        } else {
-            ""
-        },
+        if e.fit.overridden { " [set by the author]" } else { "" },
         e.common_factors.total,
         e.score
     )?;
@@ -276,11 +252,7 @@ fn print_feedback(out: &mut impl Write, o: &ChoiceOutcome) -> std::io::Result<()
         writeln!(out, "  Note: {}", o.feedback)?;
     }
     for b in &o.better {
-        writeln!(
-            out,
-            "  Better here: {} (score {:.0}) - {}",
-            b.name, b.score, b.reason
-        )?;
+        writeln!(out, "  Better here: {} (score {:.0}) - {}", b.name, b.score, b.reason)?;
     }
     Ok(())
 }
@@ -309,11 +281,7 @@ fn print_debrief(out: &mut impl Write, d: &Debrief) {
         c.ruptures_repaired,
         c.dropout_risk * 100.0
     );
-    let traj: Vec<String> = d
-        .trajectory
-        .iter()
-        .map(|(_, a)| format!("{:.2}", a.mean()))
-        .collect();
+    let traj: Vec<String> = d.trajectory.iter().map(|(_, a)| format!("{:.2}", a.mean())).collect();
     let _ = writeln!(out, "Alliance over the session: {}", traj.join(" -> "));
     for m in &d.missed_repairs {
         let _ = writeln!(

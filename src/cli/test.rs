@@ -39,11 +39,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         };
         for e in rd.flatten() {
             let p = e.path();
-            if p.is_dir() {
-                stack.push(p)
-            } else {
-                out.push(p)
-            }
+            if p.is_dir() { stack.push(p) } else { out.push(p) }
         }
     }
     out
@@ -64,10 +60,7 @@ pub fn run(lib: &Library, paths: &[PathBuf]) -> ExitCode {
         };
         let parsed: Loaded<Plays> = load::parse(&src, &file);
         let Some(p) = parsed.value else {
-            print!(
-                "{}",
-                diagnostic::render(&parsed.diagnostics, Some(&parsed.locator))
-            );
+            print!("{}", diagnostic::render(&parsed.diagnostics, Some(&parsed.locator)));
             failed += 1;
             continue;
         };

@@ -411,12 +411,6 @@ fn fis_label(i: FisItem) -> &'static str {
 }
 
 /// Whether a repair strategy suits the kind of rupture, per the table in `assets/weights.ron`.
-pub fn repair_fits(
-    table: &[(RuptureKind, Vec<RepairKind>)],
-    rupture: RuptureKind,
-    kind: RepairKind,
-) -> bool {
-    table
-        .iter()
-        .any(|(r, kinds)| *r == rupture && kinds.contains(&kind))
+pub fn repair_fits(table: &[(RuptureKind, Vec<RepairKind>)], rupture: RuptureKind, kind: RepairKind) -> bool {
+    table.iter().any(|(r, kinds)| *r == rupture && kinds.contains(&kind))
 }

@@ -108,13 +108,7 @@ fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
         0.0,
         1.0,
     );
-    cx.range(
-        "client.coping_style",
-        "coping style",
-        c.coping_style,
-        -1.0,
-        1.0,
-    );
+    cx.range("client.coping_style", "coping style", c.coping_style, -1.0, 1.0);
     cx.range("client.distress", "distress", c.distress, 0.0, 1.0);
     cx.range("client.impairment", "impairment", c.impairment, 0.0, 1.0);
     cx.range(
@@ -139,27 +133,9 @@ fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
         1.0,
     );
     cx.range("client.expectancy", "expectancy", c.expectancy, 0.0, 1.0);
-    cx.range(
-        "client.alliance.goal",
-        "alliance goal",
-        c.alliance.goal,
-        0.0,
-        1.0,
-    );
-    cx.range(
-        "client.alliance.task",
-        "alliance task",
-        c.alliance.task,
-        0.0,
-        1.0,
-    );
-    cx.range(
-        "client.alliance.bond",
-        "alliance bond",
-        c.alliance.bond,
-        0.0,
-        1.0,
-    );
+    cx.range("client.alliance.goal", "alliance goal", c.alliance.goal, 0.0, 1.0);
+    cx.range("client.alliance.task", "alliance task", c.alliance.task, 0.0, 1.0);
+    cx.range("client.alliance.bond", "alliance bond", c.alliance.bond, 0.0, 1.0);
     for (field, v) in [
         ("skin", &c.look.skin),
         ("hair", &c.look.hair),
@@ -189,10 +165,7 @@ fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
                 cx.push(
                     Code::R401,
                     "weights.fit",
-                    format!(
-                        "the weight of {} is {v}; weights cannot be negative",
-                        term.label()
-                    ),
+                    format!("the weight of {} is {v}; weights cannot be negative", term.label()),
                 );
             }
         }
@@ -201,10 +174,7 @@ fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
                 cx.push(
                     Code::R401,
                     "weights.common_factors",
-                    format!(
-                        "the weight of {} is {v}; weights cannot be negative",
-                        q.label()
-                    ),
+                    format!("the weight of {} is {v}; weights cannot be negative", q.label()),
                 );
             }
         }
@@ -304,10 +274,7 @@ fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
 
 fn check_thresholds(c: &Condition, path: &str, cx: &mut Ctx) {
     match c {
-        Condition::Alliance(cmp)
-        | Condition::Goal(cmp)
-        | Condition::Task(cmp)
-        | Condition::Bond(cmp) => {
+        Condition::Alliance(cmp) | Condition::Goal(cmp) | Condition::Task(cmp) | Condition::Bond(cmp) => {
             cx.range(
                 &format!("{path}[0]"),
                 "an alliance threshold",
@@ -351,11 +318,7 @@ fn check_ids(s: &Scenario, cx: &mut Ctx) {
             );
         }
         for (j, o) in st.options.iter().enumerate() {
-            cx.text(
-                &format!("stages[{i}].options[{j}].id"),
-                "an option id",
-                &o.id,
-            );
+            cx.text(&format!("stages[{i}].options[{j}].id"), "an option id", &o.id);
             if !options.insert(&o.id) {
                 cx.push(
                     Code::R201,
@@ -378,11 +341,7 @@ fn check_ids(s: &Scenario, cx: &mut Ctx) {
         for (path, id) in all_lines {
             cx.text(&path, "a line id", id);
             if !lines.insert(id) {
-                cx.push(
-                    Code::R201,
-                    &path,
-                    format!("the line id `{id}` is used twice"),
-                );
+                cx.push(Code::R201, &path, format!("the line id `{id}` is used twice"));
             }
         }
     }
@@ -419,11 +378,7 @@ fn check_references(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
     let targets = all_targets(s);
     let target = |cx: &mut Ctx, path: &str, id: &str| {
         if !targets.contains(&id) {
-            let d = cx.push(
-                Code::R101,
-                path,
-                format!("there is no stage or ending `{id}`"),
-            );
+            let d = cx.push(Code::R101, path, format!("there is no stage or ending `{id}`"));
             if let Some(s) = suggest(id, targets.iter().copied()) {
                 d.help = Some(format!("did you mean `{s}`?"));
             }
@@ -456,9 +411,7 @@ fn check_references(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
                         d.help = Some(format!("did you mean `{s}`?"));
                     }
                 }
-                Some(t)
-                    if !t.formats.is_empty() && !t.formats.contains(&s.client.setting.format) =>
-                {
+                Some(t) if !t.formats.is_empty() && !t.formats.contains(&s.client.setting.format) => {
                     let made_for: Vec<_> = t.formats.iter().map(|f| f.label()).collect();
                     cx.push(
                         Code::R403,
@@ -481,11 +434,7 @@ fn check_references(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
 }
 
 /// Every variable a condition reads, with its path and the type it expects.
-fn condition_reads<'a>(
-    c: &'a Condition,
-    path: String,
-    out: &mut Vec<(&'a str, String, &'static str)>,
-) {
+fn condition_reads<'a>(c: &'a Condition, path: String, out: &mut Vec<(&'a str, String, &'static str)>) {
     match c {
         Condition::Flag(v) => out.push((v, format!("{path}[0]"), "Bool")),
         Condition::Var(v, _) => out.push((v, format!("{path}[0]"), "Number")),
@@ -500,11 +449,7 @@ fn condition_reads<'a>(
 }
 
 fn check_variables(s: &Scenario, cx: &mut Ctx) {
-    let declared: HashMap<&str, Value> = s
-        .variables
-        .iter()
-        .map(|v| (v.id.as_str(), v.initial))
-        .collect();
+    let declared: HashMap<&str, Value> = s.variables.iter().map(|v| (v.id.as_str(), v.initial)).collect();
     let mut used: HashSet<&str> = HashSet::new();
     let mut reads = Vec::new();
     for (i, st) in s.stages.iter().enumerate() {
@@ -532,11 +477,7 @@ fn check_variables(s: &Scenario, cx: &mut Ctx) {
         used.insert(var);
         match declared.get(var) {
             None => {
-                let d = cx.push(
-                    Code::R103,
-                    &path,
-                    format!("the variable `{var}` is not declared"),
-                );
+                let d = cx.push(Code::R103, &path, format!("the variable `{var}` is not declared"));
                 d.help = Some(match suggest(var, names.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => {
@@ -664,7 +605,10 @@ fn check_graph(s: &Scenario, cx: &mut Ctx) {
             cx.push(
                 Code::R306,
                 &format!("{p}.transitions"),
-                format!("every transition out of `{}` is guarded; when none holds the session cannot go on", st.id),
+                format!(
+                    "every transition out of `{}` is guarded; when none holds the session cannot go on",
+                    st.id
+                ),
             )
             .help = Some("end the list with a transition that has no `when`".into());
         }
@@ -672,10 +616,7 @@ fn check_graph(s: &Scenario, cx: &mut Ctx) {
             cx.push(
                 Code::R301,
                 &format!("{p}.id"),
-                format!(
-                    "stage `{}` cannot be reached from the start `{}`",
-                    st.id, s.start
-                ),
+                format!("stage `{}` cannot be reached from the start `{}`", st.id, s.start),
             );
         } else if !finish[i] && !st.transitions.is_empty() && st.targets().all(|(to, _)| g.index.contains_key(to)) {
             // A stage whose way out names an unknown target is already reported as R101.
@@ -742,13 +683,7 @@ pub fn check_catalog(c: &Catalog, file: &str, loc: &Locator) -> Vec<Diagnostic> 
         );
         cx.range(&format!("{p}.focus"), "focus", t.focus, -1.0, 1.0);
         cx.range(&format!("{p}.arousal"), "arousal", t.arousal, -1.0, 1.0);
-        cx.range(
-            &format!("{p}.intensity"),
-            "intensity",
-            t.intensity,
-            0.0,
-            1.0,
-        );
+        cx.range(&format!("{p}.intensity"), "intensity", t.intensity, 0.0, 1.0);
         cx.range(
             &format!("{p}.adaptation.culture"),
             "cultural adaptation",
@@ -782,20 +717,13 @@ pub fn check_weights(w: &Weights, file: &str, loc: &Locator) -> Vec<Diagnostic> 
     for t in FitTerm::ALL {
         match w.fit.get(&t) {
             None => {
-                cx.push(
-                    Code::R502,
-                    "fit",
-                    format!("no weight for the fit term {:?}", t),
-                );
+                cx.push(Code::R502, "fit", format!("no weight for the fit term {:?}", t));
             }
             Some(x) if x.value < 0.0 || x.source.trim().is_empty() => {
                 cx.push(
                     Code::R502,
                     "fit",
-                    format!(
-                        "the weight of {:?} must be non-negative and cite a source",
-                        t
-                    ),
+                    format!("the weight of {:?} must be non-negative and cite a source", t),
                 );
             }
             Some(_) => {}
@@ -814,10 +742,7 @@ pub fn check_weights(w: &Weights, file: &str, loc: &Locator) -> Vec<Diagnostic> 
                 cx.push(
                     Code::R502,
                     "common_factors",
-                    format!(
-                        "the weight of {:?} must be non-negative and cite a source",
-                        q
-                    ),
+                    format!("the weight of {:?} must be non-negative and cite a source", q),
                 );
             }
             Some(_) => {}
@@ -827,11 +752,7 @@ pub fn check_weights(w: &Weights, file: &str, loc: &Locator) -> Vec<Diagnostic> 
         cx.push(Code::R502, "score", "the score mix is all zero");
     }
     if w.alliance_norm <= 0.0 {
-        cx.push(
-            Code::R502,
-            "alliance_norm",
-            "alliance_norm must be positive",
-        );
+        cx.push(Code::R502, "alliance_norm", "alliance_norm must be positive");
     }
     cx.out
 }

@@ -129,10 +129,7 @@ pub fn debrief(session: &Session) -> Debrief {
         score: mean(h.iter().map(|c| c.evaluation.score)),
         mean_fit: mean(h.iter().map(|c| c.evaluation.fit.total)),
         mean_common_factors: mean(h.iter().map(|c| c.evaluation.common_factors.total)),
-        good_fit_share: mean(
-            h.iter()
-                .map(|c| f32::from(u8::from(c.evaluation.fit.total >= 0.3))),
-        ),
+        good_fit_share: mean(h.iter().map(|c| f32::from(u8::from(c.evaluation.fit.total >= 0.3)))),
     };
     let client = ClientCourse {
         outcome: ending.map(|e| e.outcome),
@@ -230,11 +227,7 @@ fn integration(session: &Session) -> Integration {
         .max_by_key(|(_, k)| **k)
         .map(|(s, k)| (Some(*s), *k))
         .unwrap_or((None, 0));
-    let home_share = if nt > 0 {
-        home_n as f32 / nt as f32
-    } else {
-        0.0
-    };
+    let home_share = if nt > 0 { home_n as f32 / nt as f32 } else { 0.0 };
     let mut switches = 0;
     let mut at_boundary = 0;
     let mut unfounded = 0;
@@ -316,11 +309,7 @@ fn integration(session: &Session) -> Integration {
     });
     modes.push(ModeMatch {
         mode: IntegrationMode::Sequential,
-        strength: if switches > 0 {
-            aligned * (0.5 + 0.5 * pos)
-        } else {
-            0.0
-        },
+        strength: if switches > 0 { aligned * (0.5 + 0.5 * pos) } else { 0.0 },
         evidence: vec![format!(
             "{at_boundary} of {switches} school switches came with a change of phase"
         )],
@@ -348,8 +337,14 @@ fn integration(session: &Session) -> Integration {
         mode: IntegrationMode::CommonFactors,
         strength: (f.relational_share * 1.5).min(1.0) * (0.4 + 0.6 * f.relational_responsive),
         evidence: vec![
-            format!("{:.0}% of moves were relational moves all schools share", f.relational_share * 100.0),
-            format!("{responsive} of {} relational moves came when the alliance was low or a rupture open", relational.len()),
+            format!(
+                "{:.0}% of moves were relational moves all schools share",
+                f.relational_share * 100.0
+            ),
+            format!(
+                "{responsive} of {} relational moves came when the alliance was low or a rupture open",
+                relational.len()
+            ),
         ],
     });
     modes.push(ModeMatch {
@@ -373,21 +368,26 @@ fn integration(session: &Session) -> Integration {
             0.0
         },
         evidence: vec![if culture_salient {
-            format!(
-                "culture or faith is salient for this client; {adapted} of {n} moves adapted to it"
-            )
+            format!("culture or faith is salient for this client; {adapted} of {n} moves adapted to it")
         } else {
             "culture and faith are not salient for this client".to_owned()
         }],
     });
     modes.push(ModeMatch {
         mode: IntegrationMode::ProcessExperiential,
-        strength: frac(markers_answered, marker_stages),
+        // One answered marker is thin evidence: the strength grows with the markers met, up to three.
+        strength: frac(markers_answered, marker_stages) * (marker_stages.min(3) as f32 / 3.0),
         evidence: vec![format!(
             "{markers_answered} of {marker_stages} process markers were answered with their task"
         )],
     });
-    modes.sort_by(|a, b| b.strength.total_cmp(&a.strength));
+    // Ties go to the mode the scenario teaches, then to the order above.
+    let intended = sc.meta.integration_mode;
+    modes.sort_by(|a, b| {
+        b.strength
+            .total_cmp(&a.strength)
+            .then_with(|| (b.mode == intended).cmp(&(a.mode == intended)))
+    });
     let mut note = String::from(
         "No validated instrument classifies integration modes: read this as a mirror of your choices, with the evidence behind it.",
     );

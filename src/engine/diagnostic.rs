@@ -172,9 +172,7 @@ impl Code {
     ];
 
     pub fn parse(s: &str) -> Option<Code> {
-        Code::ALL
-            .into_iter()
-            .find(|c| c.as_str().eq_ignore_ascii_case(s))
+        Code::ALL.into_iter().find(|c| c.as_str().eq_ignore_ascii_case(s))
     }
 }
 
@@ -205,13 +203,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic at a span of a located file.
-    pub fn at(
-        code: Code,
-        file: &str,
-        loc: &Locator,
-        span: Option<Span>,
-        message: impl Into<String>,
-    ) -> Diagnostic {
+    pub fn at(code: Code, file: &str, loc: &Locator, span: Option<Span>, message: impl Into<String>) -> Diagnostic {
         let (line, column, source_line) = match span {
             Some(s) => {
                 let (l, c) = loc.line_col(s.start);

@@ -32,11 +32,7 @@ impl<T> Loaded<T> {
 
     /// The value, when there is one and no error was found.
     pub fn clean(&self) -> Option<&T> {
-        if self.has_errors() {
-            None
-        } else {
-            self.value.as_ref()
-        }
+        if self.has_errors() { None } else { self.value.as_ref() }
     }
 }
 
@@ -88,10 +84,7 @@ pub fn parse<T: DeserializeOwned>(src: &str, file: &str) -> Loaded<T> {
                 ),
                 Bound::TooDeep(s) => (
                     Some(s),
-                    format!(
-                        "values nest more than {} levels deep here",
-                        super::source::MAX_DEPTH
-                    ),
+                    format!("values nest more than {} levels deep here", super::source::MAX_DEPTH),
                 ),
             };
             let d = Diagnostic::at(Code::R006, file, &locator, span, msg);
@@ -126,17 +119,15 @@ fn ron_diagnostic(e: &ron::error::SpannedError, file: &str, loc: &Locator) -> Di
     use ron::error::Error as E;
     let start = loc.offset(e.span.start.line, e.span.start.col);
     // Keep the caret on the line the error starts on: RON's spans can run into the next line.
-    let line_end = loc.source()[start..].find('\n').map_or(loc.source().len(), |i| start + i);
+    let line_end = loc.source()[start..]
+        .find('\n')
+        .map_or(loc.source().len(), |i| start + i);
     let mut end = loc.offset(e.span.end.line, e.span.end.col).min(line_end);
     if end <= start {
         end = (start + 1).min(line_end.max(start + 1)).min(loc.source().len());
     }
     let span = Some(Span { start, end });
-    let outer = |o: &Option<String>| {
-        o.as_deref()
-            .map(|s| format!(" in `{s}`"))
-            .unwrap_or_default()
-    };
+    let outer = |o: &Option<String>| o.as_deref().map(|s| format!(" in `{s}`")).unwrap_or_default();
     let (code, msg, help) = match &e.code {
         E::NoSuchStructField {
             expected,
@@ -178,11 +169,9 @@ fn ron_diagnostic(e: &ron::error::SpannedError, file: &str, loc: &Locator) -> Di
         | E::ExpectedNamedStructLike(_)
         | E::ExpectedDifferentStructName { .. }
         | E::IntegerOutOfBounds => (Code::R005, e.code.to_string(), None),
-        E::DuplicateStructField { field, outer: o } => (
-            Code::R201,
-            format!("field `{field}` is given twice{}", outer(o)),
-            None,
-        ),
+        E::DuplicateStructField { field, outer: o } => {
+            (Code::R201, format!("field `{field}` is given twice{}", outer(o)), None)
+        }
         E::ExceededRecursionLimit => (Code::R006, "values nest too deeply".to_owned(), None),
         other => (Code::R002, other.to_string(), None),
     };
@@ -231,12 +220,7 @@ pub fn load_catalog_str(src: &str, file: &str) -> Loaded<Catalog> {
 pub type LoadedScenario = Loaded<Arc<Scenario>>;
 
 /// Parses and checks a scenario. `dir` is the folder asset paths are relative to.
-pub fn load_scenario_str(
-    src: &str,
-    file: &str,
-    catalog: &Catalog,
-    dir: Option<&Path>,
-) -> LoadedScenario {
+pub fn load_scenario_str(src: &str, file: &str, catalog: &Catalog, dir: Option<&Path>) -> LoadedScenario {
     let l = parse::<Scenario>(src, file);
     let mut diagnostics = l.diagnostics;
     if let Some(s) = &l.value {

@@ -1,13 +1,16 @@
 //! The engine: scenario model, loading and checking, scoring, sessions, debrief, analysis and records. No Bevy.
 
+pub mod analysis;
 pub mod catalog;
 pub mod check;
 pub mod debrief;
 pub mod diagnostic;
+pub mod graph;
 pub mod load;
 pub mod model;
 pub mod plays;
 pub mod records;
+pub mod scaffold;
 pub mod scoring;
 pub mod session;
 pub mod shipped;

@@ -485,8 +485,9 @@ impl RuptureMarker {
     pub fn kind(self) -> RuptureKind {
         use RuptureMarker::*;
         match self {
-            Denial | MinimalResponse | AbstractTalk | TopicShift | Deference
-            | ContentAffectSplit | SelfCriticism => RuptureKind::Withdrawal,
+            Denial | MinimalResponse | AbstractTalk | TopicShift | Deference | ContentAffectSplit | SelfCriticism => {
+                RuptureKind::Withdrawal
+            }
             ComplaintAboutTherapist
             | ComplaintAboutTask
             | ComplaintAboutProgress
@@ -530,6 +531,24 @@ pub enum ProcessMarker {
 }
 
 impl ProcessMarker {
+    /// The process-experiential markers (Elliott et al. 2004), as opposed to the crisis, trauma and MI ones.
+    pub fn is_experiential(self) -> bool {
+        !matches!(
+            self,
+            ProcessMarker::SafetyConcern | ProcessMarker::Dissociation | ProcessMarker::Ambivalence
+        )
+    }
+
+    /// The source of the marker-task pairing.
+    pub fn source(self) -> &'static str {
+        match self {
+            ProcessMarker::SafetyConcern => "Stanley & Brown 2012; Jobes 2016",
+            ProcessMarker::Dissociation => "Najavits 2002; Ogden, Minton & Pain 2006",
+            ProcessMarker::Ambivalence => "Miller & Rollnick 2013",
+            _ => "Elliott, Watson, Goldman & Greenberg 2004",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         use ProcessMarker::*;
         match self {
@@ -764,10 +783,41 @@ impl Stage {
         self.options
             .iter()
             .filter_map(|o| o.next.as_deref().map(|n| (n, None)))
-            .chain(
-                self.transitions
-                    .iter()
-                    .map(|t| (t.to.as_str(), t.when.as_ref())),
-            )
+            .chain(self.transitions.iter().map(|t| (t.to.as_str(), t.when.as_ref())))
+    }
+}
+
+impl Condition {
+    /// The condition in words, for graph labels and analysis.
+    pub fn describe(&self) -> String {
+        match self {
+            Condition::Alliance(c) => format!("alliance {}", c.describe()),
+            Condition::Goal(c) => format!("goal {}", c.describe()),
+            Condition::Task(c) => format!("task {}", c.describe()),
+            Condition::Bond(c) => format!("bond {}", c.describe()),
+            Condition::RuptureOpen => "rupture open".into(),
+            Condition::RuptureOpenOf(k) => format!("{} rupture open", k.label()),
+            Condition::RuptureRepaired => "rupture repaired".into(),
+            Condition::LastFit(b) => format!("last fit {}", b.label()),
+            Condition::LastSchool(s) => format!("last school {}", s.label()),
+            Condition::LastProcess(p) => format!("last process {}", p.label()),
+            Condition::ReadinessAtLeast(s) => format!("readiness >= {}", s.label()),
+            Condition::Flag(v) => v.clone(),
+            Condition::Var(v, c) => format!("{v} {}", c.describe()),
+            Condition::All(v) => v.iter().map(|c| c.describe()).collect::<Vec<_>>().join(" and "),
+            Condition::Any(v) => format!("({})", v.iter().map(|c| c.describe()).collect::<Vec<_>>().join(" or ")),
+            Condition::Not(b) => format!("not {}", b.describe()),
+        }
+    }
+
+    /// Whether the condition reads the rupture state, and how: Some(true) for repair, Some(false) for open.
+    pub fn rupture_edge(&self) -> Option<bool> {
+        match self {
+            Condition::RuptureRepaired => Some(true),
+            Condition::RuptureOpen | Condition::RuptureOpenOf(_) => Some(false),
+            Condition::All(v) | Condition::Any(v) => v.iter().find_map(Condition::rupture_edge),
+            Condition::Not(b) => b.rupture_edge().map(|r| !r),
+            _ => None,
+        }
     }
 }

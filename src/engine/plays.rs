@@ -48,20 +48,12 @@ pub struct PlayResult {
 impl Plays {
     /// Where the scenario of a plays file is.
     pub fn scenario_path(&self, plays_file: &Path) -> PathBuf {
-        plays_file
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join(&self.scenario)
+        plays_file.parent().unwrap_or(Path::new(".")).join(&self.scenario)
     }
 }
 
 /// Runs one play against a scenario and compares it with the script.
-pub fn run_play(
-    play: &Play,
-    scenario: Arc<Scenario>,
-    catalog: Arc<Catalog>,
-    weights: &Weights,
-) -> PlayResult {
+pub fn run_play(play: &Play, scenario: Arc<Scenario>, catalog: Arc<Catalog>, weights: &Weights) -> PlayResult {
     let mut drift = Vec::new();
     let mut session = match Session::new(scenario, catalog, weights, play.seed) {
         Ok(s) => s,

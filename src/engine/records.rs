@@ -56,16 +56,28 @@ impl Records {
     /// Loads records; a missing file is an empty record, a damaged one an error (never overwritten silently).
     pub fn load(path: &Path) -> std::result::Result<Records, RecordsError> {
         match std::fs::read_to_string(path) {
-            Ok(s) => serde_json::from_str(&s).map_err(|source| RecordsError::Parse { path: path.to_owned(), source }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Records { version: 1, ..Records::default() }),
-            Err(source) => Err(RecordsError::Read { path: path.to_owned(), source }),
+            Ok(s) => serde_json::from_str(&s).map_err(|source| RecordsError::Parse {
+                path: path.to_owned(),
+                source,
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Records {
+                version: 1,
+                ..Records::default()
+            }),
+            Err(source) => Err(RecordsError::Read {
+                path: path.to_owned(),
+                source,
+            }),
         }
     }
 
     /// Writes to a temporary file beside `path`, syncs it and renames it over: readers see the old
     /// file or the new one, never half of one.
     pub fn save(&self, path: &Path) -> std::result::Result<(), RecordsError> {
-        let err = |source| RecordsError::Write { path: path.to_owned(), source };
+        let err = |source| RecordsError::Write {
+            path: path.to_owned(),
+            source,
+        };
         let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(err)?;
         let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;

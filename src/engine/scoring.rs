@@ -4,8 +4,8 @@ use serde::Serialize;
 
 use super::catalog::{Quality, RepairKind, Technique, repair_fits};
 use super::model::{
-    Alliance, AllianceDelta, ClientProfile, FitBand, Marker, Preference, RuptureKind,
-    RuptureMarker, Stage, StageOfChange,
+    Alliance, AllianceDelta, ClientProfile, FitBand, Marker, Preference, RuptureKind, RuptureMarker, Stage,
+    StageOfChange,
 };
 use super::weights::{FitTerm, Weights};
 
@@ -119,20 +119,14 @@ fn level(x: f32) -> &'static str {
 
 fn cite(w: &Weights, t: FitTerm) -> String {
     match w.fit.get(&t) {
-        Some(x) if !x.effect.is_empty() => format!(" ({}, {})", x.source, x.effect),
-        Some(x) => format!(" ({})", x.source),
+        Some(x) if !x.effect.is_empty() => format!(" ({}, {})", x.short_source(), x.effect),
+        Some(x) => format!(" ({})", x.short_source()),
         None => String::new(),
     }
 }
 
 /// The fit of technique `t` to the client now (scoring-model.md section 1).
-pub fn fit(
-    t: &Technique,
-    c: &ClientProfile,
-    s: &ClientState,
-    stage: &Stage,
-    w: &Weights,
-) -> FitReport {
+pub fn fit(t: &Technique, c: &ClientProfile, s: &ClientState, stage: &Stage, w: &Weights) -> FitReport {
     let name = &c.name;
     let mut parts = Vec::new();
     let mut add = |term: FitTerm, value: f32, why: String| {
@@ -166,9 +160,7 @@ pub fn fit(
         ("low", _) => format!(
             "{name}'s reactance is low ({r:.2}); a non-directive move ({d:.2}) is fine, though structure would be welcome too"
         ),
-        (_, _) => format!(
-            "reactance ({r:.2}) and directiveness ({d:.2}) are both moderate: little is at stake here"
-        ),
+        (_, _) => format!("reactance ({r:.2}) and directiveness ({d:.2}) are both moderate: little is at stake here"),
     };
     add(FitTerm::Reactance, m, why + &cite(w, FitTerm::Reactance));
 
@@ -190,7 +182,7 @@ pub fn fit(
     };
     let why = format!(
         "{name} copes in a{} {style} way ({cs:+.2}) and this move focuses on {focus} ({f:+.2}): externalizing clients do better with symptom and skill focus, internalizing clients with insight and interpersonal focus",
-        if style == "internalizing" { "n" } else { "" }
+        if style == "balanced" { "" } else { "n" }
     );
     add(FitTerm::Coping, cs * f, why + &cite(w, FitTerm::Coping));
 
@@ -263,8 +255,7 @@ pub fn fit(
             None
         };
         if let Some((v, what)) = sign {
-            let why =
-                format!("{name} {what}; honouring preferences improves outcome and lowers dropout");
+            let why = format!("{name} {what}; honouring preferences improves outcome and lowers dropout");
             add(
                 FitTerm::Preference,
                 v * prefs.strength,
@@ -284,9 +275,7 @@ pub fn fit(
         } else {
             "neither adapts to nor clashes with their cultural frame"
         };
-        let why = format!(
-            "culture shapes how {name} understands the problem (salience {sal:.2}); this move {how}"
-        );
+        let why = format!("culture shapes how {name} understands the problem (salience {sal:.2}); this move {how}");
         add(FitTerm::Culture, ad * sal, why + &cite(w, FitTerm::Culture));
     }
 
@@ -302,11 +291,7 @@ pub fn fit(
             "is neutral toward their beliefs"
         };
         let why = format!("faith matters to {name} (salience {rs:.2}); this move {how}");
-        add(
-            FitTerm::Religion,
-            ad * rs,
-            why + &cite(w, FitTerm::Religion),
-        );
+        add(FitTerm::Religion, ad * rs, why + &cite(w, FitTerm::Religion));
     }
 
     // Process markers: marker-guided task choice.
@@ -427,8 +412,7 @@ pub fn score(fit: f32, alliance_mean_delta: f32, cf: f32, w: &Weights) -> f32 {
         return 50.0;
     }
     let a = (alliance_mean_delta / w.alliance_norm).clamp(-1.0, 1.0);
-    let raw =
-        (m.fit * fit.clamp(-1.0, 1.0) + m.alliance * a + m.common_factors * (2.0 * cf - 1.0)) / sum;
+    let raw = (m.fit * fit.clamp(-1.0, 1.0) + m.alliance * a + m.common_factors * (2.0 * cf - 1.0)) / sum;
     (50.0 * (1.0 + raw)).clamp(0.0, 100.0)
 }
 
@@ -454,8 +438,7 @@ pub fn evaluate(
         (Some(open), Some(kind)) => {
             let p = repair_chance(kind, open.kind, w);
             let after = s.alliance.add(delta);
-            let restore =
-                (open.alliance_before.mean() - after.mean()).max(0.0) + w.alliance.repair_gain;
+            let restore = (open.alliance_before.mean() - after.mean()).max(0.0) + w.alliance.repair_gain;
             (p * restore - (1.0 - p) * w.alliance.open_decay, Some(p))
         }
         (Some(_), None) => (-w.alliance.open_decay, None),

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use super::catalog::{Catalog, RepairKind, School, Technique};
 use super::model::{
-    Alliance, AllianceDelta, Choice, Condition, Effect, FitBand, Marker, Outcome, Phase,
-    RuptureKind, RuptureMarker, Scenario, Stage, Value,
+    Alliance, AllianceDelta, Choice, Condition, Effect, FitBand, Marker, Outcome, Phase, RuptureKind, RuptureMarker,
+    Scenario, Stage, Value,
 };
 use super::scoring::{self, ClientState, Evaluation, OpenRupture, Srs};
 use super::weights::Weights;
@@ -158,11 +158,7 @@ impl Session {
     ) -> Result<Session, SessionError> {
         let weights = weights.with_overrides(scenario.weights.as_ref());
         let state = ClientState::from_intake(&scenario.client);
-        let variables = scenario
-            .variables
-            .iter()
-            .map(|v| (v.id.clone(), v.initial))
-            .collect();
+        let variables = scenario.variables.iter().map(|v| (v.id.clone(), v.initial)).collect();
         let start = scenario.start.clone();
         if scenario.stage(&start).is_none() {
             return Err(SessionError::UnknownStage(start));
@@ -368,17 +364,11 @@ impl Session {
         // The client's state moves: reactance with directiveness, distress with arousal, readiness with matched work.
         let s = &self.weights.state;
         let trait_r = scenario.client.reactance.trait_level;
-        let mut react =
-            self.state.reactance + s.reactance_rise * (2.0 * t.directiveness - 1.0) * trait_r;
+        let mut react = self.state.reactance + s.reactance_rise * (2.0 * t.directiveness - 1.0) * trait_r;
         react += s.reactance_settle * (trait_r - react);
         self.state.reactance = react.clamp(0.0, 1.0);
-        self.state.distress =
-            (self.state.distress + s.distress_per_arousal * t.arousal).clamp(0.0, 1.0);
-        let stage_term = eval
-            .fit
-            .parts
-            .iter()
-            .find(|p| p.term == super::weights::FitTerm::Stage);
+        self.state.distress = (self.state.distress + s.distress_per_arousal * t.arousal).clamp(0.0, 1.0);
+        let stage_term = eval.fit.parts.iter().find(|p| p.term == super::weights::FitTerm::Stage);
         if stage_term.is_some_and(|p| p.value > 0.0) && eval.fit.band == FitBand::Good {
             self.state.stage_progress += s.stage_progress;
             if self.state.stage_progress >= 1.0 {
@@ -391,15 +381,16 @@ impl Session {
             self.apply(e);
         }
 
+        // The integration pattern reads process-experiential markers only (not crisis, trauma or MI ones).
         let markers_present = stage
             .markers
             .iter()
-            .filter(|m| matches!(m, Marker::Process(_)))
+            .filter(|m| matches!(m, Marker::Process(p) if p.is_experiential()))
             .count();
         let marker_answered = stage
             .markers
             .iter()
-            .any(|m| matches!(m, Marker::Process(p) if t.answers.contains(p)));
+            .any(|m| matches!(m, Marker::Process(p) if p.is_experiential() && t.answers.contains(p)));
         let c = &scenario.client;
         let culturally_adapted = (c.culture.salience >= 0.4 && t.adaptation.culture > 0.2)
             || (c.religion_salience >= 0.4 && t.adaptation.religion > 0.2);
@@ -414,8 +405,8 @@ impl Session {
             alliance_before: before,
             alliance_after: self.state.alliance,
             alliance_change: self.state.alliance.minus(before),
-            srs: (t.qualities.feedback >= 0.5)
-                .then(|| scoring::srs(self.state.alliance, &self.weights)),
+            // Only a move that explicitly asks the client to rate the session shows the simulated SRS.
+            srs: (t.qualities.feedback >= 0.8).then(|| scoring::srs(self.state.alliance, &self.weights)),
             feedback: option.feedback.clone(),
             better,
             rupture_open_before: rupture_before.as_ref().map(|r| r.kind),
@@ -465,11 +456,7 @@ impl Session {
     fn open_rupture(&mut self, stage: &Stage, before: Alliance, markers: Vec<RuptureMarker>) {
         let kind = match markers.first() {
             Some(m) => m.kind(),
-            None => scoring::rupture_kind(
-                self.state.reactance,
-                self.scenario.client.rupture_style,
-                &self.weights,
-            ),
+            None => scoring::rupture_kind(self.state.reactance, self.scenario.client.rupture_style, &self.weights),
         };
         self.state.rupture = Some(OpenRupture {
             kind,
@@ -504,11 +491,7 @@ impl Session {
             self.open_rupture(st, self.state.alliance, scripted);
         }
         let open = self.state.rupture.as_ref().map(|r| r.kind);
-        let rupture_lines: Vec<_> = st
-            .rupture_lines
-            .iter()
-            .filter(|l| Some(l.kind) == open)
-            .collect();
+        let rupture_lines: Vec<_> = st.rupture_lines.iter().filter(|l| Some(l.kind) == open).collect();
         let (line, text) = if !rupture_lines.is_empty() {
             let l = rupture_lines[self.rng.random_range(0..rupture_lines.len())];
             (l.id.clone(), l.text.clone())
@@ -519,12 +502,14 @@ impl Session {
             (l.id.clone(), l.text.clone())
         };
         let name = &scenario.client.name;
+        // Authors who wrote rupture lines describe the rupture themselves; otherwise say what it looks like.
         let shown = match open {
+            _ if !rupture_lines.is_empty() => String::new(),
             Some(RuptureKind::Withdrawal) => {
                 format!("{name} looks away and goes quiet; the answers get shorter.")
             }
             Some(RuptureKind::Confrontation) => {
-                format!("{name} leans forward, arms crossed, jaw set.")
+                format!("{name}'s tone hardens; they push back on what you are doing.")
             }
             None => String::new(),
         };
@@ -545,12 +530,7 @@ impl Session {
     }
 
     /// Better options at the same stage, judged in the same state, each with the reason.
-    fn better_alternatives(
-        &self,
-        stage: &Stage,
-        chosen: &Choice,
-        eval: &Evaluation,
-    ) -> Vec<Alternative> {
+    fn better_alternatives(&self, stage: &Stage, chosen: &Choice, eval: &Evaluation) -> Vec<Alternative> {
         let mut out: Vec<Alternative> = self
             .available()
             .into_iter()
@@ -596,9 +576,7 @@ impl Session {
             Condition::Task(cmp) => cmp.holds(a.task),
             Condition::Bond(cmp) => cmp.holds(a.bond),
             Condition::RuptureOpen => self.state.rupture.is_some(),
-            Condition::RuptureOpenOf(k) => {
-                self.state.rupture.as_ref().is_some_and(|r| r.kind == *k)
-            }
+            Condition::RuptureOpenOf(k) => self.state.rupture.as_ref().is_some_and(|r| r.kind == *k),
             Condition::RuptureRepaired => self.state.repaired > 0,
             Condition::LastFit(b) => self.last.as_ref().is_some_and(|l| l.0 == *b),
             Condition::LastSchool(s) => self.last.as_ref().is_some_and(|l| l.1 == *s),
@@ -639,12 +617,7 @@ impl Session {
             return Err(SessionError::UnknownStage(snap.stage));
         }
         let mut s = Session::new(scenario, catalog, weights, seed)?;
-        let declared: Vec<_> = s
-            .scenario
-            .variables
-            .iter()
-            .map(|v| (v.id.clone(), v.initial))
-            .collect();
+        let declared: Vec<_> = s.scenario.variables.iter().map(|v| (v.id.clone(), v.initial)).collect();
         s.variables = declared
             .into_iter()
             .map(|(id, init)| {
@@ -676,32 +649,20 @@ fn decay(d: f32) -> AllianceDelta {
 }
 
 /// Why an alternative beats the chosen move: the fit term that gains most, or the common factors.
-fn reason_better(
-    alt: &Evaluation,
-    chosen: &Evaluation,
-    t: &Technique,
-    rupture_open: bool,
-) -> String {
+fn reason_better(alt: &Evaluation, chosen: &Evaluation, t: &Technique, rupture_open: bool) -> String {
     if rupture_open && t.repair.is_some() && chosen.repair_chance.is_none() {
         let kind = t.repair.map(|k| k.label()).unwrap_or_default();
         return format!(
             "a rupture is open, and this is a repair move ({kind}); leaving the rupture unaddressed lets the alliance decay"
         );
     }
-    if alt.fit.overridden || chosen.fit.overridden {
+    if (alt.fit.overridden || chosen.fit.overridden) && alt.fit.total > chosen.fit.total + 0.05 {
         return format!(
             "the scenario's author rates its fit here higher ({:+.2} against {:+.2})",
             alt.fit.total, chosen.fit.total
         );
     }
-    let wsum = |e: &Evaluation| {
-        e.fit
-            .parts
-            .iter()
-            .map(|p| p.weight)
-            .sum::<f32>()
-            .max(f32::EPSILON)
-    };
+    let wsum = |e: &Evaluation| e.fit.parts.iter().map(|p| p.weight).sum::<f32>().max(f32::EPSILON);
     let (wa, wc) = (wsum(alt), wsum(chosen));
     let best = alt
         .fit

@@ -17,5 +17,7 @@ pub fn load_all(catalog: &Catalog) -> Vec<LoadedScenario> {
 
 /// A shipped scenario by id.
 pub fn find(catalog: &Catalog, id: &str) -> Option<Arc<super::Scenario>> {
-    load_all(catalog).into_iter().find_map(|l| l.clean().filter(|s| s.id == id).cloned())
+    load_all(catalog)
+        .into_iter()
+        .find_map(|l| l.clean().filter(|s| s.id == id).cloned())
 }

@@ -152,11 +152,7 @@ impl Locator {
             return self.src.len();
         };
         let rest = &self.src[start..];
-        let skip: usize = rest
-            .chars()
-            .take(col.saturating_sub(1))
-            .map(char::len_utf8)
-            .sum();
+        let skip: usize = rest.chars().take(col.saturating_sub(1)).map(char::len_utf8).sum();
         (start + skip).min(self.src.len())
     }
 
@@ -165,9 +161,7 @@ impl Locator {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
             return "";
         };
-        let end = self.src[start..]
-            .find('\n')
-            .map_or(self.src.len(), |e| start + e);
+        let end = self.src[start..].find('\n').map_or(self.src.len(), |e| start + e);
         self.src[start..end].trim_end_matches('\r')
     }
 }
@@ -242,9 +236,7 @@ fn tokenize(src: &str) -> Vec<(Tok, Span)> {
                     i += 1;
                 }
                 i += 1;
-                let closing: Vec<u8> = std::iter::once(b'"')
-                    .chain(std::iter::repeat_n(b'#', hashes))
-                    .collect();
+                let closing: Vec<u8> = std::iter::once(b'"').chain(std::iter::repeat_n(b'#', hashes)).collect();
                 while i < b.len() && !b[i..].starts_with(&closing) {
                     i += 1;
                 }
@@ -261,43 +253,19 @@ fn tokenize(src: &str) -> Vec<(Tok, Span)> {
                 out.push((Tok::Str, Span { start, end: i }));
             }
             b'(' | b'[' | b'{' => {
-                out.push((
-                    Tok::Open(c),
-                    Span {
-                        start: i,
-                        end: i + 1,
-                    },
-                ));
+                out.push((Tok::Open(c), Span { start: i, end: i + 1 }));
                 i += 1;
             }
             b')' | b']' | b'}' => {
-                out.push((
-                    Tok::Close,
-                    Span {
-                        start: i,
-                        end: i + 1,
-                    },
-                ));
+                out.push((Tok::Close, Span { start: i, end: i + 1 }));
                 i += 1;
             }
             b':' => {
-                out.push((
-                    Tok::Colon,
-                    Span {
-                        start: i,
-                        end: i + 1,
-                    },
-                ));
+                out.push((Tok::Colon, Span { start: i, end: i + 1 }));
                 i += 1;
             }
             b',' => {
-                out.push((
-                    Tok::Comma,
-                    Span {
-                        start: i,
-                        end: i + 1,
-                    },
-                ));
+                out.push((Tok::Comma, Span { start: i, end: i + 1 }));
                 i += 1;
             }
             _ => {

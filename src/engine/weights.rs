@@ -69,6 +69,24 @@ pub struct Weight {
     pub basis: Basis,
 }
 
+impl Weight {
+    /// "Beutler et al. 2018" from "Beutler, Edwards & Someah 2018, J Clin Psychol 74(11)".
+    pub fn short_source(&self) -> String {
+        let src = self.source.trim_start_matches("scenario override (");
+        let first = src.split([',', ' ', '&']).next().unwrap_or(src);
+        let year = src
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|w| w.len() == 4 && (w.starts_with("19") || w.starts_with("20")));
+        let head = &src[..year.and_then(|y| src.find(y)).unwrap_or(src.len())];
+        let many = head.contains(',') || head.contains('&');
+        match year {
+            Some(y) if many => format!("{first} et al. {y}"),
+            Some(y) => format!("{first} {y}"),
+            None => first.to_owned(),
+        }
+    }
+}
+
 /// The mix of fit, alliance change and common factors in a choice's score (scoring-model.md section 6).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

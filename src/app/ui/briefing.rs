@@ -24,23 +24,48 @@ fn level(x: f32, low: &str, mid: &str, high: &str) -> String {
 /// The profile variables in plain language.
 pub fn profile_lines(c: &ClientProfile) -> Vec<(&'static str, String)> {
     let coping = if c.coping_style > 0.2 {
-        format!("externalizing: acts out or blames circumstances ({:+.2})", c.coping_style)
+        format!(
+            "leans externalizing: acts on distress outwardly, looks to circumstances ({:+.2})",
+            c.coping_style
+        )
     } else if c.coping_style < -0.2 {
-        format!("internalizing: turns distress inward, self-critical ({:+.2})", c.coping_style)
+        format!(
+            "leans internalizing: turns distress inward, self-critical ({:+.2})",
+            c.coping_style
+        )
     } else {
         format!("balanced ({:+.2})", c.coping_style)
     };
     let mut v = vec![
-        ("Reactance", level(c.reactance.trait_level, "accepts guidance readily", "some wish to set their own course", "pushes back when told what to do")),
+        (
+            "Reactance",
+            level(
+                c.reactance.trait_level,
+                "accepts guidance readily",
+                "some wish to set their own course",
+                "pushes back when told what to do",
+            ),
+        ),
         ("Coping style", coping),
         ("Distress", level(c.distress, "low", "moderate", "high")),
         ("Impairment", level(c.impairment, "mild", "moderate", "severe")),
         ("Stage of change", c.stage_of_change.label().to_owned()),
-        ("Expectancy", level(c.expectancy, "doubts therapy will help", "unsure", "hopeful")),
+        (
+            "Expectancy",
+            level(c.expectancy, "doubts therapy will help", "unsure", "hopeful"),
+        ),
         ("Tends to rupture by", c.rupture_style.label().to_owned()),
         (
             "Setting",
-            format!("{}, {}", c.setting.format.label(), if c.setting.delivery == Delivery::Remote { "remote (video)" } else { "in person" }),
+            format!(
+                "{}, {}",
+                c.setting.format.label(),
+                if c.setting.delivery == Delivery::Remote {
+                    "remote (video)"
+                } else {
+                    "in person"
+                }
+            ),
         ),
     ];
     let prefs = &c.preferences;
@@ -51,50 +76,84 @@ pub fn profile_lines(c: &ClientProfile) -> Vec<(&'static str, String)> {
         };
         let mut s = prefs.note.clone();
         if !prefs.likes.is_empty() {
-            s.push_str(&format!(" Wants: {}.", prefs.likes.iter().map(name).collect::<Vec<_>>().join(", ")));
+            s.push_str(&format!(
+                " Wants: {}.",
+                prefs.likes.iter().map(name).collect::<Vec<_>>().join(", ")
+            ));
         }
         if !prefs.dislikes.is_empty() {
-            s.push_str(&format!(" Does not want: {}.", prefs.dislikes.iter().map(name).collect::<Vec<_>>().join(", ")));
+            s.push_str(&format!(
+                " Does not want: {}.",
+                prefs.dislikes.iter().map(name).collect::<Vec<_>>().join(", ")
+            ));
         }
         v.push(("Preferences", s.trim().to_owned()));
     }
     if c.culture.salience > 0.0 || !c.culture.tags.is_empty() {
         v.push((
             "Culture",
-            format!("{} (matters {}). {}", c.culture.tags.join(", "), level(c.culture.salience, "a little", "somewhat", "a great deal"), c.culture.explanatory_model),
+            format!(
+                "{}; shapes the problem's meaning: {}. {}",
+                c.culture.tags.join(", "),
+                level(c.culture.salience, "little", "somewhat", "a great deal"),
+                c.culture.explanatory_model
+            ),
         ));
     }
     if c.religion_salience > 0.0 {
-        v.push(("Faith", format!("matters {}", level(c.religion_salience, "a little", "somewhat", "a great deal"))));
+        v.push((
+            "Faith",
+            format!(
+                "matters {}",
+                level(c.religion_salience, "a little", "somewhat", "a great deal")
+            ),
+        ));
     }
     v
 }
 
 fn draw(mut contexts: EguiContexts, scenarios: Res<Scenarios>, mut actions: MessageWriter<Action>) -> Result {
-    let ctx = contexts.ctx_mut()?;
-    let Some(s) = scenarios.selected.and_then(|i| scenarios.entries.get(i)).and_then(|e| e.good.clone()) else {
+    let ctx = contexts.ctx_mut()?.clone();
+    let mut root = super::root_ui(&ctx);
+    let Some(s) = scenarios
+        .selected
+        .and_then(|i| scenarios.entries.get(i))
+        .and_then(|e| e.good.clone())
+    else {
         return Ok(());
     };
-    super::top_bar(ctx, &format!("Briefing: {}", s.meta.title), &mut actions, true);
-    super::esc_goes_back(ctx, &mut actions);
+    super::top_bar(&mut root, &format!("Briefing: {}", s.meta.title), &mut actions, true);
+    super::esc_goes_back(&ctx, &mut actions);
     if ctx.input(|i| i.key_pressed(egui::Key::Enter)) {
         actions.write(Action::Begin);
     }
-    egui::TopBottomPanel::bottom("begin").show(ctx, |ui| {
+    egui::Panel::bottom("begin").show(&mut root, |ui| {
         ui.add_space(6.0);
         ui.horizontal(|ui| {
-            if ui.button(egui::RichText::new("Begin session (Enter)").strong().size(18.0)).clicked() {
+            if ui
+                .button(egui::RichText::new("Begin session (Enter)").strong().size(18.0))
+                .clicked()
+            {
                 actions.write(Action::Begin);
             }
             ui.label(egui::RichText::new(format!("about {} minutes", s.meta.minutes.unwrap_or(15))).weak());
         });
         ui.add_space(6.0);
     });
-    egui::CentralPanel::default().show(ctx, |ui| {
+    egui::CentralPanel::default().show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             ui.set_max_width(900.0);
             let c = &s.client;
-            ui.heading(format!("{}, {}{}", c.name, c.age, if c.pronouns.is_empty() { String::new() } else { format!(" ({})", c.pronouns) }));
+            ui.heading(format!(
+                "{}, {}{}",
+                c.name,
+                c.age,
+                if c.pronouns.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", c.pronouns)
+                }
+            ));
             ui.label(&s.meta.summary);
             if !s.meta.content_notes.is_empty() {
                 ui.add_space(6.0);

@@ -11,11 +11,19 @@ pub fn plugin(app: &mut App) {
 }
 
 fn draw(mut contexts: EguiContexts, active: Res<Active>, mut actions: MessageWriter<Action>) -> Result {
-    let ctx = contexts.ctx_mut()?;
-    let (Some(d), Some(s)) = (&active.debrief, &active.session) else { return Ok(()) };
-    super::top_bar(ctx, &format!("Debrief: {}", s.scenario().meta.title), &mut actions, true);
-    super::esc_goes_back(ctx, &mut actions);
-    egui::SidePanel::left("debrief_text").resizable(true).default_width(520.0).show(ctx, |ui| {
+    let ctx = contexts.ctx_mut()?.clone();
+    let mut root = super::root_ui(&ctx);
+    let (Some(d), Some(s)) = (&active.debrief, &active.session) else {
+        return Ok(());
+    };
+    super::top_bar(
+        &mut root,
+        &format!("Debrief: {}", s.scenario().meta.title),
+        &mut actions,
+        true,
+    );
+    super::esc_goes_back(&ctx, &mut actions);
+    egui::Panel::left("debrief_text").resizable(true).default_size(520.0).show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             ui.heading(&d.ending_title);
             ui.label(&d.ending_text);
@@ -29,7 +37,7 @@ fn draw(mut contexts: EguiContexts, active: Res<Active>, mut actions: MessageWri
                 let c = &d.client;
                 cols[1].label(egui::RichText::new("The client's course").strong());
                 cols[1].label(format!("Outcome: {}", c.outcome.map_or("unfinished", |o| o.label())));
-                cols[1].label(format!("Alliance {:.2} → {:.2}", c.start_alliance.mean(), c.final_alliance.mean()));
+                cols[1].label(format!("Alliance {:.2} -> {:.2}", c.start_alliance.mean(), c.final_alliance.mean()));
                 cols[1].label(format!("Ruptures {} opened, {} repaired", c.ruptures_opened, c.ruptures_repaired));
                 cols[1].label(format!("Dropout risk {:.0}%", c.dropout_risk * 100.0));
             });
@@ -61,30 +69,47 @@ fn draw(mut contexts: EguiContexts, active: Res<Active>, mut actions: MessageWri
             ui.label(egui::RichText::new("Rubric items touched").strong());
             ui.horizontal_wrapped(|ui| {
                 for (k, n) in &d.rubric {
-                    ui.label(format!("{k} ×{n}"));
+                    ui.label(format!("{k} x{n}"));
                 }
             });
         });
     });
-    egui::CentralPanel::default().show(ctx, |ui| {
+    egui::CentralPanel::default().show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             ui.label(egui::RichText::new("Alliance over the session").strong());
             let series = |f: fn(&crate::engine::model::Alliance) -> f32| -> PlotPoints<'static> {
-                d.trajectory.iter().enumerate().map(|(i, (_, a))| [i as f64, f64::from(f(a))]).collect()
+                d.trajectory
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, a))| [i as f64, f64::from(f(a))])
+                    .collect()
             };
-            Plot::new("alliance").height(200.0).include_y(0.0).include_y(1.0).legend(Legend::default()).show(ui, |p| {
-                p.line(Line::new("goal", series(|a| a.goal)));
-                p.line(Line::new("task", series(|a| a.task)));
-                p.line(Line::new("bond", series(|a| a.bond)));
-                p.line(Line::new("mean", series(|a| a.mean())).width(3.0));
-            });
+            Plot::new("alliance")
+                .height(200.0)
+                .include_y(0.0)
+                .include_y(1.0)
+                .legend(Legend::default())
+                .show(ui, |p| {
+                    p.line(Line::new("goal", series(|a| a.goal)));
+                    p.line(Line::new("task", series(|a| a.task)));
+                    p.line(Line::new("bond", series(|a| a.bond)));
+                    p.line(Line::new("mean", series(|a| a.mean())).width(3.0));
+                });
             ui.label(egui::RichText::new("Fit per choice").strong());
             let bars: Vec<Bar> = d
                 .choices
                 .iter()
-                .map(|c| Bar::new(c.step as f64, f64::from(c.fit)).name(&c.technique).fill(super::band_colour(c.fit)))
+                .map(|c| {
+                    Bar::new(c.step as f64, f64::from(c.fit))
+                        .name(&c.technique)
+                        .fill(super::band_colour(c.fit))
+                })
                 .collect();
-            Plot::new("fit").height(170.0).include_y(-1.0).include_y(1.0).show(ui, |p| p.bar_chart(BarChart::new("fit", bars)));
+            Plot::new("fit")
+                .height(170.0)
+                .include_y(-1.0)
+                .include_y(1.0)
+                .show(ui, |p| p.bar_chart(BarChart::new("fit", bars)));
             ui.separator();
             ui.label(egui::RichText::new("Your choices").strong());
             egui::Grid::new("choices").striped(true).num_columns(6).show(ui, |ui| {
@@ -95,7 +120,11 @@ fn draw(mut contexts: EguiContexts, active: Res<Active>, mut actions: MessageWri
                 for c in &d.choices {
                     ui.label(c.step.to_string());
                     ui.label(&c.stage);
-                    let why = active.whys.iter().find(|(n, _)| *n == c.step).map(|(_, w)| format!(" (why: {})", w.label()));
+                    let why = active
+                        .whys
+                        .iter()
+                        .find(|(n, _)| *n == c.step)
+                        .map(|(_, w)| format!(" (why: {})", w.label()));
                     ui.label(format!("{}{}", c.technique, why.unwrap_or_default()));
                     ui.colored_label(super::band_colour(c.fit), format!("{:+.2}", c.fit));
                     ui.label(format!("{:.0}", c.score));
@@ -109,7 +138,11 @@ fn draw(mut contexts: EguiContexts, active: Res<Active>, mut actions: MessageWri
             ui.collapsing("Feedback on every choice", |ui| {
                 for o in s.history() {
                     ui.label(egui::RichText::new(format!("Step {}: {}", o.step, o.technique_name)).strong());
-                    ui.label(format!("Fit {:+.2} ({})", o.evaluation.fit.total, o.evaluation.fit.band.label()));
+                    ui.label(format!(
+                        "Fit {:+.2} ({})",
+                        o.evaluation.fit.total,
+                        o.evaluation.fit.band.label()
+                    ));
                     for p in &o.evaluation.fit.parts {
                         ui.label(format!("  {:+.2}  {}", p.value, p.why));
                     }

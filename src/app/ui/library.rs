@@ -7,7 +7,8 @@ use crate::app::core::{Action, Entry, Scenarios, Screen, StudentRecords};
 use crate::engine::model::{Difficulty, Format, IntegrationMode};
 
 pub fn plugin(app: &mut App) {
-    app.init_resource::<Filter>().add_systems(EguiPrimaryContextPass, draw.run_if(in_state(Screen::Library)));
+    app.init_resource::<Filter>()
+        .add_systems(EguiPrimaryContextPass, draw.run_if(in_state(Screen::Library)));
 }
 
 /// The library's search and filters.
@@ -49,15 +50,40 @@ pub fn draw(
     mut filter: ResMut<Filter>,
     mut actions: MessageWriter<Action>,
 ) -> Result {
-    let ctx = contexts.ctx_mut()?;
-    super::top_bar(ctx, "Scenario library", &mut actions, false);
-    egui::TopBottomPanel::top("filters").show(ctx, |ui| {
+    let ctx = contexts.ctx_mut()?.clone();
+    let mut root = super::root_ui(&ctx);
+    super::top_bar(&mut root, "Scenario library", &mut actions, false);
+    egui::Panel::top("filters").show(&mut root, |ui| {
         ui.horizontal_wrapped(|ui| {
             ui.label("Search");
-            ui.add(egui::TextEdit::singleline(&mut filter.text).hint_text("client, concern, population...").desired_width(220.0));
-            combo(ui, "Difficulty", &mut filter.difficulty, &[Difficulty::Introductory, Difficulty::Intermediate, Difficulty::Advanced], |d| format!("{d:?}"));
-            combo(ui, "Setting", &mut filter.format, &[Format::Individual, Format::Couple, Format::Family, Format::Group, Format::Child], |f| f.label().to_owned());
-            combo(ui, "Integration mode", &mut filter.mode, &IntegrationMode::ALL, |m| m.label().to_owned());
+            ui.add(
+                egui::TextEdit::singleline(&mut filter.text)
+                    .hint_text("client, concern, population...")
+                    .desired_width(220.0),
+            );
+            combo(
+                ui,
+                "Difficulty",
+                &mut filter.difficulty,
+                &[Difficulty::Introductory, Difficulty::Intermediate, Difficulty::Advanced],
+                |d| format!("{d:?}"),
+            );
+            combo(
+                ui,
+                "Setting",
+                &mut filter.format,
+                &[
+                    Format::Individual,
+                    Format::Couple,
+                    Format::Family,
+                    Format::Group,
+                    Format::Child,
+                ],
+                |f| f.label().to_owned(),
+            );
+            combo(ui, "Integration mode", &mut filter.mode, &IntegrationMode::ALL, |m| {
+                m.label().to_owned()
+            });
             if *filter != Filter::default() && ui.button("Clear").clicked() {
                 *filter = Filter::default();
             }
@@ -66,16 +92,25 @@ pub fn draw(
             ui.colored_label(super::poor(), format!("Records: {p}"));
         }
     });
-    egui::CentralPanel::default().show(ctx, |ui| {
+    egui::CentralPanel::default().show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             ui.horizontal_wrapped(|ui| {
                 ui.spacing_mut().item_spacing = egui::vec2(12.0, 12.0);
-                let shown: Vec<(usize, &Entry)> = scenarios.entries.iter().enumerate().filter(|(_, e)| filter.matches(e)).collect();
+                let shown: Vec<(usize, &Entry)> = scenarios
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| filter.matches(e))
+                    .collect();
                 if shown.is_empty() {
                     ui.label("No scenario matches the search and filters.");
                 }
                 for (i, e) in shown {
-                    ui.allocate_ui(egui::vec2(390.0, 250.0), |ui| card(ui, i, e, &records, &mut actions));
+                    ui.allocate_ui_with_layout(
+                        egui::vec2(390.0, 260.0),
+                        egui::Layout::top_down(egui::Align::Min),
+                        |ui| card(ui, i, e, &records, &mut actions),
+                    );
                 }
             });
         });
@@ -83,8 +118,15 @@ pub fn draw(
     Ok(())
 }
 
-fn combo<T: Copy + PartialEq>(ui: &mut egui::Ui, label: &str, value: &mut Option<T>, all: &[T], name: impl Fn(T) -> String) {
-    egui::ComboBox::from_label(label)
+fn combo<T: Copy + PartialEq>(
+    ui: &mut egui::Ui,
+    label: &str,
+    value: &mut Option<T>,
+    all: &[T],
+    name: impl Fn(T) -> String,
+) {
+    ui.label(label);
+    egui::ComboBox::from_id_salt(label)
         .selected_text(value.map_or_else(|| "any".to_owned(), &name))
         .show_ui(ui, |ui| {
             ui.selectable_value(value, None, "any");
@@ -97,9 +139,12 @@ fn combo<T: Copy + PartialEq>(ui: &mut egui::Ui, label: &str, value: &mut Option
 fn card(ui: &mut egui::Ui, i: usize, e: &Entry, records: &StudentRecords, actions: &mut MessageWriter<Action>) {
     egui::Frame::group(ui.style()).inner_margin(10.0).show(ui, |ui| {
         ui.set_width(370.0);
-        ui.set_min_height(230.0);
+        ui.set_min_height(240.0);
         let Some(s) = &e.good else {
-            ui.colored_label(super::poor(), egui::RichText::new(format!("Cannot open {}", e.file)).strong());
+            ui.colored_label(
+                super::poor(),
+                egui::RichText::new(format!("Cannot open {}", e.file)).strong(),
+            );
             for d in e.errors().into_iter().take(6) {
                 ui.label(format!("{}:{}:{}  {} {}", d.file, d.line, d.column, d.code, d.message));
             }
@@ -111,9 +156,17 @@ fn card(ui: &mut egui::Ui, i: usize, e: &Entry, records: &StudentRecords, action
             "{}, {}{} · {} · {}",
             c.name,
             c.age,
-            if c.pronouns.is_empty() { String::new() } else { format!(" ({})", c.pronouns) },
+            if c.pronouns.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", c.pronouns)
+            },
             c.setting.format.label(),
-            if c.setting.delivery == crate::engine::model::Delivery::Remote { "remote" } else { "in person" }
+            if c.setting.delivery == crate::engine::model::Delivery::Remote {
+                "remote"
+            } else {
+                "in person"
+            }
         ));
         ui.label(
             egui::RichText::new(format!(
@@ -129,7 +182,13 @@ fn card(ui: &mut egui::Ui, i: usize, e: &Entry, records: &StudentRecords, action
             ui.label(format!("• {o}"));
         }
         if !e.errors().is_empty() {
-            ui.colored_label(super::poor(), format!("The file on disk has {} error(s); this is the last good version.", e.errors().len()));
+            ui.colored_label(
+                super::poor(),
+                format!(
+                    "The file on disk has {} error(s); this is the last good version.",
+                    e.errors().len()
+                ),
+            );
         }
         ui.add_space(4.0);
         ui.horizontal(|ui| {

@@ -13,7 +13,13 @@ use super::core::{Action, Settings, Theme};
 
 pub fn plugin(app: &mut App) {
     app.add_systems(EguiPrimaryContextPass, apply_theme.before(library::draw))
-        .add_plugins((library::plugin, briefing::plugin, session::plugin, debrief::plugin, settings::plugin));
+        .add_plugins((
+            library::plugin,
+            briefing::plugin,
+            session::plugin,
+            debrief::plugin,
+            settings::plugin,
+        ));
 }
 
 /// Applies theme and text size when they change (and on the first frame).
@@ -21,7 +27,7 @@ fn apply_theme(mut contexts: EguiContexts, settings: Res<Settings>, mut applied:
     if applied.as_ref() == Some(&*settings) {
         return Ok(());
     }
-    let ctx = contexts.ctx_mut()?;
+    let ctx = contexts.ctx_mut()?.clone();
     let mut visuals = match settings.theme {
         Theme::Light => egui::Visuals::light(),
         Theme::Dark => egui::Visuals::dark(),
@@ -30,7 +36,7 @@ fn apply_theme(mut contexts: EguiContexts, settings: Res<Settings>, mut applied:
     visuals.window_corner_radius = egui::CornerRadius::same(6);
     ctx.set_visuals(visuals);
     ctx.set_zoom_factor(settings.text_scale.clamp(0.75, 3.0));
-    ctx.style_mut(|s| {
+    ctx.all_styles_mut(|s| {
         s.spacing.item_spacing = egui::vec2(8.0, 6.0);
         s.spacing.button_padding = egui::vec2(8.0, 4.0);
     });
@@ -49,7 +55,12 @@ fn high_contrast() -> egui::Visuals {
     v.hyperlink_color = egui::Color32::YELLOW;
     v.selection.bg_fill = egui::Color32::from_rgb(0, 70, 160);
     v.selection.stroke = egui::Stroke::new(2.0, egui::Color32::YELLOW);
-    for w in [&mut v.widgets.inactive, &mut v.widgets.hovered, &mut v.widgets.active, &mut v.widgets.noninteractive] {
+    for w in [
+        &mut v.widgets.inactive,
+        &mut v.widgets.hovered,
+        &mut v.widgets.active,
+        &mut v.widgets.noninteractive,
+    ] {
         w.bg_stroke = egui::Stroke::new(2.0, egui::Color32::WHITE);
         w.fg_stroke = egui::Stroke::new(2.0, egui::Color32::WHITE);
     }
@@ -81,10 +92,10 @@ pub fn band_colour(fit: f32) -> egui::Color32 {
 }
 
 /// The top bar every screen shares: title, the screen's name, settings.
-pub fn top_bar(ctx: &egui::Context, title: &str, actions: &mut MessageWriter<Action>, back: bool) {
-    egui::TopBottomPanel::top("top_bar").show(ctx, |ui| {
+pub fn top_bar(root: &mut egui::Ui, title: &str, actions: &mut MessageWriter<Action>, back: bool) {
+    egui::Panel::top("top_bar").show(root, |ui| {
         ui.horizontal(|ui| {
-            if back && ui.button("← Back (Esc)").clicked() {
+            if back && ui.button("Back (Esc)").clicked() {
                 actions.write(Action::Back);
             }
             ui.heading("Rapport");
@@ -97,6 +108,17 @@ pub fn top_bar(ctx: &egui::Context, title: &str, actions: &mut MessageWriter<Act
             });
         });
     });
+}
+
+/// A root `Ui` over the whole window for a screen's panels (egui 0.36 shows panels inside a `Ui`).
+pub fn root_ui(ctx: &egui::Context) -> egui::Ui {
+    egui::Ui::new(
+        ctx.clone(),
+        "root".into(),
+        egui::UiBuilder::new()
+            .layer_id(egui::LayerId::background())
+            .max_rect(ctx.viewport_rect()),
+    )
 }
 
 /// Esc goes back on every screen.

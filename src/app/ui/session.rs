@@ -11,7 +11,8 @@ use crate::engine::model::{Alliance, Choice};
 use crate::engine::session::{ChoiceOutcome, Event, Session};
 
 pub fn plugin(app: &mut App) {
-    app.init_resource::<PaletteSearch>().add_systems(EguiPrimaryContextPass, draw.run_if(in_state(Screen::Session)));
+    app.init_resource::<PaletteSearch>()
+        .add_systems(EguiPrimaryContextPass, draw.run_if(in_state(Screen::Session)));
 }
 
 /// The palette's search text.
@@ -36,18 +37,33 @@ fn draw(
     mut area: ResMut<FigureArea>,
     mut actions: MessageWriter<Action>,
 ) -> Result {
-    let ctx = contexts.ctx_mut()?;
+    let ctx = contexts.ctx_mut()?.clone();
+    let mut root = super::root_ui(&ctx);
     let Some(s) = &active.session else { return Ok(()) };
     let sc = s.scenario().clone();
-    super::top_bar(ctx, &sc.meta.title, &mut actions, true);
+    super::top_bar(&mut root, &sc.meta.title, &mut actions, true);
     let options = palette(s);
 
     // Keyboard: number keys highlight, Enter confirms (or continues past feedback), Esc goes back.
     let pressed = ctx.input(|i| {
-        let digits = [egui::Key::Num1, egui::Key::Num2, egui::Key::Num3, egui::Key::Num4, egui::Key::Num5, egui::Key::Num6, egui::Key::Num7, egui::Key::Num8, egui::Key::Num9];
-        (digits.iter().position(|k| i.key_pressed(*k)), i.key_pressed(egui::Key::Enter), i.key_pressed(egui::Key::Escape))
+        let digits = [
+            egui::Key::Num1,
+            egui::Key::Num2,
+            egui::Key::Num3,
+            egui::Key::Num4,
+            egui::Key::Num5,
+            egui::Key::Num6,
+            egui::Key::Num7,
+            egui::Key::Num8,
+            egui::Key::Num9,
+        ];
+        (
+            digits.iter().position(|k| i.key_pressed(*k)),
+            i.key_pressed(egui::Key::Enter),
+            i.key_pressed(egui::Key::Escape),
+        )
     });
-    let typing = ctx.wants_keyboard_input();
+    let typing = ctx.egui_wants_keyboard_input();
     if active.pending.is_some() {
         if pressed.1 {
             actions.write(Action::Continue);
@@ -68,7 +84,7 @@ fn draw(
         actions.write(Action::Back);
     }
 
-    egui::TopBottomPanel::top("alliance").show(ctx, |ui| {
+    egui::Panel::top("alliance").show(&mut root, |ui| {
         ui.horizontal_wrapped(|ui| {
             if let Some(st) = s.stage() {
                 ui.label(egui::RichText::new(format!("{} · {}", st.phase.label(), st.title)).strong());
@@ -90,83 +106,100 @@ fn draw(
         }
     });
 
-    egui::SidePanel::right("palette").resizable(true).default_width(430.0).show(ctx, |ui| {
-        ui.heading("Your move");
-        ui.horizontal(|ui| {
-            ui.label("Find");
-            ui.add(egui::TextEdit::singleline(&mut search.0).hint_text("technique or school").desired_width(200.0));
-        });
-        ui.horizontal(|ui| {
-            ui.label("Why (optional)");
-            egui::ComboBox::from_id_salt("why").selected_text(active.why.map_or("—", |w| w.label())).show_ui(ui, |ui| {
-                if ui.selectable_label(active.why.is_none(), "—").clicked() {
-                    actions.write(Action::SetWhy(None));
+    egui::Panel::right("palette")
+        .resizable(true)
+        .default_size(430.0)
+        .show(&mut root, |ui| {
+            ui.heading("Your move");
+            ui.horizontal(|ui| {
+                ui.label("Find");
+                ui.add(
+                    egui::TextEdit::singleline(&mut search.0)
+                        .hint_text("technique or school")
+                        .desired_width(200.0),
+                );
+            });
+            ui.horizontal(|ui| {
+                ui.label("Why (optional)");
+                egui::ComboBox::from_id_salt("why")
+                    .selected_text(active.why.map_or("—", |w| w.label()))
+                    .show_ui(ui, |ui| {
+                        if ui.selectable_label(active.why.is_none(), "—").clicked() {
+                            actions.write(Action::SetWhy(None));
+                        }
+                        for w in WhyTag::ALL {
+                            if ui.selectable_label(active.why == Some(w), w.label()).clicked() {
+                                actions.write(Action::SetWhy(Some(w)));
+                            }
+                        }
+                    });
+            });
+            ui.separator();
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                let needle = search.0.to_lowercase();
+                let mut by_school: BTreeMap<usize, Vec<(usize, &Choice)>> = BTreeMap::new();
+                for (n, (school, o)) in options.iter().enumerate() {
+                    let pos = School::ALL.iter().position(|x| x == school).unwrap_or(0);
+                    by_school.entry(pos).or_default().push((n, o));
                 }
-                for w in WhyTag::ALL {
-                    if ui.selectable_label(active.why == Some(w), w.label()).clicked() {
-                        actions.write(Action::SetWhy(Some(w)));
+                for (pos, list) in by_school {
+                    let school = School::ALL[pos];
+                    let visible: Vec<_> = list
+                        .into_iter()
+                        .filter(|(_, o)| {
+                            needle.is_empty()
+                                || s.technique(&o.technique).is_some_and(|t| {
+                                    format!("{} {} {}", t.name, t.school.label(), t.description)
+                                        .to_lowercase()
+                                        .contains(&needle)
+                                })
+                        })
+                        .collect();
+                    if visible.is_empty() {
+                        continue;
+                    }
+                    ui.label(egui::RichText::new(school.label()).weak().small());
+                    for (n, o) in visible {
+                        let Some(t) = s.technique(&o.technique) else { continue };
+                        let selected = active.highlighted.as_deref() == Some(o.id.as_str());
+                        let text = egui::RichText::new(format!("{}. {}", n + 1, t.name)).strong();
+                        let r = ui.add_enabled(active.pending.is_none(), egui::Button::selectable(selected, text));
+                        let r = r.on_hover_text(format!("{}\n\n{}", t.description, t.citation));
+                        if r.clicked() {
+                            actions.write(Action::Highlight(o.id.clone()));
+                        }
+                        if r.double_clicked() {
+                            actions.write(Action::Choose(o.id.clone()));
+                        }
+                        if !o.say.is_empty() {
+                            ui.label(egui::RichText::new(format!("“{}”", o.say)).italics());
+                        }
+                        if r.has_focus() || r.hovered() {
+                            ui.label(egui::RichText::new(&t.description).small().weak());
+                        }
+                        ui.add_space(4.0);
                     }
                 }
             });
-        });
-        ui.separator();
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            let needle = search.0.to_lowercase();
-            let mut by_school: BTreeMap<usize, Vec<(usize, &Choice)>> = BTreeMap::new();
-            for (n, (school, o)) in options.iter().enumerate() {
-                let pos = School::ALL.iter().position(|x| x == school).unwrap_or(0);
-                by_school.entry(pos).or_default().push((n, o));
+            ui.separator();
+            let can = active.pending.is_none() && active.highlighted.is_some();
+            if ui
+                .add_enabled(can, egui::Button::new(egui::RichText::new("Confirm (Enter)").strong()))
+                .clicked()
+                && let Some(h) = &active.highlighted
+            {
+                actions.write(Action::Choose(h.clone()));
             }
-            for (pos, list) in by_school {
-                let school = School::ALL[pos];
-                let visible: Vec<_> = list
-                    .into_iter()
-                    .filter(|(_, o)| {
-                        needle.is_empty()
-                            || s.technique(&o.technique).is_some_and(|t| {
-                                format!("{} {} {}", t.name, t.school.label(), t.description).to_lowercase().contains(&needle)
-                            })
-                    })
-                    .collect();
-                if visible.is_empty() {
-                    continue;
-                }
-                ui.label(egui::RichText::new(school.label()).weak().small());
-                for (n, o) in visible {
-                    let Some(t) = s.technique(&o.technique) else { continue };
-                    let selected = active.highlighted.as_deref() == Some(o.id.as_str());
-                    let text = egui::RichText::new(format!("{}. {}", n + 1, t.name)).strong();
-                    let r = ui.add_enabled(active.pending.is_none(), egui::Button::selectable(selected, text));
-                    let r = r.on_hover_text(format!("{}\n\n{}", t.description, t.citation));
-                    if r.clicked() {
-                        actions.write(Action::Highlight(o.id.clone()));
-                    }
-                    if r.double_clicked() {
-                        actions.write(Action::Choose(o.id.clone()));
-                    }
-                    if !o.say.is_empty() {
-                        ui.label(egui::RichText::new(format!("“{}”", o.say)).italics());
-                    }
-                    if r.has_focus() || r.hovered() {
-                        ui.label(egui::RichText::new(&t.description).small().weak());
-                    }
-                    ui.add_space(4.0);
-                }
-            }
+            ui.label(
+                egui::RichText::new("Number keys pick, Enter confirms, Esc goes back.")
+                    .small()
+                    .weak(),
+            );
         });
-        ui.separator();
-        let can = active.pending.is_none() && active.highlighted.is_some();
-        if ui.add_enabled(can, egui::Button::new(egui::RichText::new("Confirm (Enter)").strong())).clicked()
-            && let Some(h) = &active.highlighted
-        {
-            actions.write(Action::Choose(h.clone()));
-        }
-        ui.label(egui::RichText::new("Number keys pick, Enter confirms, Esc goes back.").small().weak());
-    });
 
     let name = sc.client.name.clone();
     let (text, nonverbal) = last_words(s);
-    egui::TopBottomPanel::bottom("client_words").show(ctx, |ui| {
+    egui::Panel::bottom("client_words").show(&mut root, |ui| {
         ui.add_space(6.0);
         ui.label(egui::RichText::new(format!("{name}: “{text}”")).size(20.0));
         if !nonverbal.is_empty() {
@@ -177,19 +210,27 @@ fn draw(
     });
 
     if let Some(o) = &active.pending {
-        egui::TopBottomPanel::bottom("feedback").resizable(true).default_height(300.0).show(ctx, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| feedback(ui, o, &mut actions));
-        });
+        egui::Panel::bottom("feedback")
+            .resizable(true)
+            .default_size(300.0)
+            .show(&mut root, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| feedback(ui, o, &mut actions));
+            });
     }
 
     // The room the panels leave is where Bevy draws the client.
-    let rect = ctx.available_rect();
+    let rect = root.available_rect_before_wrap();
     let zoom = ctx.zoom_factor();
-    let next = FigureArea { center: egui_to_vec(rect.center()) * zoom, size: egui_to_vec(rect.size()) * zoom };
+    let next = FigureArea {
+        center: egui_to_vec(rect.center().to_vec2()) * zoom,
+        size: egui_to_vec(rect.size()) * zoom,
+    };
     if (next.center - area.center).length() > 0.5 || (next.size - area.size).length() > 0.5 {
         *area = next;
     }
-    egui::CentralPanel::default().frame(egui::Frame::NONE).show(ctx, |_| {});
+    egui::CentralPanel::default()
+        .frame(egui::Frame::NONE)
+        .show(&mut root, |_| {});
     Ok(())
 }
 
@@ -223,12 +264,21 @@ fn reload_panel(ui: &mut egui::Ui, note: &ReloadNote) {
             ui.colored_label(super::good(), format!("Reloaded {file}: resumed at stage `{stage}`."));
         }
         ReloadNote::CannotResume { file, reason } => {
-            ui.colored_label(super::fair(), format!("Reloaded {file}, but the session stays on the old version: {reason}"));
+            ui.colored_label(
+                super::fair(),
+                format!("Reloaded {file}, but the session stays on the old version: {reason}"),
+            );
         }
         ReloadNote::Kept { file, problems } => {
-            ui.colored_label(super::poor(), format!("{file} has errors; the last good version keeps running:"));
+            ui.colored_label(
+                super::poor(),
+                format!("{file} has errors; the last good version keeps running:"),
+            );
             for d in problems.iter().take(5) {
-                ui.label(format!("  {}:{}:{}  {} {}", d.file, d.line, d.column, d.code, d.message));
+                ui.label(format!(
+                    "  {}:{}:{}  {} {}",
+                    d.file, d.line, d.column, d.code, d.message
+                ));
             }
         }
     }
@@ -244,14 +294,17 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, actions: &mut MessageWrite
         }
     });
     ui.horizontal_wrapped(|ui| {
-        ui.colored_label(super::band_colour(e.fit.total), egui::RichText::new(format!("Fit {:+.2} ({})", e.fit.total, e.fit.band.label())).strong());
+        ui.colored_label(
+            super::band_colour(e.fit.total),
+            egui::RichText::new(format!("Fit {:+.2} ({})", e.fit.total, e.fit.band.label())).strong(),
+        );
         if e.fit.overridden {
             ui.label("(set by the scenario's author)");
         }
         ui.separator();
         let d = o.alliance_change;
         ui.label(format!(
-            "Alliance {:.2} → {:.2}  (goal {:+.2}, task {:+.2}, bond {:+.2})",
+            "Alliance {:.2} -> {:.2}  (goal {:+.2}, task {:+.2}, bond {:+.2})",
             o.alliance_before.mean(),
             o.alliance_after.mean(),
             d.goal,

@@ -10,14 +10,19 @@ pub fn plugin(app: &mut App) {
 }
 
 fn draw(mut contexts: EguiContexts, mut settings: ResMut<Settings>, mut actions: MessageWriter<Action>) -> Result {
-    let ctx = contexts.ctx_mut()?;
-    super::top_bar(ctx, "Settings", &mut actions, true);
-    super::esc_goes_back(ctx, &mut actions);
+    let ctx = contexts.ctx_mut()?.clone();
+    let mut root = super::root_ui(&ctx);
+    super::top_bar(&mut root, "Settings", &mut actions, true);
+    super::esc_goes_back(&ctx, &mut actions);
     let before = settings.clone();
-    egui::CentralPanel::default().show(ctx, |ui| {
+    egui::CentralPanel::default().show(&mut root, |ui| {
         ui.heading("Feedback");
         ui.radio_value(&mut settings.feedback, FeedbackTiming::Immediate, "After each choice");
-        ui.radio_value(&mut settings.feedback, FeedbackTiming::Held, "Held for the debrief (closer to a real session)");
+        ui.radio_value(
+            &mut settings.feedback,
+            FeedbackTiming::Held,
+            "Held for the debrief (closer to a real session)",
+        );
         ui.add_space(12.0);
         ui.heading("Text size");
         ui.add(egui::Slider::new(&mut settings.text_scale, 0.75..=2.5).text("× normal (2.0 and up for a projector)"));
@@ -34,7 +39,11 @@ fn draw(mut contexts: EguiContexts, mut settings: ResMut<Settings>, mut actions:
         ui.radio_value(&mut settings.theme, Theme::Dark, "Dark");
         ui.radio_value(&mut settings.theme, Theme::HighContrast, "High contrast");
         ui.add_space(12.0);
-        ui.label(egui::RichText::new(format!("Saved to {}", Settings::path().display())).small().weak());
+        ui.label(
+            egui::RichText::new(format!("Saved to {}", Settings::path().display()))
+                .small()
+                .weak(),
+        );
     });
     if *settings != before {
         actions.write(Action::SettingsChanged);

@@ -1,0 +1,520 @@
+//! Scenario analysis for authors: reachability, shortest paths, best and worst scores, dominated options, warnings.
+//!
+//! Scores are estimated by dynamic programming over the stage graph (each stage visited once, so it
+//! stays linear in the size of the scenario): every option is scored against the client's intake
+//! state, and a guarded transition counts as possible. When the scenario is small enough, an exact
+//! enumeration with the real session engine is added (`exact`).
+
+use serde::Serialize;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use super::catalog::Catalog;
+use super::check::Graph;
+use super::model::{Condition, Scenario};
+use super::scoring::{self, ClientState};
+use super::session::Session;
+use super::weights::Weights;
+
+/// Paths are enumerated exactly (with the session engine) only below this many.
+pub const EXACT_LIMIT: u128 = 20_000;
+
+/// A path through the scenario and its score.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScoredPath {
+    /// Mean choice score along the path, 0..100.
+    pub score: f32,
+    pub choices: Vec<String>,
+    pub ending: String,
+}
+
+/// The spread of scores.
+#[derive(Debug, Clone, Serialize)]
+pub struct Spread {
+    pub min: f32,
+    pub p25: f32,
+    pub median: f32,
+    pub p75: f32,
+    pub max: f32,
+}
+
+/// Exact results from playing every path.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exact {
+    pub paths: usize,
+    pub best: ScoredPath,
+    pub worst: ScoredPath,
+    pub spread: Spread,
+    /// Paths ending in each ending.
+    pub endings: Vec<(String, usize)>,
+    /// Options that, in every state the enumeration met, score below the named other option.
+    pub dominated: Vec<Dominated>,
+}
+
+/// An option never better than another at its stage.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dominated {
+    pub stage: String,
+    pub option: String,
+    pub by: String,
+}
+
+/// The whole analysis.
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    pub scenario: String,
+    pub stages: usize,
+    pub options: usize,
+    pub endings: usize,
+    pub words: usize,
+    pub reachable_stages: usize,
+    pub unreachable_stages: Vec<String>,
+    pub reachable_endings: Vec<String>,
+    pub unreachable_endings: Vec<String>,
+    /// The shortest stage path to each reachable ending.
+    pub shortest: Vec<(String, Vec<String>)>,
+    /// Number of distinct choice paths (back edges left out), saturating.
+    pub path_count: u128,
+    /// Best and worst paths by dynamic programming at the intake state.
+    pub best: Option<ScoredPath>,
+    pub worst: Option<ScoredPath>,
+    /// Spread of the option scores at the intake state.
+    pub option_spread: Option<Spread>,
+    /// Options dominated at the intake state (when there is no exact enumeration).
+    pub dominated: Vec<Dominated>,
+    /// Stages where every option leads to the same place.
+    pub same_place: Vec<String>,
+    pub exact: Option<Exact>,
+    pub warnings: Vec<String>,
+}
+
+fn spread(mut v: Vec<f32>) -> Option<Spread> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f32::total_cmp);
+    let at = |q: f32| v[((v.len() - 1) as f32 * q).round() as usize];
+    Some(Spread {
+        min: v[0],
+        p25: at(0.25),
+        median: at(0.5),
+        p75: at(0.75),
+        max: v[v.len() - 1],
+    })
+}
+
+/// One option's outgoing edges: where it can lead (guarded transitions count as possible).
+fn option_targets<'a>(
+    st: &'a super::model::Stage,
+    o: &'a super::model::Choice,
+    last_fit: super::model::FitBand,
+) -> Vec<&'a str> {
+    if let Some(n) = &o.next {
+        return vec![n.as_str()];
+    }
+    let mut out = Vec::new();
+    for t in &st.transitions {
+        match &t.when {
+            None => {
+                out.push(t.to.as_str());
+                break;
+            }
+            // The fit band of this option is known statically; other guards may go either way.
+            Some(Condition::LastFit(b)) => {
+                if *b == last_fit {
+                    out.push(t.to.as_str());
+                    break;
+                }
+            }
+            Some(_) => out.push(t.to.as_str()),
+        }
+    }
+    out
+}
+
+pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Analysis {
+    let w = weights.with_overrides(s.weights.as_ref());
+    let g = Graph::of(s);
+    let n = g.ids.len();
+    let start = g.index.get(s.start.as_str()).copied();
+    let reach = start.map_or_else(|| vec![false; n], |st| g.reachable_from(st));
+    let stage_n = g.stage_count;
+    let words = s
+        .stages
+        .iter()
+        .flat_map(|st| {
+            st.client
+                .iter()
+                .map(|l| l.text.as_str())
+                .chain(st.options.iter().map(|o| o.say.as_str()))
+        })
+        .chain(s.endings.iter().map(|e| e.debrief.as_str()))
+        .map(|t| t.split_whitespace().count())
+        .sum();
+
+    // Score each option once at the intake state.
+    let intake = ClientState::from_intake(&s.client);
+    let mut option_scores: Vec<Vec<(f32, Vec<usize>)>> = Vec::with_capacity(stage_n);
+    let mut all_scores = Vec::new();
+    let mut dominated = Vec::new();
+    let mut same_place = Vec::new();
+    for st in &s.stages {
+        let mut v = Vec::new();
+        for o in &st.options {
+            let Some(t) = catalog.get(&o.technique) else {
+                v.push((f32::NAN, vec![]));
+                continue;
+            };
+            let e = scoring::evaluate(t, &s.client, &intake, st, &w, o.fit, o.alliance);
+            let targets = option_targets(st, o, e.fit.band)
+                .into_iter()
+                .filter_map(|id| g.index.get(id).copied())
+                .collect();
+            all_scores.push(e.score);
+            v.push((e.score, targets));
+        }
+        for (i, o) in st.options.iter().enumerate() {
+            if let Some((j, _)) = v
+                .iter()
+                .enumerate()
+                .filter(|(j, x)| *j != i && x.0 > v[i].0 + 1.0 && x.1 == v[i].1)
+                .max_by(|a, b| a.1.0.total_cmp(&b.1.0))
+            {
+                dominated.push(Dominated {
+                    stage: st.id.clone(),
+                    option: o.id.clone(),
+                    by: st.options[j].id.clone(),
+                });
+            }
+        }
+        if st.options.len() > 1 && v.iter().all(|x| x.1.len() == 1) && v.windows(2).all(|p| p[0].1 == p[1].1) {
+            same_place.push(st.id.clone());
+        }
+        option_scores.push(v);
+    }
+
+    // Order the stages for DP: DFS from the start, back edges left out.
+    let mut order = Vec::new();
+    let mut back = vec![Vec::new(); stage_n];
+    if let Some(st) = start.filter(|&i| i < stage_n) {
+        let mut state = vec![0u8; n];
+        let mut stack = vec![(st, 0usize)];
+        state[st] = 1;
+        while let Some((v, k)) = stack.pop() {
+            let succ: Vec<usize> = option_scores[v].iter().flat_map(|(_, t)| t.iter().copied()).collect();
+            if k < succ.len() {
+                stack.push((v, k + 1));
+                let u = succ[k];
+                if u < stage_n {
+                    match state[u] {
+                        0 => {
+                            state[u] = 1;
+                            stack.push((u, 0));
+                        }
+                        1 => back[v].push(u),
+                        _ => {}
+                    }
+                }
+            } else {
+                state[v] = 2;
+                order.push(v);
+            }
+        }
+    }
+    // `order` is a post-order: successors come first. DP best and worst (sum, steps) to an ending.
+    #[derive(Clone, Copy)]
+    struct Best {
+        sum: f32,
+        steps: u32,
+        option: usize,
+        next: usize,
+    }
+    let mut best: Vec<Option<Best>> = vec![None; n];
+    let mut worst: Vec<Option<Best>> = vec![None; n];
+    let mut paths: Vec<u128> = vec![0; n];
+    for e in stage_n..n {
+        best[e] = Some(Best {
+            sum: 0.0,
+            steps: 0,
+            option: 0,
+            next: e,
+        });
+        worst[e] = best[e];
+        paths[e] = 1;
+    }
+    let mean = |b: &Best, score: f32| (b.sum + score) / (b.steps + 1) as f32;
+    for &v in &order {
+        let mut count: u128 = 0;
+        for (oi, (score, targets)) in option_scores[v].iter().enumerate() {
+            if score.is_nan() {
+                continue;
+            }
+            for &u in targets {
+                if back[v].contains(&u) {
+                    continue;
+                }
+                count = count.saturating_add(paths[u]);
+                if let Some(b) = best[u] {
+                    let cand = Best {
+                        sum: b.sum + score,
+                        steps: b.steps + 1,
+                        option: oi,
+                        next: u,
+                    };
+                    if best[v].is_none_or(|x| mean(&b, *score) > x.sum / x.steps.max(1) as f32) {
+                        best[v] = Some(cand);
+                    }
+                }
+                if let Some(b) = worst[u] {
+                    let cand = Best {
+                        sum: b.sum + score,
+                        steps: b.steps + 1,
+                        option: oi,
+                        next: u,
+                    };
+                    if worst[v].is_none_or(|x| mean(&b, *score) < x.sum / x.steps.max(1) as f32) {
+                        worst[v] = Some(cand);
+                    }
+                }
+            }
+        }
+        paths[v] = count;
+    }
+    let walk = |table: &Vec<Option<Best>>| -> Option<ScoredPath> {
+        let mut v = start?;
+        let first = table[v]?;
+        let mut choices = Vec::new();
+        let mut guard = 0;
+        while v < stage_n && guard <= stage_n {
+            let b = table[v]?;
+            choices.push(s.stages[v].options[b.option].id.clone());
+            v = b.next;
+            guard += 1;
+        }
+        Some(ScoredPath {
+            score: first.sum / first.steps.max(1) as f32,
+            choices,
+            ending: g.ids[v].to_owned(),
+        })
+    };
+
+    // Shortest stage path to each ending (BFS over the guard-free graph).
+    let mut shortest = Vec::new();
+    if let Some(st) = start {
+        let mut prev = vec![usize::MAX; n];
+        let mut seen = vec![false; n];
+        let mut q = VecDeque::from([st]);
+        seen[st] = true;
+        while let Some(v) = q.pop_front() {
+            for &u in &g.succ[v] {
+                if !seen[u] {
+                    seen[u] = true;
+                    prev[u] = v;
+                    q.push_back(u);
+                }
+            }
+        }
+        for e in stage_n..n {
+            if !seen[e] {
+                continue;
+            }
+            let mut path = vec![g.ids[e].to_owned()];
+            let mut v = e;
+            while prev[v] != usize::MAX {
+                v = prev[v];
+                path.push(g.ids[v].to_owned());
+            }
+            path.reverse();
+            shortest.push((g.ids[e].to_owned(), path));
+        }
+    }
+
+    let path_count = start.map_or(0, |s| paths[s]);
+    let exact = if path_count <= EXACT_LIMIT {
+        exact(s, catalog, weights)
+    } else {
+        None
+    };
+    let mut a = Analysis {
+        scenario: s.id.clone(),
+        stages: stage_n,
+        options: s.stages.iter().map(|st| st.options.len()).sum(),
+        endings: n - stage_n,
+        words,
+        reachable_stages: reach[..stage_n].iter().filter(|r| **r).count(),
+        unreachable_stages: (0..stage_n)
+            .filter(|&i| !reach[i])
+            .map(|i| g.ids[i].to_owned())
+            .collect(),
+        reachable_endings: (stage_n..n)
+            .filter(|&i| reach[i])
+            .map(|i| g.ids[i].to_owned())
+            .collect(),
+        unreachable_endings: (stage_n..n)
+            .filter(|&i| !reach[i])
+            .map(|i| g.ids[i].to_owned())
+            .collect(),
+        shortest,
+        path_count,
+        best: walk(&best),
+        worst: walk(&worst),
+        option_spread: spread(all_scores),
+        dominated,
+        same_place,
+        exact,
+        warnings: Vec::new(),
+    };
+    a.warnings = warnings(s, &a);
+    a
+}
+
+fn warnings(s: &Scenario, a: &Analysis) -> Vec<String> {
+    let mut w = Vec::new();
+    for e in &a.unreachable_endings {
+        w.push(format!("no path reaches the ending `{e}`"));
+    }
+    if let Some(x) = &a.exact {
+        for (e, count) in &x.endings {
+            if *count == 0 {
+                w.push(format!(
+                    "the ending `{e}` is in the graph, but no actual play reaches it (its guards never hold)"
+                ));
+            }
+        }
+        if x.best.ending == x.worst.ending {
+            w.push(format!(
+                "the best and the worst play both end in `{}`: choices have no consequence for the ending",
+                x.best.ending
+            ));
+        }
+        if x.spread.max - x.spread.min < 10.0 {
+            w.push(format!(
+                "scores span only {:.0} points: the choices may not be distinct enough to teach",
+                x.spread.max - x.spread.min
+            ));
+        }
+        let good_end = |id: &str| {
+            s.ending(id).is_some_and(|e| {
+                matches!(
+                    e.outcome,
+                    super::model::Outcome::Improved | super::model::Outcome::Partial
+                )
+            })
+        };
+        let improved = |id: &str| {
+            s.ending(id)
+                .is_some_and(|e| e.outcome == super::model::Outcome::Improved)
+        };
+        if improved(&x.worst.ending) {
+            w.push(format!(
+                "the worst-scoring play still reaches the good ending `{}`",
+                x.worst.ending
+            ));
+        }
+        if !good_end(&x.best.ending) {
+            w.push(format!(
+                "the best-scoring play does not reach a good ending (it reaches `{}`)",
+                x.best.ending
+            ));
+        }
+    }
+    let can_rupture = s.stages.iter().any(|st| {
+        st.markers.iter().any(|m| matches!(m, super::model::Marker::Rupture(_)))
+            || st
+                .transitions
+                .iter()
+                .any(|t| t.when.as_ref().is_some_and(|c| c.rupture_edge().is_some()))
+    });
+    if !can_rupture {
+        w.push("no stage shows a rupture marker and no transition reads the rupture state: a rupture has no consequence here".into());
+    }
+    for st in &s.stages {
+        if st.options.len() == 1 {
+            w.push(format!(
+                "stage `{}` offers a single option: there is no decision",
+                st.id
+            ));
+        }
+    }
+    for id in &a.same_place {
+        w.push(format!(
+            "every option at stage `{id}` leads to the same place: the choice changes scores, not the story"
+        ));
+    }
+    w
+}
+
+/// Plays every path with the real engine (seed 1) and keeps the best, the worst and the spread.
+pub fn exact(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Option<Exact> {
+    let root = Session::new(s.clone(), catalog.clone(), weights, 1).ok()?;
+    let mut stack = vec![root];
+    let mut finished: Vec<(f32, Vec<String>, String)> = Vec::new();
+    let mut endings: HashMap<String, usize> = s.endings.iter().map(|e| (e.id.clone(), 0)).collect();
+    // (stage, option) -> other options it scored below in every state met.
+    let mut below: HashMap<(String, String), Option<Vec<String>>> = HashMap::new();
+    let mut visited = 0u128;
+    while let Some(sess) = stack.pop() {
+        visited += 1;
+        if visited > EXACT_LIMIT * 20 {
+            return None;
+        }
+        if let Some(e) = sess.ended() {
+            let d = super::debrief::debrief(&sess);
+            *endings.entry(e.to_owned()).or_default() += 1;
+            finished.push((d.practice.score, sess.choices().to_vec(), e.to_owned()));
+            continue;
+        }
+        let opts = sess.available();
+        let scores: Vec<(String, f32)> = opts
+            .iter()
+            .filter_map(|o| sess.evaluate(o).ok().map(|e| (o.id.clone(), e.score)))
+            .collect();
+        for (id, sc) in &scores {
+            let worse_than: Vec<String> = scores
+                .iter()
+                .filter(|(o, x)| o != id && *x > sc + 1.0)
+                .map(|(o, _)| o.clone())
+                .collect();
+            let entry = below
+                .entry((sess.stage_id().to_owned(), id.clone()))
+                .or_insert_with(|| Some(worse_than.clone()));
+            if let Some(v) = entry {
+                v.retain(|o| worse_than.contains(o));
+            }
+        }
+        for o in opts {
+            let mut next = sess.clone();
+            if next.choose(&o.id).is_ok() {
+                stack.push(next);
+            }
+        }
+    }
+    let best = finished.iter().max_by(|a, b| a.0.total_cmp(&b.0))?.clone();
+    let worst = finished.iter().min_by(|a, b| a.0.total_cmp(&b.0))?.clone();
+    let mut dominated: Vec<Dominated> = below
+        .into_iter()
+        .filter_map(|((stage, option), by)| {
+            by.and_then(|v| v.first().cloned())
+                .map(|by| Dominated { stage, option, by })
+        })
+        .collect();
+    dominated.sort_by(|a, b| (&a.stage, &a.option).cmp(&(&b.stage, &b.option)));
+    let mut endings: Vec<(String, usize)> = endings.into_iter().collect();
+    endings.sort();
+    Some(Exact {
+        paths: finished.len(),
+        spread: spread(finished.iter().map(|f| f.0).collect())?,
+        best: ScoredPath {
+            score: best.0,
+            choices: best.1,
+            ending: best.2,
+        },
+        worst: ScoredPath {
+            score: worst.0,
+            choices: worst.1,
+            ending: worst.2,
+        },
+        endings,
+        dominated,
+    })
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Screenshot tour: runs the real app under Xvfb with Mesa's software Vulkan and saves a PNG of each
+# screen (library, briefing, session with a rupture, feedback by keyboard, debrief, settings).
+# Fails when a screen comes out blank. Usage: tests/screenshots.sh [OUTDIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-shots}"
+mkdir -p "$out"
+target="${CARGO_TARGET_DIR:-target}"
+profile="${PROFILE:-debug}"
+if [ "$profile" = release ]; then cargo build --release; else cargo build; fi
+bin="$target/$profile/rapport"
+
+display=":${DISPLAY_NUM:-97}"
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb=$!
+trap 'kill $xvfb 2>/dev/null || true' EXIT
+export DISPLAY="$display"
+export RAPPORT_HOME; RAPPORT_HOME="$(mktemp -d)"
+export WGPU_BACKEND=vulkan
+for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
+
+# The rupture-and-repair golden play of the tutorial, cut just after the rupture opens.
+rupture_choices="${RUPTURE_CHOICES:-tut_welcome.reflect,tut_story.just_start}"
+full_choices="${FULL_CHOICES:-}"
+
+failed=0
+shot() { # name, then app arguments; extra keys in KEYS
+  local name="$1"; shift
+  "$bin" "$@" >"$out/$name.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 150); do xdotool search --name '^Rapport$' >/dev/null 2>&1 && break; sleep 0.2; done
+  sleep "${SETTLE:-5}"
+  if [ -n "${KEYS:-}" ]; then
+    local win; win=$(xdotool search --name '^Rapport$' | head -1)
+    xdotool windowfocus --sync "$win" 2>/dev/null || true
+    for k in $KEYS; do xdotool key "$k"; sleep 1.5; done
+    sleep 2
+  fi
+  import -window root "$out/$name.png"
+  kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+  # A blank screen has next to no colours.
+  local colours; colours=$(identify -format '%k' "$out/$name.png")
+  if [ "$colours" -lt 40 ]; then
+    echo "BLANK: $name ($colours colours)"; failed=1
+  else
+    echo "ok: $name ($colours colours)"
+  fi
+}
+
+shot library
+shot briefing --open tutorial --screen briefing
+shot session_rupture --open tutorial --seed 1 --choices "$rupture_choices"
+KEYS="1 Return" shot session_keyboard_feedback --open tutorial --seed 1
+if [ -z "$full_choices" ]; then
+  full_choices=$("$bin" play scenarios/tutorial.ron --auto best --seed 1 --format json | python3 -c 'import json,sys; print(",".join(json.load(sys.stdin)["choices"]))')
+fi
+shot debrief --open tutorial --seed 1 --choices "$full_choices" 
+shot settings --screen settings
+exit $failed
