@@ -46,7 +46,11 @@ fn print_analysis(a: &Analysis) {
     if !a.unreachable_stages.is_empty() {
         println!("unreachable stages: {}", a.unreachable_stages.join(", "));
     }
-    println!("choice paths: {}", a.path_count);
+    if a.path_count == u128::MAX {
+        println!("choice paths: more than 10^38");
+    } else {
+        println!("choice paths: {}", a.path_count);
+    }
     println!("\nshortest path to each ending:");
     for (e, p) in &a.shortest {
         println!("  {e}: {} ({} stages)", p.join(" -> "), p.len() - 1);

@@ -273,7 +273,7 @@ fn print_debrief(out: &mut impl Write, d: &Debrief) {
     let c = &d.client;
     let _ = writeln!(
         out,
-        "The client's course: {}, alliance {:.2} -> {:.2}, ruptures {} opened / {} repaired, dropout risk {:.0}%",
+        "The client's course: {}, alliance {:.2} -> {:.2}, ruptures {} opened / {} repaired, simulated dropout risk {:.0}%",
         c.outcome.map_or("not finished", |o| o.label()),
         c.start_alliance.mean(),
         c.final_alliance.mean(),

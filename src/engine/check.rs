@@ -376,8 +376,9 @@ fn all_targets(s: &Scenario) -> Vec<&str> {
 
 fn check_references(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
     let targets = all_targets(s);
+    let known: HashSet<&str> = targets.iter().copied().collect();
     let target = |cx: &mut Ctx, path: &str, id: &str| {
-        if !targets.contains(&id) {
+        if !known.contains(id) {
             let d = cx.push(Code::R101, path, format!("there is no stage or ending `{id}`"));
             if let Some(s) = suggest(id, targets.iter().copied()) {
                 d.help = Some(format!("did you mean `{s}`?"));

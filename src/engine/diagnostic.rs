@@ -207,7 +207,7 @@ impl Diagnostic {
         let (line, column, source_line) = match span {
             Some(s) => {
                 let (l, c) = loc.line_col(s.start);
-                (l, c, loc.line_text(l).to_owned())
+                (l, c, loc.snippet(s.start, 240).to_owned())
             }
             None => (0, 0, String::new()),
         };

@@ -126,7 +126,18 @@ fn ron_diagnostic(e: &ron::error::SpannedError, file: &str, loc: &Locator) -> Di
     if end <= start {
         end = (start + 1).min(line_end.max(start + 1)).min(loc.source().len());
     }
-    let span = Some(Span { start, end });
+    let mut span = Some(Span { start, end });
+    if matches!(e.code, ron::error::Error::ExpectedComma) {
+        // RON stops at the next token; the comma is missing after the previous value.
+        let before = loc.source()[..start].trim_end();
+        if !before.is_empty() {
+            let at = before.len() - before.chars().last().map_or(1, char::len_utf8);
+            span = Some(Span {
+                start: at,
+                end: before.len(),
+            });
+        }
+    }
     let outer = |o: &Option<String>| o.as_deref().map(|s| format!(" in `{s}`")).unwrap_or_default();
     let (code, msg, help) = match &e.code {
         E::NoSuchStructField {
@@ -173,6 +184,11 @@ fn ron_diagnostic(e: &ron::error::SpannedError, file: &str, loc: &Locator) -> Di
             (Code::R201, format!("field `{field}` is given twice{}", outer(o)), None)
         }
         E::ExceededRecursionLimit => (Code::R006, "values nest too deeply".to_owned(), None),
+        E::ExpectedComma => (
+            Code::R002,
+            "expected a comma after this value".to_owned(),
+            Some("separate fields and list items with commas".to_owned()),
+        ),
         other => (Code::R002, other.to_string(), None),
     };
     let d = Diagnostic::at(code, file, loc, span, msg);

@@ -101,9 +101,9 @@ impl IntegrationMode {
             IntegrationMode::Assimilative => "assimilative integration",
             IntegrationMode::Sequential => "sequential integration",
             IntegrationMode::CommonFactors => "common-factors integration",
-            IntegrationMode::Multitheoretical => "multitheoretical",
-            IntegrationMode::Transcultural => "transcultural",
-            IntegrationMode::ProcessExperiential => "process-experiential",
+            IntegrationMode::Multitheoretical => "multitheoretical integration",
+            IntegrationMode::Transcultural => "transcultural integration",
+            IntegrationMode::ProcessExperiential => "process-experiential integration",
         }
     }
 }

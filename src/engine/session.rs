@@ -592,6 +592,30 @@ impl Session {
         }
     }
 
+    /// Everything the rest of a session can depend on, with the alliance rounded to .02: two sessions
+    /// with the same key offer the same options and can reach the same endings. Used to search
+    /// play-throughs without walking every path.
+    pub fn state_key(&self) -> String {
+        let st = &self.state;
+        let q = |x: f32| (x * 50.0).round() as i32;
+        let mut vars: Vec<_> = self.variables.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+        vars.sort();
+        format!(
+            "{}|{:?}|{}|{}|{}|{}|{}|{:?}|{:?}|{:?}|{}",
+            self.stage,
+            self.ended,
+            q(st.alliance.goal),
+            q(st.alliance.task),
+            q(st.alliance.bond),
+            st.repaired.min(1),
+            st.stage_progress,
+            st.rupture.as_ref().map(|r| r.kind),
+            st.stage_of_change,
+            self.last,
+            vars.join(",")
+        )
+    }
+
     /// What a hot reload keeps.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
@@ -657,10 +681,17 @@ fn reason_better(alt: &Evaluation, chosen: &Evaluation, t: &Technique, rupture_o
         );
     }
     if (alt.fit.overridden || chosen.fit.overridden) && alt.fit.total > chosen.fit.total + 0.05 {
-        return format!(
-            "the scenario's author rates its fit here higher ({:+.2} against {:+.2})",
-            alt.fit.total, chosen.fit.total
-        );
+        return if alt.fit.overridden {
+            format!(
+                "the scenario's author rates its fit here at {:+.2}, against {:+.2} for your move",
+                alt.fit.total, chosen.fit.total
+            )
+        } else {
+            format!(
+                "its fit here is {:+.2}, against the author's rating of {:+.2} for your move",
+                alt.fit.total, chosen.fit.total
+            )
+        };
     }
     let wsum = |e: &Evaluation| e.fit.parts.iter().map(|p| p.weight).sum::<f32>().max(f32::EPSILON);
     let (wa, wc) = (wsum(alt), wsum(chosen));

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 /// Files larger than this are refused before parsing.
-pub const MAX_BYTES: usize = 4 * 1024 * 1024;
+pub const MAX_BYTES: usize = 32 * 1024 * 1024;
 /// Nesting deeper than this is refused before parsing.
 pub const MAX_DEPTH: usize = 64;
 
@@ -31,8 +31,14 @@ pub enum Bound {
 pub struct Locator {
     src: String,
     line_starts: Vec<usize>,
-    paths: HashMap<String, Span>,
+    /// A trie of value paths: node 0 is the document; `children` maps (node, segment) to a node.
+    /// Segments are interned field names, or list indices with the top bit set.
+    names: HashMap<String, u32>,
+    children: HashMap<(u32, u32), u32>,
+    spans: Vec<Option<Span>>,
 }
+
+const INDEX: u32 = 1 << 31;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Tok {
@@ -46,9 +52,9 @@ enum Tok {
 
 #[derive(Debug)]
 struct Frame {
-    path: String,
-    index: usize,
-    field: Option<String>,
+    node: u32,
+    index: u32,
+    field: Option<u32>,
 }
 
 impl Locator {
@@ -59,14 +65,16 @@ impl Locator {
             line_starts: std::iter::once(0)
                 .chain(src.match_indices('\n').map(|(i, _)| i + 1))
                 .collect(),
-            paths: HashMap::new(),
+            names: HashMap::new(),
+            children: HashMap::new(),
+            spans: vec![None],
         };
         if src.len() > MAX_BYTES {
             return Err((loc, Bound::TooLarge(src.len())));
         }
         let toks = tokenize(src);
         let mut stack: Vec<Frame> = vec![Frame {
-            path: String::new(),
+            node: 0,
             index: 0,
             field: None,
         }];
@@ -76,23 +84,30 @@ impl Locator {
             let next = toks.get(i + 1).map(|t| t.0);
             match tok {
                 Tok::Word | Tok::Str if next == Some(Tok::Colon) && stack.len() > 1 => {
-                    let name = src[span.start..span.end].trim_matches('"').to_owned();
+                    let name = src[span.start..span.end].trim_matches('"');
+                    let id = match loc.names.get(name) {
+                        Some(&id) => id,
+                        None => {
+                            let id = loc.names.len() as u32;
+                            loc.names.insert(name.to_owned(), id);
+                            id
+                        }
+                    };
                     if let Some(f) = stack.last_mut() {
-                        f.field = Some(name);
+                        f.field = Some(id);
                     }
                     i += 2;
                     continue;
                 }
                 Tok::Word | Tok::Str | Tok::Open(_) => {
-                    let path = value_path(&mut stack);
-                    loc.paths.entry(path.clone()).or_insert(span);
+                    let node = loc.value_node(&mut stack, span);
                     let opens = tok == Tok::Word && matches!(next, Some(Tok::Open(b'(')));
                     if opens {
                         i += 1;
                     }
                     if opens || matches!(tok, Tok::Open(_)) {
                         stack.push(Frame {
-                            path,
+                            node,
                             index: 0,
                             field: None,
                         });
@@ -125,14 +140,46 @@ impl Locator {
 
     /// The span of the value at `path`, or of its nearest recorded ancestor.
     pub fn find(&self, path: &str) -> Option<Span> {
-        let mut p = path;
-        loop {
-            if let Some(s) = self.paths.get(p) {
-                return Some(*s);
-            }
-            let cut = p.rfind(['.', '['])?;
-            p = &p[..cut];
+        let mut node = 0u32;
+        let mut found = self.spans[0];
+        for seg in path.split(['.', '[']).filter(|s| !s.is_empty()) {
+            let key = match seg.strip_suffix(']') {
+                Some(n) => match n.parse::<u32>() {
+                    Ok(i) => i | INDEX,
+                    Err(_) => break,
+                },
+                None => match self.names.get(seg) {
+                    Some(&id) => id,
+                    None => break,
+                },
+            };
+            let Some(&child) = self.children.get(&(node, key)) else {
+                break;
+            };
+            node = child;
+            found = self.spans[node as usize].or(found);
         }
+        found
+    }
+
+    /// The trie node of the value that starts now, recording its span the first time it is seen.
+    fn value_node(&mut self, stack: &mut [Frame], span: Span) -> u32 {
+        let depth = stack.len();
+        let Some(frame) = stack.last_mut() else { return 0 };
+        if depth == 1 {
+            self.spans[0].get_or_insert(span);
+            return 0;
+        }
+        let key = match frame.field.take() {
+            Some(id) => id,
+            None => frame.index | INDEX,
+        };
+        let next = self.spans.len() as u32;
+        let node = *self.children.entry((frame.node, key)).or_insert(next);
+        if node == next {
+            self.spans.push(Some(span));
+        }
+        node
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -144,6 +191,26 @@ impl Locator {
             .get(start..offset.min(self.src.len()))
             .map_or(1, |s| s.chars().count() + 1);
         (line, col)
+    }
+
+    /// At most `width` bytes of the line around a byte offset: generated files can be one huge line.
+    pub fn snippet(&self, offset: usize, width: usize) -> &str {
+        let (line, _) = self.line_col(offset);
+        let text = self.line_text(line);
+        if text.len() <= width {
+            return text;
+        }
+        let start = self.line_starts[line - 1];
+        let at = offset.saturating_sub(start).min(text.len());
+        let mut from = at.saturating_sub(width / 2);
+        while !text.is_char_boundary(from) {
+            from -= 1;
+        }
+        let mut to = (from + width).min(text.len());
+        while !text.is_char_boundary(to) {
+            to -= 1;
+        }
+        &text[from..to]
     }
 
     /// The byte offset of a 1-based line and column.
@@ -163,21 +230,6 @@ impl Locator {
         };
         let end = self.src[start..].find('\n').map_or(self.src.len(), |e| start + e);
         self.src[start..end].trim_end_matches('\r')
-    }
-}
-
-fn value_path(stack: &mut [Frame]) -> String {
-    let depth = stack.len();
-    let Some(frame) = stack.last_mut() else {
-        return String::new();
-    };
-    if depth == 1 {
-        return String::new();
-    }
-    match frame.field.take() {
-        Some(name) if frame.path.is_empty() => name,
-        Some(name) => format!("{}.{}", frame.path, name),
-        None => format!("{}[{}]", frame.path, frame.index),
     }
 }
 

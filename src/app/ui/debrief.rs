@@ -39,7 +39,9 @@ fn draw(mut contexts: EguiContexts, active: Res<Active>, mut actions: MessageWri
                 cols[1].label(format!("Outcome: {}", c.outcome.map_or("unfinished", |o| o.label())));
                 cols[1].label(format!("Alliance {:.2} -> {:.2}", c.start_alliance.mean(), c.final_alliance.mean()));
                 cols[1].label(format!("Ruptures {} opened, {} repaired", c.ruptures_opened, c.ruptures_repaired));
-                cols[1].label(format!("Dropout risk {:.0}%", c.dropout_risk * 100.0));
+                if c.outcome != Some(crate::engine::model::Outcome::Dropout) {
+                    cols[1].label(format!("Dropout risk {:.0}%", c.dropout_risk * 100.0));
+                }
             });
             ui.label(
                 egui::RichText::new("Your score and the client's course are kept apart: in the research, technique explains little of outcome.")
