@@ -22,7 +22,22 @@ pub fn plays_files(paths: &[PathBuf]) -> Vec<PathBuf> {
         } else if name.ends_with(".plays.ron") {
             out.push(p.clone());
         } else {
-            out.push(p.with_extension("plays.ron"));
+            // Beside the scenario, or in the project's tests/golden/ (where the shipped ones live).
+            let beside = p.with_extension("plays.ron");
+            let stem = p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let golden = p
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join("../tests/golden")
+                .join(format!("{stem}.plays.ron"));
+            out.push(if !beside.exists() && golden.exists() {
+                golden
+            } else {
+                beside
+            });
         }
     }
     out.sort();

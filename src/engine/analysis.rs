@@ -2,8 +2,8 @@
 //!
 //! Scores are estimated by dynamic programming over the stage graph (each stage visited once, so it
 //! stays linear in the size of the scenario): every option is scored against the client's intake
-//! state, and a guarded transition counts as possible. When the scenario is small enough, an exact
-//! enumeration with the real session engine is added (`exact`).
+//! state, and a guarded transition counts as possible. Scenarios of up to 200 stages are also played
+//! with the real session engine (`exact`): every path when there are few, a seeded sample otherwise.
 
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
@@ -16,7 +16,7 @@ use super::scoring::{self, ClientState};
 use super::session::Session;
 use super::weights::Weights;
 
-/// Paths are enumerated exactly (with the session engine) only below this many.
+/// Plays are enumerated exactly (with the session engine) only up to this many.
 pub const EXACT_LIMIT: u128 = 20_000;
 
 /// A path through the scenario and its score.
@@ -38,16 +38,18 @@ pub struct Spread {
     pub max: f32,
 }
 
-/// Exact results from playing every path.
+/// Results from playing the scenario with the session engine.
 #[derive(Debug, Clone, Serialize)]
 pub struct Exact {
+    /// How the plays were chosen: every path, or a seeded sample.
+    pub method: String,
     pub paths: usize,
     pub best: ScoredPath,
     pub worst: ScoredPath,
     pub spread: Spread,
     /// Paths ending in each ending.
     pub endings: Vec<(String, usize)>,
-    /// Options that, in every state the enumeration met, score below the named other option.
+    /// Options that, in every state the plays met, score below the named other option.
     pub dominated: Vec<Dominated>,
 }
 
@@ -84,6 +86,7 @@ pub struct Analysis {
     pub dominated: Vec<Dominated>,
     /// Stages where every option leads to the same place.
     pub same_place: Vec<String>,
+    /// Plays with the session engine (scenarios of up to 200 stages).
     pub exact: Option<Exact>,
     pub warnings: Vec<String>,
 }
@@ -330,8 +333,9 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
     }
 
     let path_count = start.map_or(0, |s| paths[s]);
-    let exact = if path_count <= EXACT_LIMIT {
-        exact(s, catalog, weights)
+    // Play every path when there are few; otherwise a seeded sample bounds the scores.
+    let exact = if stage_n <= 200 {
+        exact(s, catalog, weights).or_else(|| sampled(s, catalog, weights, 2000))
     } else {
         None
     };
@@ -444,26 +448,24 @@ fn warnings(s: &Scenario, a: &Analysis) -> Vec<String> {
     w
 }
 
-/// Plays every path with the real engine (seed 1) and keeps the best, the worst and the spread.
-pub fn exact(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Option<Exact> {
-    let root = Session::new(s.clone(), catalog.clone(), weights, 1).ok()?;
-    let mut stack = vec![root];
-    let mut finished: Vec<(f32, Vec<String>, String)> = Vec::new();
-    let mut endings: HashMap<String, usize> = s.endings.iter().map(|e| (e.id.clone(), 0)).collect();
-    // (stage, option) -> other options it scored below in every state met.
-    let mut below: HashMap<(String, String), Option<Vec<String>>> = HashMap::new();
-    let mut visited = 0u128;
-    while let Some(sess) = stack.pop() {
-        visited += 1;
-        if visited > EXACT_LIMIT * 20 {
-            return None;
+/// What the plays met: finished plays, plays per ending, and which options stayed below which.
+struct Collector {
+    finished: Vec<(f32, Vec<String>, String)>,
+    endings: HashMap<String, usize>,
+    /// (stage, option) -> other options it scored below in every state met.
+    below: HashMap<(String, String), Vec<String>>,
+}
+
+impl Collector {
+    fn new(s: &Scenario) -> Collector {
+        Collector {
+            finished: Vec::new(),
+            endings: s.endings.iter().map(|e| (e.id.clone(), 0)).collect(),
+            below: HashMap::new(),
         }
-        if let Some(e) = sess.ended() {
-            let d = super::debrief::debrief(&sess);
-            *endings.entry(e.to_owned()).or_default() += 1;
-            finished.push((d.practice.score, sess.choices().to_vec(), e.to_owned()));
-            continue;
-        }
+    }
+
+    fn visit(&mut self, sess: &Session) {
         let opts = sess.available();
         let scores: Vec<(String, f32)> = opts
             .iter()
@@ -475,48 +477,115 @@ pub fn exact(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Op
                 .filter(|(o, x)| o != id && *x > sc + 1.0)
                 .map(|(o, _)| o.clone())
                 .collect();
-            let entry = below
+            self.below
                 .entry((sess.stage_id().to_owned(), id.clone()))
-                .or_insert_with(|| Some(worse_than.clone()));
-            if let Some(v) = entry {
-                v.retain(|o| worse_than.contains(o));
-            }
+                .and_modify(|v| v.retain(|o| worse_than.contains(o)))
+                .or_insert(worse_than);
         }
-        for o in opts {
+    }
+
+    fn finish(&mut self, sess: &Session) {
+        if let Some(e) = sess.ended() {
+            let d = super::debrief::debrief(sess);
+            *self.endings.entry(e.to_owned()).or_default() += 1;
+            self.finished
+                .push((d.practice.score, sess.choices().to_vec(), e.to_owned()));
+        }
+    }
+
+    fn result(self, method: String) -> Option<Exact> {
+        let best = self.finished.iter().max_by(|a, b| a.0.total_cmp(&b.0))?.clone();
+        let worst = self.finished.iter().min_by(|a, b| a.0.total_cmp(&b.0))?.clone();
+        let mut dominated: Vec<Dominated> = self
+            .below
+            .into_iter()
+            .filter_map(|((stage, option), by)| by.first().cloned().map(|by| Dominated { stage, option, by }))
+            .collect();
+        dominated.sort_by(|a, b| (&a.stage, &a.option).cmp(&(&b.stage, &b.option)));
+        let mut endings: Vec<(String, usize)> = self.endings.into_iter().collect();
+        endings.sort();
+        Some(Exact {
+            method,
+            paths: self.finished.len(),
+            spread: spread(self.finished.iter().map(|f| f.0).collect())?,
+            best: ScoredPath {
+                score: best.0,
+                choices: best.1,
+                ending: best.2,
+            },
+            worst: ScoredPath {
+                score: worst.0,
+                choices: worst.1,
+                ending: worst.2,
+            },
+            endings,
+            dominated,
+        })
+    }
+}
+
+/// Plays every path with the real engine (seed 1); None when there are more than [`EXACT_LIMIT`] plays.
+pub fn exact(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Option<Exact> {
+    let root = Session::new(s.clone(), catalog.clone(), weights, 1).ok()?;
+    let mut stack = vec![root];
+    let mut c = Collector::new(s);
+    while let Some(sess) = stack.pop() {
+        if sess.ended().is_some() {
+            c.finish(&sess);
+            if c.finished.len() as u128 > EXACT_LIMIT {
+                return None;
+            }
+            continue;
+        }
+        c.visit(&sess);
+        for o in sess.available() {
             let mut next = sess.clone();
             if next.choose(&o.id).is_ok() {
                 stack.push(next);
             }
         }
     }
-    let best = finished.iter().max_by(|a, b| a.0.total_cmp(&b.0))?.clone();
-    let worst = finished.iter().min_by(|a, b| a.0.total_cmp(&b.0))?.clone();
-    let mut dominated: Vec<Dominated> = below
-        .into_iter()
-        .filter_map(|((stage, option), by)| {
-            by.and_then(|v| v.first().cloned())
-                .map(|by| Dominated { stage, option, by })
-        })
-        .collect();
-    dominated.sort_by(|a, b| (&a.stage, &a.option).cmp(&(&b.stage, &b.option)));
-    let mut endings: Vec<(String, usize)> = endings.into_iter().collect();
-    endings.sort();
-    Some(Exact {
-        paths: finished.len(),
-        spread: spread(finished.iter().map(|f| f.0).collect())?,
-        best: ScoredPath {
-            score: best.0,
-            choices: best.1,
-            ending: best.2,
-        },
-        worst: ScoredPath {
-            score: worst.0,
-            choices: worst.1,
-            ending: worst.2,
-        },
-        endings,
-        dominated,
-    })
+    c.result("every play, with the session engine (seed 1)".into())
+}
+
+/// Seeded random plays plus the greedy best and worst: bounds, for scenarios too large to play out.
+pub fn sampled(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights, plays: u64) -> Option<Exact> {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    let mut c = Collector::new(s);
+    for seed in 0..plays + 2 {
+        let mut sess = Session::new(s.clone(), catalog.clone(), weights, seed).ok()?;
+        let mut rng = StdRng::seed_from_u64(seed);
+        while sess.ended().is_none() {
+            c.visit(&sess);
+            let opts = sess.available();
+            if opts.is_empty() {
+                break;
+            }
+            let pick = match seed.checked_sub(plays) {
+                // The last two plays are greedy: the best-scoring and the worst-scoring option each time.
+                Some(k) => {
+                    let scored = opts
+                        .iter()
+                        .filter_map(|o| sess.evaluate(o).ok().map(|e| (e.score, o.id.clone())));
+                    let best = if k == 0 {
+                        scored.max_by(|a, b| a.0.total_cmp(&b.0))
+                    } else {
+                        scored.min_by(|a, b| a.0.total_cmp(&b.0))
+                    };
+                    best?.1
+                }
+                None => opts[rng.random_range(0..opts.len())].id.clone(),
+            };
+            if sess.choose(&pick).is_err() {
+                break;
+            }
+        }
+        c.finish(&sess);
+    }
+    c.result(format!(
+        "{plays} seeded random plays and the greedy best and worst (bounds, not every path)"
+    ))
 }
 
 /// A generated scenario of `stages` stages (for the benchmark and tests): three options per stage

@@ -1,0 +1,216 @@
+//! The `rapport` binary: exit codes, JSON output, determinism, and each authoring command.
+
+use std::process::{Command, Output};
+
+use crate::common;
+
+fn rapport(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(args)
+        .current_dir(common::root())
+        .output()
+        .expect("runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn check_exits_0_when_clean_1_on_errors_2_on_bad_usage() {
+    assert_eq!(rapport(&["check", "scenarios", "assets"]).status.code(), Some(0));
+    let broken = rapport(&["check", "tests/fixtures/broken/R101_unknown_target.ron"]);
+    assert_eq!(broken.status.code(), Some(1));
+    let text = stdout(&broken);
+    assert!(
+        text.contains("error[R101]") && text.contains("R101_unknown_target.ron:40:32"),
+        "{text}"
+    );
+    assert!(text.contains("did you mean `middle`?"), "{text}");
+    assert_eq!(rapport(&["check"]).status.code(), Some(2));
+    assert_eq!(
+        rapport(&["check", "--format", "yaml", "scenarios"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn check_json_lists_every_problem_with_its_place() {
+    let o = rapport(&["check", "--format", "json", "tests/fixtures/broken"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let diags = v["diagnostics"].as_array().expect("array");
+    assert!(diags.len() >= 25, "every fixture reports: {}", diags.len());
+    for d in diags {
+        for key in ["code", "severity", "file", "line", "column", "message"] {
+            assert!(!d[key].is_null(), "{key} missing in {d}");
+        }
+    }
+}
+
+#[test]
+fn play_json_is_deterministic_and_complete() {
+    let args = [
+        "play",
+        "scenarios/tutorial.ron",
+        "--auto",
+        "random",
+        "--seed",
+        "42",
+        "--format",
+        "json",
+    ];
+    let a = rapport(&args);
+    let b = rapport(&args);
+    assert_eq!(a.status.code(), Some(0));
+    assert_eq!(a.stdout, b.stdout, "same seed, same transcript");
+    let v: serde_json::Value = serde_json::from_slice(&a.stdout).expect("json");
+    for key in ["transcript", "scores", "ending", "debrief", "choices"] {
+        assert!(!v[key].is_null(), "{key} missing");
+    }
+    assert!(
+        v["scores"]["practice"]
+            .as_f64()
+            .is_some_and(|s| (0.0..=100.0).contains(&s))
+    );
+    // Replaying the same choices gives the same document.
+    let choices: Vec<String> = v["choices"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|c| c.as_str().unwrap_or_default().to_owned())
+        .collect();
+    let replay = rapport(&[
+        "play",
+        "scenarios/tutorial.ron",
+        "--choices",
+        &choices.join(","),
+        "--seed",
+        "42",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(replay.stdout, a.stdout);
+}
+
+#[test]
+fn interactive_play_reads_numbers_and_ends_with_a_debrief() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(["play", "scenarios/tutorial.ron", "--seed", "3"])
+        .current_dir(common::root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    // A wrong answer is asked again; then option 1 at every stage.
+    child
+        .stdin
+        .as_mut()
+        .expect("stdin")
+        .write_all(b"x\n9\n1\n1\n1\n1\n1\n1\n1\n1\n1\n")
+        .expect("writes");
+    let out = child.wait_with_output().expect("finishes");
+    let text = stdout(&out);
+    assert!(text.contains("type a number from 1 to"), "{text}");
+    assert!(text.contains("== Debrief =="), "{text}");
+    assert!(text.contains("Fit "), "{text}");
+}
+
+#[test]
+fn graph_draws_dot_and_mermaid() {
+    let dot = stdout(&rapport(&["graph", "scenarios/tutorial.ron", "--format", "dot"]));
+    assert!(
+        dot.starts_with("digraph") && dot.contains("cluster_") && dot.contains("->"),
+        "{dot}"
+    );
+    assert!(dot.contains("doubleoctagon"), "endings are drawn apart");
+    assert!(
+        dot.contains("style=dashed") || dot.contains("penwidth=2"),
+        "rupture or repair edges are styled apart"
+    );
+    let mm = stdout(&rapport(&["graph", "scenarios/tutorial.ron", "--format", "mermaid"]));
+    assert!(
+        mm.starts_with("flowchart TD") && mm.contains("subgraph") && mm.contains("-->|"),
+        "{mm}"
+    );
+    assert_eq!(
+        rapport(&["graph", "tests/fixtures/broken/R102_unknown_technique.ron"])
+            .status
+            .code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn analyze_reports_paths_scores_and_warnings() {
+    let o = rapport(&["analyze", "scenarios/tutorial.ron", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let endings = v["reachable_endings"].as_array().expect("array").len();
+    assert_eq!(v["shortest"].as_array().expect("array").len(), endings);
+    let exact = &v["exact"];
+    assert!(
+        exact["paths"].as_u64().is_some_and(|n| n > 1),
+        "small scenarios are enumerated exactly"
+    );
+    assert!(exact["best"]["score"].as_f64() > exact["worst"]["score"].as_f64());
+    let human = stdout(&rapport(&["analyze", "tests/fixtures/minimal.ron"]));
+    assert!(
+        human.contains("shortest path to each ending") && human.contains("best"),
+        "{human}"
+    );
+}
+
+#[test]
+fn new_writes_a_scaffold_that_checks_clean() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_string_lossy().into_owned();
+    assert_eq!(rapport(&["new", "first_client", "--dir", &d]).status.code(), Some(0));
+    let file = dir.path().join("first_client.ron");
+    let src = std::fs::read_to_string(&file).expect("written");
+    for section in [
+        "meta:",
+        "client:",
+        "variables:",
+        "stages:",
+        "endings:",
+        "rupture_lines:",
+        "transitions:",
+    ] {
+        assert!(src.contains(section), "{section} missing");
+    }
+    assert_eq!(rapport(&["check", &file.to_string_lossy()]).status.code(), Some(0));
+    assert_eq!(
+        rapport(&["new", "first_client", "--dir", &d]).status.code(),
+        Some(2),
+        "never overwrites"
+    );
+}
+
+#[test]
+fn test_runs_golden_plays_and_reports_drift() {
+    let o = rapport(&["test", "scenarios/tutorial.ron"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // A copy of the tutorial with one line id changed: the golden checkpoints drift.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = std::fs::read_to_string(common::root().join("scenarios/tutorial.ron")).expect("read");
+    let plays = std::fs::read_to_string(common::root().join("tests/golden/tutorial.plays.ron")).expect("read");
+    let first_stage = plays
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("\"stage "))
+        .map(|s| s.trim_end_matches(['"', ',']))
+        .expect("a stage checkpoint");
+    std::fs::write(
+        dir.path().join("tutorial.ron"),
+        src.replace(&format!("\"{first_stage}\""), &format!("\"{first_stage}_renamed\"")),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("tutorial.plays.ron"),
+        plays.replace("../../scenarios/tutorial.ron", "tutorial.ron"),
+    )
+    .expect("write");
+    let o = rapport(&["test", &dir.path().join("tutorial.ron").to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("DRIFT"), "{}", stdout(&o));
+}
