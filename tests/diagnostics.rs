@@ -122,3 +122,17 @@ fn garbage_and_huge_inputs_are_errors_not_crashes() {
     let l = load::load_scenario_str(&huge, "huge.ron", &lib.catalog, None);
     assert_eq!(l.diagnostics[0].code, Code::R006);
 }
+
+#[test]
+fn every_code_is_documented_with_an_example() {
+    let doc = std::fs::read_to_string(common::root().join("scenarios/DIAGNOSTICS.md")).expect("the reference exists");
+    for code in Code::ALL {
+        assert!(
+            doc.contains(&format!("| {code} | {} |", code.title())),
+            "{code} is missing from the table"
+        );
+        if code != Code::R001 {
+            assert!(doc.contains(&format!("## {code}: ")), "{code} has no example");
+        }
+    }
+}

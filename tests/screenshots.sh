@@ -57,4 +57,33 @@ if [ -z "$full_choices" ]; then
 fi
 shot debrief --open tutorial --seed 1 --choices "$full_choices" 
 shot settings --screen settings
+# A folder of broken scenarios: each shows its diagnostics on its card; the rest of the library works.
+shot library_with_broken_files --scenarios tests/fixtures/broken
+
+# Projector size and high contrast.
+home="$RAPPORT_HOME"
+RAPPORT_HOME="$(mktemp -d)"
+printf '{"feedback":"Immediate","text_scale":1.8,"theme":"HighContrast"}' >"$RAPPORT_HOME/settings.json"
+shot session_projector_high_contrast --open tutorial --seed 1 --choices "$rupture_choices"
+RAPPORT_HOME="$home"
+
+# Hot reload: edit the scenario under the running app; a clean edit resumes at the same stage,
+# a broken one keeps the last good version and shows its diagnostics.
+reload_dir="$(mktemp -d)"
+cp tests/fixtures/minimal.ron "$reload_dir/minimal.ron"
+"$bin" --scenarios "$reload_dir" --open minimal --seed 1 --choices open.reflect >"$out/reload.log" 2>&1 &
+pid=$!
+for _ in $(seq 150); do xdotool search --name '^Rapport$' >/dev/null 2>&1 && break; sleep 0.2; done
+sleep "${SETTLE:-5}"
+sed -i "s/Maybe it's just how I am./Maybe this is just who I am, edited live./" "$reload_dir/minimal.ron"
+sleep 3
+import -window root "$out/reload_clean_edit.png"
+sed -i 's/technique: "metacommunication"/technique: "metacomunication"/' "$reload_dir/minimal.ron"
+sleep 3
+import -window root "$out/reload_broken_edit.png"
+kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+for name in reload_clean_edit reload_broken_edit; do
+  colours=$(identify -format '%k' "$out/$name.png")
+  if [ "$colours" -lt 40 ]; then echo "BLANK: $name ($colours colours)"; failed=1; else echo "ok: $name ($colours colours)"; fi
+done
 exit $failed

@@ -67,16 +67,29 @@ pub struct Scenarios {
 impl Scenarios {
     /// The shipped scenarios plus every scenario file in `folders`.
     pub fn load(lib: &Library, folders: &[PathBuf]) -> Scenarios {
-        let mut entries: Vec<Entry> = shipped::load_all(&lib.catalog)
-            .into_iter()
-            .map(|l| Entry::new(l.file.clone(), None, l))
-            .collect();
+        // The user's own files come first: they are what an educator is working on.
+        let mut entries: Vec<Entry> = Vec::new();
         for path in load::ron_files(folders) {
-            let l = load::load_scenario_file(&path, &lib.catalog);
+            let l = match load::read(&path) {
+                // Catalogs, weights and play scripts may share the folder; they are not scenarios.
+                Ok(src) if load::kind_of(&src) != load::FileKind::Scenario => continue,
+                Ok(src) => load::load_scenario_str(&src, &path.display().to_string(), &lib.catalog, path.parent()),
+                Err(d) => load::Loaded {
+                    file: path.display().to_string(),
+                    value: None,
+                    diagnostics: vec![d],
+                    locator: Default::default(),
+                },
+            };
             // The watcher reports absolute paths; keep the absolute one to match them.
             let abs = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
             entries.push(Entry::new(path.display().to_string(), Some(abs), l));
         }
+        entries.extend(
+            shipped::load_all(&lib.catalog)
+                .into_iter()
+                .map(|l| Entry::new(l.file.clone(), None, l)),
+        );
         Scenarios {
             entries,
             selected: None,

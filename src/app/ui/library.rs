@@ -88,6 +88,27 @@ pub fn draw(
                 *filter = Filter::default();
             }
         });
+        let broken: Vec<&Entry> = scenarios.entries.iter().filter(|e| !e.errors().is_empty()).collect();
+        if !broken.is_empty() {
+            ui.colored_label(
+                super::poor(),
+                format!(
+                    "{} file(s) have errors and show their diagnostics below; the rest of the library works: {}",
+                    broken.len(),
+                    broken
+                        .iter()
+                        .take(4)
+                        .map(|e| e.file.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                        + &if broken.len() > 4 {
+                            format!(" and {} more", broken.len() - 4)
+                        } else {
+                            String::new()
+                        }
+                ),
+            );
+        }
         if let Some(p) = &records.problem {
             ui.colored_label(super::poor(), format!("Records: {p}"));
         }

@@ -87,7 +87,12 @@ fn draw(
     egui::Panel::top("alliance").show(&mut root, |ui| {
         ui.horizontal_wrapped(|ui| {
             if let Some(st) = s.stage() {
-                ui.label(egui::RichText::new(format!("{} · {}", st.phase.label(), st.title)).strong());
+                let title = if st.title.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {}", st.title)
+                };
+                ui.label(egui::RichText::new(format!("{}{title}", st.phase.label())).strong());
                 ui.separator();
             }
             alliance_bars(ui, s.state().alliance);
@@ -106,9 +111,11 @@ fn draw(
         }
     });
 
+    // The palette takes about two fifths of the window, so projector-size text leaves room for the client.
+    let palette_width = (ctx.content_rect().width() * 0.4).clamp(260.0, 460.0);
     egui::Panel::right("palette")
         .resizable(true)
-        .default_size(430.0)
+        .default_size(palette_width)
         .show(&mut root, |ui| {
             ui.heading("Your move");
             ui.horizontal(|ui| {
