@@ -56,6 +56,24 @@ const PHASES: [Phase; 7] = [
     Phase::Closure,
 ];
 
+/// Breaks a long label into lines of about 40 characters at spaces.
+fn wrap(label: &str, br: &str) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in label.split(' ') {
+        if line > 0 && line + word.len() > 40 {
+            out.push_str(br);
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += word.len();
+    }
+    out
+}
+
 fn node_id(id: &str) -> String {
     let clean: String = id
         .chars()
@@ -121,7 +139,7 @@ pub fn dot(s: &Scenario) -> String {
             "  {} -> {} [label=\"{}\"{style}];",
             node_id(&e.from),
             node_id(&e.to),
-            esc(&e.label)
+            wrap(&esc(&e.label), "\\n")
         );
     }
     out.push_str("}\n");
@@ -130,7 +148,8 @@ pub fn dot(s: &Scenario) -> String {
 
 /// Mermaid flowchart, which renders in a code-hosting site's markdown.
 pub fn mermaid(s: &Scenario) -> String {
-    let esc = |t: &str| t.replace('"', "#quot;");
+    // Mermaid entity codes keep quotes and comparison signs out of its syntax.
+    let esc = |t: &str| t.replace('"', "#quot;").replace('<', "#lt;").replace('>', "#gt;");
     let mut out = String::from("flowchart TD\n");
     for (k, ph) in PHASES.iter().enumerate() {
         let stages: Vec<_> = s.stages.iter().filter(|st| st.phase == *ph).collect();
@@ -167,7 +186,7 @@ pub fn mermaid(s: &Scenario) -> String {
             out,
             "  {} -->|\"{}\"| {}",
             node_id(&e.from),
-            esc(&e.label),
+            wrap(&esc(&e.label), "<br/>"),
             node_id(&e.to)
         );
         match e.rupture {
