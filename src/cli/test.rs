@@ -14,7 +14,7 @@ pub fn plays_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     for p in paths {
         let name = p.to_string_lossy();
         if p.is_dir() {
-            let mut v: Vec<PathBuf> = walk(p)
+            let mut v: Vec<PathBuf> = load::files_under(p)
                 .into_iter()
                 .filter(|f| f.to_string_lossy().ends_with(".plays.ron"))
                 .collect();
@@ -42,21 +42,6 @@ pub fn plays_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     }
     out.sort();
     out.dedup();
-    out
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() { stack.push(p) } else { out.push(p) }
-        }
-    }
     out
 }
 

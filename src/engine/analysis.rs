@@ -257,26 +257,22 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
                     continue;
                 }
                 count = count.saturating_add(paths[u]);
-                if let Some(b) = best[u] {
-                    let cand = Best {
-                        sum: b.sum + score,
-                        steps: b.steps + 1,
-                        option: oi,
-                        next: u,
-                    };
-                    if best[v].is_none_or(|x| mean(&b, *score) > x.sum / x.steps.max(1) as f32) {
-                        best[v] = Some(cand);
-                    }
-                }
-                if let Some(b) = worst[u] {
-                    let cand = Best {
-                        sum: b.sum + score,
-                        steps: b.steps + 1,
-                        option: oi,
-                        next: u,
-                    };
-                    if worst[v].is_none_or(|x| mean(&b, *score) < x.sum / x.steps.max(1) as f32) {
-                        worst[v] = Some(cand);
+                // Keep the successor whose path gives the higher (best) or lower (worst) mean score.
+                for (table, higher) in [(&mut best, true), (&mut worst, false)] {
+                    if let Some(b) = table[u] {
+                        let cand = Best {
+                            sum: b.sum + score,
+                            steps: b.steps + 1,
+                            option: oi,
+                            next: u,
+                        };
+                        let m = mean(&b, *score);
+                        if table[v].is_none_or(|x| {
+                            let cur = x.sum / x.steps.max(1) as f32;
+                            if higher { m > cur } else { m < cur }
+                        }) {
+                            table[v] = Some(cand);
+                        }
                     }
                 }
             }

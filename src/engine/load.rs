@@ -283,25 +283,30 @@ pub fn load_scenario_file(path: &Path, catalog: &Catalog) -> LoadedScenario {
     }
 }
 
+/// Every file under `dir`, recursively (unreadable folders are skipped).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        for entry in rd.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
 /// Expands files and folders into the RON files under them, sorted; play-through scripts are left out.
 pub fn ron_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let mut stack = vec![p.clone()];
-            while let Some(dir) = stack.pop() {
-                let Ok(rd) = std::fs::read_dir(&dir) else {
-                    continue;
-                };
-                for entry in rd.flatten() {
-                    let path = entry.path();
-                    if path.is_dir() {
-                        stack.push(path);
-                    } else if is_scenario_name(&path) {
-                        out.push(path);
-                    }
-                }
-            }
+            out.extend(files_under(p).into_iter().filter(|f| is_scenario_name(f)));
         } else {
             out.push(p.clone());
         }

@@ -759,6 +759,17 @@ pub struct WeightOverrides {
     pub reason: String,
 }
 
+impl ClientProfile {
+    /// "Name, age (pronouns)".
+    pub fn heading(&self) -> String {
+        if self.pronouns.is_empty() {
+            format!("{}, {}", self.name, self.age)
+        } else {
+            format!("{}, {} ({})", self.name, self.age, self.pronouns)
+        }
+    }
+}
+
 impl Scenario {
     pub fn stage(&self, id: &str) -> Option<&Stage> {
         self.stages.iter().find(|s| s.id == id)
@@ -774,6 +785,28 @@ impl Scenario {
 }
 
 impl Stage {
+    /// The process markers present at this stage.
+    pub fn process_markers(&self) -> Vec<ProcessMarker> {
+        self.markers
+            .iter()
+            .filter_map(|m| match m {
+                Marker::Process(p) => Some(*p),
+                Marker::Rupture(_) => None,
+            })
+            .collect()
+    }
+
+    /// The rupture markers written into this stage (entering it opens a rupture).
+    pub fn rupture_markers(&self) -> Vec<RuptureMarker> {
+        self.markers
+            .iter()
+            .filter_map(|m| match m {
+                Marker::Rupture(r) => Some(*r),
+                Marker::Process(_) => None,
+            })
+            .collect()
+    }
+
     pub fn option(&self, id: &str) -> Option<&Choice> {
         self.options.iter().find(|o| o.id == id)
     }

@@ -4,8 +4,7 @@ use serde::Serialize;
 
 use super::catalog::{Quality, RepairKind, Technique, repair_fits};
 use super::model::{
-    Alliance, AllianceDelta, ClientProfile, FitBand, Marker, Preference, RuptureKind, RuptureMarker, Stage,
-    StageOfChange,
+    Alliance, AllianceDelta, ClientProfile, FitBand, Preference, RuptureKind, RuptureMarker, Stage, StageOfChange,
 };
 use super::weights::{FitTerm, Weights};
 
@@ -295,14 +294,7 @@ pub fn fit(t: &Technique, c: &ClientProfile, s: &ClientState, stage: &Stage, w: 
     }
 
     // Process markers: marker-guided task choice.
-    let present: Vec<_> = stage
-        .markers
-        .iter()
-        .filter_map(|m| match m {
-            Marker::Process(p) => Some(*p),
-            Marker::Rupture(_) => None,
-        })
-        .collect();
+    let present = stage.process_markers();
     if !present.is_empty() {
         let answered = present.iter().find(|p| t.answers.contains(p));
         let labels: Vec<&str> = present.iter().map(|p| p.label()).collect();

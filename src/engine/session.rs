@@ -479,14 +479,7 @@ impl Session {
             .stage(id)
             .ok_or_else(|| SessionError::UnknownStage(id.to_owned()))?;
         self.stage = id.to_owned();
-        let scripted: Vec<RuptureMarker> = st
-            .markers
-            .iter()
-            .filter_map(|m| match m {
-                Marker::Rupture(r) => Some(*r),
-                Marker::Process(_) => None,
-            })
-            .collect();
+        let scripted = st.rupture_markers();
         if !scripted.is_empty() && self.state.rupture.is_none() {
             self.open_rupture(st, self.state.alliance, scripted);
         }

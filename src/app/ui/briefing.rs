@@ -144,16 +144,7 @@ fn draw(mut contexts: EguiContexts, scenarios: Res<Scenarios>, mut actions: Mess
         egui::ScrollArea::vertical().show(ui, |ui| {
             ui.set_max_width(900.0);
             let c = &s.client;
-            ui.heading(format!(
-                "{}, {}{}",
-                c.name,
-                c.age,
-                if c.pronouns.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", c.pronouns)
-                }
-            ));
+            ui.heading(c.heading());
             ui.label(&s.meta.summary);
             if !s.meta.content_notes.is_empty() {
                 ui.add_space(6.0);

@@ -174,14 +174,8 @@ fn card(ui: &mut egui::Ui, i: usize, e: &Entry, records: &StudentRecords, action
         ui.label(egui::RichText::new(&s.meta.title).heading().strong());
         let c = &s.client;
         ui.label(format!(
-            "{}, {}{} · {} · {}",
-            c.name,
-            c.age,
-            if c.pronouns.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", c.pronouns)
-            },
+            "{} · {} · {}",
+            c.heading(),
             c.setting.format.label(),
             if c.setting.delivery == crate::engine::model::Delivery::Remote {
                 "remote"
