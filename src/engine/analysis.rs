@@ -620,7 +620,7 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
         }],
         nonverbal: String::new(),
         rupture_lines: vec![],
-        markers: if i % 7 == 0 {
+        markers: if i.is_multiple_of(7) {
             vec![Marker::Process(ProcessMarker::Vulnerability)]
         } else {
             vec![]
@@ -649,7 +649,7 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
                     to: id(i - 10),
                 });
             }
-            if i % 5 == 0 {
+            if i.is_multiple_of(5) {
                 t.push(Transition {
                     when: Some(Condition::RuptureOpen),
                     to: id(i + 3),

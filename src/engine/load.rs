@@ -252,6 +252,10 @@ pub fn load_scenario_str(src: &str, file: &str, catalog: &Catalog, dir: Option<&
 }
 
 /// Reads a file; an unreadable file is a diagnostic, not a panic.
+#[expect(
+    clippy::result_large_err,
+    reason = "read once per file; the diagnostic is what the caller reports"
+)]
 pub fn read(path: &Path) -> Result<String, Diagnostic> {
     let file = path.display().to_string();
     std::fs::read(path)

@@ -269,7 +269,7 @@ impl Alliance {
         }
     }
 
-    pub fn add(self, d: AllianceDelta) -> Alliance {
+    pub fn apply(self, d: AllianceDelta) -> Alliance {
         Alliance {
             goal: self.goal + d.goal,
             task: self.task + d.task,

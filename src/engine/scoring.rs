@@ -429,7 +429,7 @@ pub fn evaluate(
     let (expected_repair, repair_chance) = match (&s.rupture, t.repair) {
         (Some(open), Some(kind)) => {
             let p = repair_chance(kind, open.kind, w);
-            let after = s.alliance.add(delta);
+            let after = s.alliance.apply(delta);
             let restore = (open.alliance_before.mean() - after.mean()).max(0.0) + w.alliance.repair_gain;
             (p * restore - (1.0 - p) * w.alliance.open_decay, Some(p))
         }

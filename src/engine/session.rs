@@ -318,7 +318,7 @@ impl Session {
         let better = self.better_alternatives(stage, option, &eval);
         let before = self.state.alliance;
         let rupture_before = self.state.rupture.clone();
-        let mut alliance = before.add(eval.alliance);
+        let mut alliance = before.apply(eval.alliance);
 
         // An open rupture is repaired by the right move, or decays the alliance while it stays open.
         let r = self.weights.alliance.clone();
@@ -339,7 +339,7 @@ impl Session {
                     });
                 }
                 (Some(kind), _) => {
-                    alliance = alliance.add(decay(r.open_decay));
+                    alliance = alliance.apply(decay(r.open_decay));
                     self.state.dropout_risk = (self.state.dropout_risk + r.open_dropout).min(1.0);
                     self.events.push(Event::RepairFailed {
                         kind: open.kind,
@@ -347,7 +347,7 @@ impl Session {
                     });
                 }
                 (None, _) => {
-                    alliance = alliance.add(decay(r.open_decay));
+                    alliance = alliance.apply(decay(r.open_decay));
                     self.state.dropout_risk = (self.state.dropout_risk + r.open_dropout).min(1.0);
                     self.events.push(Event::MissedRepair {
                         kind: open.kind,

@@ -59,6 +59,10 @@ struct Frame {
 
 impl Locator {
     /// Scans `src`; returns the locator, or the bound it breaks.
+    #[expect(
+        clippy::result_large_err,
+        reason = "the locator is returned either way, to place the error"
+    )]
     pub fn scan(src: &str) -> Result<Locator, (Locator, Bound)> {
         let mut loc = Locator {
             src: src.to_owned(),
