@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
-cargo build --release
-bin="$target/release/rapport"
+profile="${PROFILE:-release}"
+if [ "$profile" = release ]; then cargo build --release; else cargo build; fi
+bin="$target/$profile/rapport"
 display=":${DISPLAY_NUM:-96}"
 Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb=$!

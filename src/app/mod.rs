@@ -2,6 +2,7 @@
 
 pub mod core;
 pub mod figure;
+mod idle;
 mod reload;
 pub mod ui;
 
@@ -68,10 +69,13 @@ pub fn run(options: Options) -> ExitCode {
     .insert_resource(Settings::load())
     .insert_resource(StudentRecords::load())
     .insert_resource(NextSeed(options.seed))
-    .add_plugins((core::plugin, ui::plugin, figure::plugin, reload::plugin))
+    .add_plugins((core::plugin, ui::plugin, figure::plugin, reload::plugin, idle::plugin))
     .insert_resource(reload::Watched(options.folders.clone()))
     .insert_resource(Startup(options))
     .add_systems(Update, (play_startup, first_frames));
+    if std::env::var_os("RAPPORT_TRACE_FRAMES").is_some() {
+        app.add_systems(Last, trace_frames);
+    }
     match app.run() {
         AppExit::Success => ExitCode::SUCCESS,
         AppExit::Error(_) => ExitCode::from(1),
@@ -118,4 +122,30 @@ fn first_frames(mut n: Local<u32>, mut redraw: MessageWriter<RequestRedraw>) {
         *n += 1;
         redraw.write(RequestRedraw);
     }
+}
+
+/// With `RAPPORT_TRACE_FRAMES` set: one line per frame and the redraw requests it carries, to find
+/// what keeps an idle app awake.
+fn trace_frames(
+    mut redraws: MessageReader<RequestRedraw>,
+    mut contexts: bevy_egui::EguiContexts,
+    time: Res<Time<Real>>,
+    mut n: Local<u64>,
+) {
+    *n += 1;
+    let causes = contexts
+        .ctx_mut()
+        .map(|c| {
+            (
+                c.repaint_causes(),
+                c.input(|i| (i.events.clone(), i.pointer.latest_pos(), i.pointer.is_moving())),
+            )
+        })
+        .ok();
+    eprintln!(
+        "frame {} at {:.3}s, {} redraw request(s), egui: {causes:?}",
+        *n,
+        time.elapsed_secs(),
+        redraws.read().count()
+    );
 }
