@@ -25,6 +25,8 @@ rupture_choices="${RUPTURE_CHOICES:-tut_welcome.reflect,tut_story.just_start}"
 full_choices="${FULL_CHOICES:-}"
 
 failed=0
+shots=0
+blank=0
 shot() { # name, then app arguments; extra keys in KEYS
   local name="$1"; shift
   "$bin" "$@" >"$out/$name.log" 2>&1 &
@@ -41,8 +43,9 @@ shot() { # name, then app arguments; extra keys in KEYS
   kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
   # A blank screen has next to no colours.
   local colours; colours=$(identify -format '%k' "$out/$name.png")
+  shots=$((shots + 1))
   if [ "$colours" -lt 40 ]; then
-    echo "BLANK: $name ($colours colours)"; failed=1
+    echo "BLANK: $name ($colours colours)"; failed=1; blank=$((blank + 1))
   else
     echo "ok: $name ($colours colours)"
   fi
@@ -84,6 +87,8 @@ import -window root "$out/reload_broken_edit.png"
 kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
 for name in reload_clean_edit reload_broken_edit; do
   colours=$(identify -format '%k' "$out/$name.png")
-  if [ "$colours" -lt 40 ]; then echo "BLANK: $name ($colours colours)"; failed=1; else echo "ok: $name ($colours colours)"; fi
+  shots=$((shots + 1))
+  if [ "$colours" -lt 40 ]; then echo "BLANK: $name ($colours colours)"; failed=1; blank=$((blank + 1)); else echo "ok: $name ($colours colours)"; fi
 done
+echo "screenshots: $((shots - blank)) passed, $blank failed"
 exit $failed
