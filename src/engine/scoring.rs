@@ -116,6 +116,15 @@ fn level(x: f32) -> &'static str {
     }
 }
 
+/// "a" or "an" before a word.
+pub fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 fn cite(w: &Weights, t: FitTerm) -> String {
     match w.fit.get(&t) {
         Some(x) if !x.effect.is_empty() => format!(" ({}, {})", x.short_source(), x.effect),
@@ -157,7 +166,7 @@ pub fn fit(t: &Technique, c: &ClientProfile, s: &ClientState, stage: &Stage, w: 
             "{name}'s reactance is low ({r:.2}), so a directive move ({d:.2}) is mildly better: they take guidance well"
         ),
         ("low", _) => format!(
-            "{name}'s reactance is low ({r:.2}); a non-directive move ({d:.2}) is fine, though structure would be welcome too"
+            "{name}'s reactance is low ({r:.2}): they take guidance well, so a non-directive move ({d:.2}) fits slightly less well than some structure would"
         ),
         (_, _) => format!("reactance ({r:.2}) and directiveness ({d:.2}) are both moderate: little is at stake here"),
     };
@@ -298,13 +307,16 @@ pub fn fit(t: &Technique, c: &ClientProfile, s: &ClientState, stage: &Stage, w: 
     if !present.is_empty() {
         let answered = present.iter().find(|p| t.answers.contains(p));
         let labels: Vec<&str> = present.iter().map(|p| p.label()).collect();
-        let (v, why) = match answered {
+        // Each marker cites its own source: EFT for the experiential ones, crisis, trauma and MI texts for the rest.
+        let (v, why, marker) = match answered {
             Some(p) => (
                 1.0,
                 format!(
-                    "{name} shows a {} marker, and this is the task that answers it",
+                    "{name} shows {} {} marker, and this is the task that answers it",
+                    article(p.label()),
                     p.label()
                 ),
+                *p,
             ),
             None => (
                 0.0,
@@ -312,9 +324,15 @@ pub fn fit(t: &Technique, c: &ClientProfile, s: &ClientState, stage: &Stage, w: 
                     "{name} shows a marker ({}) that this move does not answer",
                     labels.join(", ")
                 ),
+                present[0],
             ),
         };
-        add(FitTerm::Marker, v, why + &cite(w, FitTerm::Marker));
+        let effect = w
+            .fit
+            .get(&FitTerm::Marker)
+            .map(|x| x.effect.clone())
+            .unwrap_or_default();
+        add(FitTerm::Marker, v, format!("{why} ({}; {effect})", marker.source()));
     }
 
     let wsum: f32 = parts.iter().map(|p| p.weight).sum();
