@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use super::catalog::{Catalog, RepairKind, School, Technique};
 use super::model::{
-    Alliance, AllianceDelta, Choice, Condition, Effect, FitBand, Marker, Outcome, Phase, RuptureKind, RuptureMarker,
-    Scenario, Stage, Value,
+    Alliance, AllianceDelta, Choice, Condition, Effect, FitBand, Marker, Outcome, Phase, ProcessMarker, RuptureKind,
+    RuptureMarker, Scenario, Stage, Value,
 };
 use super::scoring::{self, ClientState, Evaluation, OpenRupture, Srs};
 use super::weights::Weights;
@@ -345,6 +345,14 @@ impl Session {
                         kind: open.kind,
                         strategy: kind,
                     });
+                }
+                // Safety first: grounding or a risk assessment that answers a safety or dissociation marker
+                // at this stage holds the rupture for later instead of counting as a missed repair.
+                (None, _)
+                    if stage
+                        .process_markers()
+                        .iter()
+                        .any(|m| !m.is_experiential() && *m != ProcessMarker::Ambivalence && t.answers.contains(m)) => {
                 }
                 (None, _) => {
                     alliance = alliance.apply(decay(r.open_decay));
