@@ -315,7 +315,7 @@ impl Session {
         let first_event = self.events.len();
 
         let eval = self.evaluate(option)?;
-        let better = self.better_alternatives(stage, option, &eval);
+        let better = self.better_alternatives(option, &eval);
         let before = self.state.alliance;
         let rupture_before = self.state.rupture.clone();
         let mut alliance = before.apply(eval.alliance);
@@ -531,7 +531,7 @@ impl Session {
     }
 
     /// Better options at the same stage, judged in the same state, each with the reason.
-    fn better_alternatives(&self, stage: &Stage, chosen: &Choice, eval: &Evaluation) -> Vec<Alternative> {
+    fn better_alternatives(&self, chosen: &Choice, eval: &Evaluation) -> Vec<Alternative> {
         let mut out: Vec<Alternative> = self
             .available()
             .into_iter()
@@ -551,7 +551,6 @@ impl Session {
             .collect();
         out.sort_by(|a, b| b.score.total_cmp(&a.score));
         out.truncate(3);
-        let _ = stage;
         out
     }
 
