@@ -57,7 +57,11 @@ fn main() {
             text.len() as f64 / 1048576.0,
             t_check.as_secs_f64() * 1e3,
             t_analyze.as_secs_f64() * 1e3,
-            a.path_count,
+            if a.path_count == u128::MAX {
+                "more than 10^38".to_owned()
+            } else {
+                a.path_count.to_string()
+            },
             a.best.as_ref().map_or(0.0, |b| b.score),
             a.worst.as_ref().map_or(0.0, |b| b.score),
         );
