@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use rapport::engine::Library;
-use rapport::engine::diagnostic::{self, Diagnostic};
+use rapport::engine::diagnostic::{self, Diagnostic, Severity};
 use rapport::engine::load::{self, FileKind};
 use rapport::engine::source::Locator;
 use rapport::engine::weights::Weights;
@@ -33,7 +33,13 @@ pub fn check_file(lib: &Library, path: &std::path::Path) -> (Vec<Diagnostic>, Lo
         }
         FileKind::Plays => (Vec::new(), Locator::default()),
         FileKind::Scenario => {
-            let l = load::load_scenario_str(&src, &file, &lib.catalog, path.parent());
+            let mut l = load::load_scenario_str(&src, &file, &lib.catalog, path.parent());
+            // A playable file is also held to its declared intents: the engine must rank as the author means.
+            if let (false, Some(s)) = (l.has_errors(), &l.value) {
+                let cal = rapport::engine::calibration::calibrate(s, &lib.catalog, &lib.weights);
+                l.diagnostics
+                    .extend(rapport::engine::calibration::diagnostics(s, &cal, &file, &l.locator));
+            }
             (l.diagnostics, l.locator)
         }
     }
@@ -46,7 +52,7 @@ pub fn run(lib: &Library, paths: &[PathBuf], format: Format) -> ExitCode {
     let mut clean = 0;
     for f in &files {
         let (diags, loc) = check_file(lib, f);
-        if diags.is_empty() {
+        if diags.iter().all(|d| d.severity == Severity::Note) {
             clean += 1;
         }
         human.push_str(&diagnostic::render(&diags, Some(&loc)));
@@ -64,13 +70,15 @@ pub fn run(lib: &Library, paths: &[PathBuf], format: Format) -> ExitCode {
         return ExitCode::from(2);
     }
     let errors = all.iter().filter(|d| d.is_error()).count();
-    let warnings = all.len() - errors;
+    let warnings = all.iter().filter(|d| d.severity == Severity::Warning).count();
+    let notes = all.iter().filter(|d| d.severity == Severity::Note).count();
     match format {
         Format::Json => {
             let doc = serde_json::json!({
                 "files": files.len(),
                 "errors": errors,
                 "warnings": warnings,
+                "notes": notes,
                 "diagnostics": all,
             });
             println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
@@ -78,7 +86,7 @@ pub fn run(lib: &Library, paths: &[PathBuf], format: Format) -> ExitCode {
         Format::Human => {
             print!("{human}");
             println!(
-                "checked {} file(s): {clean} clean, {errors} error(s), {warnings} warning(s)",
+                "checked {} file(s): {clean} clean, {errors} error(s), {warnings} warning(s), {notes} note(s)",
                 files.len()
             );
         }

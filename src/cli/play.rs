@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use rapport::engine::debrief::{self, Debrief};
 use rapport::engine::diagnostic;
 use rapport::engine::load;
-use rapport::engine::session::{ChoiceOutcome, Event, Session};
+use rapport::engine::session::{ChoiceOutcome, Event, RuptureCause, Session};
 use rapport::engine::{Library, transcript};
 
 use super::{Auto, PlayFormat};
@@ -181,8 +181,30 @@ fn print_event(out: &mut impl Write, e: &Event, s: &Session) {
             }
         }
         Event::Feedback(o) => print_feedback(out, o),
-        Event::RuptureOpened { kind, .. } => {
-            writeln!(out, "  ! A {} rupture has opened.", kind.label())
+        Event::ClientReplies { text, .. } => writeln!(out, "\n{name}: \"{text}\""),
+        Event::CriticalMiss { marker, .. } => writeln!(
+            out,
+            "  !! CRITICAL MISS: {name} showed {} {} marker and this move left it unanswered.",
+            rapport::engine::scoring::article(marker.label()),
+            marker.label()
+        ),
+        Event::RuptureOpened {
+            kind,
+            cause: RuptureCause::Move,
+            ..
+        } => {
+            writeln!(out, "  ! A {} rupture has opened after this move.", kind.label())
+        }
+        Event::RuptureOpened {
+            kind,
+            cause: RuptureCause::Script,
+            ..
+        } => {
+            writeln!(
+                out,
+                "  [In the session: a {} rupture opens here, from what has just happened, not from your last move.]",
+                kind.label()
+            )
         }
         Event::RuptureRepaired { kind, strategy } => {
             writeln!(
@@ -216,12 +238,20 @@ fn print_feedback(out: &mut impl Write, o: &ChoiceOutcome) -> std::io::Result<()
     writeln!(out, "\n  You chose: {} ({})", o.technique_name, o.school.label())?;
     writeln!(
         out,
-        "  Fit {:+.2} ({}){}   Common factors {:.2}   Score {:.0}/100",
+        "  {} {}: accuracy {:.0}% against the best move open here",
+        o.class.symbol(),
+        o.class.label().to_uppercase(),
+        o.accuracy
+    )?;
+    writeln!(
+        out,
+        "  Fit {:+.2} ({}){}   Common factors {:.2}   Score {:.0}/100 (best open {:.0})",
         e.fit.total,
         e.fit.band.label(),
-        if e.fit.overridden { " [set by the author]" } else { "" },
+        if e.fit.overridden { " [rated by the scenario's author]" } else { "" },
         e.common_factors.total,
-        e.score
+        e.score,
+        o.best_score
     )?;
     for p in &e.fit.parts {
         writeln!(out, "    {:+.2} x {:.2}  {}", p.value, p.weight, p.why)?;
@@ -242,7 +272,7 @@ fn print_feedback(out: &mut impl Write, o: &ChoiceOutcome) -> std::io::Result<()
             "  Session Rating Scale (simulated): {:.0}/40{}",
             srs.total,
             if srs.flagged {
-                " - at or below 36: worth exploring"
+                " - below 36 or a drop: worth asking what would make it better"
             } else {
                 ""
             }
@@ -264,7 +294,19 @@ fn print_debrief(out: &mut impl Write, d: &Debrief) {
     }
     let _ = writeln!(
         out,
-        "\nYour practice: score {:.0}/100, mean fit {:+.2}, mean common factors {:.2}, good fit on {:.0}% of moves",
+        "\nYour practice: accuracy {:.0}% ({}) - {}",
+        d.practice.accuracy,
+        d.practice.verdict.label(),
+        d.practice.verdict.explain()
+    );
+    let classes: Vec<String> = d.practice.classes.iter().map(|(c, n)| format!("{} {n}", c.label())).collect();
+    let _ = writeln!(out, "Moves: {}", classes.join(", "));
+    for c in &d.practice.critical {
+        let _ = writeln!(out, "  !! Critical miss at step {} ({}): {}", c.step, c.stage, c.what);
+    }
+    let _ = writeln!(
+        out,
+        "Absolute figures: score {:.0}/100, mean fit {:+.2}, mean common factors {:.2}, good fit on {:.0}% of moves",
         d.practice.score,
         d.practice.mean_fit,
         d.practice.mean_common_factors,

@@ -156,7 +156,7 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
         .sum();
 
     // Score each option once at the intake state.
-    let intake = ClientState::from_intake(&s.client);
+    let intake = ClientState::from_intake(&s.client, &s.initial_groundwork());
     let mut option_scores: Vec<Vec<(f32, Vec<usize>)>> = Vec::with_capacity(stage_n);
     let mut all_scores = Vec::new();
     let mut dominated = Vec::new();
@@ -168,7 +168,7 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
                 v.push((f32::NAN, vec![]));
                 continue;
             };
-            let e = scoring::evaluate(t, &s.client, &intake, st, &w, o.fit, o.alliance);
+            let e = scoring::evaluate(t, o, &s.client, &intake, st, &w);
             let targets = option_targets(st, o, e.fit.band)
                 .into_iter()
                 .filter_map(|id| g.index.get(id).copied())
@@ -625,13 +625,19 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
         } else {
             vec![]
         },
+        distress: None,
+        reactance: None,
         options: (0..3)
             .map(|k| Choice {
                 id: format!("s{i}.o{k}"),
                 technique: techniques[(i * 3 + k) % techniques.len().max(1)].to_owned(),
                 say: String::new(),
                 feedback: String::new(),
+                intent: None,
+                manner: vec![],
+                reply: None,
                 fit: None,
+                reason: String::new(),
                 alliance: None,
                 next: (k == 2 && i + 2 < stages).then(|| id(i + 2)),
                 when: None,
@@ -676,7 +682,8 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
         coping_style: 0.0,
         distress: 0.5,
         impairment: 0.5,
-        stage_of_change: StageOfChange::Contemplation,
+        stage_of_change: Some(StageOfChange::Contemplation),
+        compliance: 0.0,
         preferences: Preferences::default(),
         culture: Culture::default(),
         religion_salience: 0.0,
@@ -712,6 +719,8 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
         weights: None,
         variables: vec![],
         start: "s0".into(),
+        groundwork: None,
+        standing: vec![],
         stages: (0..stages).map(stage).collect(),
         endings: (stages..stages + 3)
             .map(|i| Ending {
@@ -719,6 +728,7 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
                 title: id(i),
                 outcome: [Outcome::Improved, Outcome::Partial, Outcome::Unchanged][i % 3],
                 debrief: "Generated.".into(),
+                notes: vec![],
             })
             .collect(),
     }

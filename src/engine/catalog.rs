@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-use super::model::{Format, ProcessMarker, RuptureKind};
+use super::model::{Format, Groundwork, ProcessMarker, RuptureKind};
 
 /// The catalog file (`assets/techniques.ron`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -22,11 +22,12 @@ impl Catalog {
             .techniques
             .iter()
             .enumerate()
-            .map(|(i, t)| (t.id.clone(), i))
+            .flat_map(|(i, t)| std::iter::once((t.id.clone(), i)).chain(t.aliases.iter().map(move |a| (a.clone(), i))))
             .collect();
         self
     }
 
+    /// A technique by id or by one of its old ids (kept so that older scenarios still load).
     pub fn get(&self, id: &str) -> Option<&Technique> {
         self.index.get(id).map(|&i| &self.techniques[i])
     }
@@ -61,6 +62,19 @@ pub struct Technique {
     /// The marker this task answers, if any.
     #[serde(default)]
     pub answers: Vec<ProcessMarker>,
+    /// What the work must have in place before this move fits (a change technique needs a shared rationale,
+    /// a safety plan an assessment, relapse prevention some change). Missing groundwork costs in the fit.
+    #[serde(default)]
+    pub needs: Vec<Groundwork>,
+    /// What this move puts in place when it is made with at least a fair fit.
+    #[serde(default)]
+    pub provides: Vec<Groundwork>,
+    /// How strong the evidence for the technique is, shown to the trainee beside its description.
+    #[serde(default)]
+    pub evidence: Evidence,
+    /// Former ids of this technique: scenarios that use them still load.
+    #[serde(default)]
+    pub aliases: Vec<String>,
     pub qualities: Qualities,
     /// How it works as a rupture repair, if it does.
     #[serde(default)]
@@ -84,8 +98,44 @@ impl Technique {
         self.school == School::Common
     }
 
+    /// Every school that claims the technique: its own first, then the others.
+    pub fn schools(&self) -> impl Iterator<Item = School> + '_ {
+        std::iter::once(self.school).chain(self.also.iter().copied())
+    }
+
+    /// A safety move: crisis work, exempt from preference and culture penalties (nobody is penalised for
+    /// being asked about suicide because they dislike a school).
+    pub fn is_safety(&self) -> bool {
+        self.school == School::Crisis || self.answers.contains(&ProcessMarker::SafetyConcern)
+    }
+
     pub fn quality(&self, q: Quality) -> f32 {
         self.qualities.get(q)
+    }
+}
+
+/// The strength of the evidence behind a technique (as guidelines such as NICE and APA Division 12 grade it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Evidence {
+    /// Recommended first-line in guidelines for the problems it is used for.
+    FirstLine,
+    /// Supported by controlled trials or meta-analyses, not first-line.
+    Established,
+    /// Some trials; promising but limited.
+    Emerging,
+    /// A clinical skill or principle rather than a treatment with its own trials.
+    #[default]
+    ClinicalSkill,
+}
+
+impl Evidence {
+    pub fn label(self) -> &'static str {
+        match self {
+            Evidence::FirstLine => "first-line in guidelines",
+            Evidence::Established => "supported by trials",
+            Evidence::Emerging => "emerging evidence",
+            Evidence::ClinicalSkill => "a clinical skill shared across treatments",
+        }
     }
 }
 

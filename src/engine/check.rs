@@ -54,13 +54,14 @@ pub fn check_scenario(
         loc,
         out: Vec::new(),
     };
-    if s.version != super::model::FORMAT_VERSION {
+    if !(super::model::OLDEST_VERSION..=super::model::FORMAT_VERSION).contains(&s.version) {
         cx.push(
             Code::R007,
             "version",
             format!(
-                "format version {} is not supported; this Rapport reads version {}",
+                "format version {} is not supported; this Rapport reads versions {} to {}",
                 s.version,
+                super::model::OLDEST_VERSION,
                 super::model::FORMAT_VERSION
             ),
         );
@@ -70,7 +71,122 @@ pub fn check_scenario(
     check_references(s, catalog, &mut cx);
     check_variables(s, &mut cx);
     check_graph(s, &mut cx);
+    check_version_two(s, catalog, &mut cx);
     cx.out
+}
+
+/// What version 2 adds: standing moves, intents and reasons, the client's new fields, conditional notes.
+fn check_version_two(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
+    if s.version < 2 {
+        cx.push(
+            Code::R604,
+            "version",
+            "a version-1 file: it loads as it is; version 2 adds a declared intent per option (held to the scoring by `rapport check`), how a move is delivered (`manner`), standing moves such as a safety check offered at every stage, per-stage distress, client compliance, and conditional ending notes (scenarios/README.md)",
+        );
+    }
+    cx.range("client.compliance", "compliance", s.client.compliance, 0.0, 1.0);
+    let answers = |o: &super::model::Choice, m: &super::model::ProcessMarker| {
+        catalog
+            .get(&o.technique)
+            .is_some_and(|t| super::scoring::delivered(t, &o.manner).answers.contains(m))
+    };
+    for (i, st) in s.stages.iter().enumerate() {
+        if let Some(d) = st.distress {
+            cx.range(&format!("stages[{i}].distress"), "distress", d, 0.0, 1.0);
+        }
+        if let Some(r) = st.reactance {
+            cx.range(&format!("stages[{i}].reactance"), "reactance", r, 0.0, 1.0);
+        }
+        for m in st.process_markers().into_iter().filter(|m| super::scoring::is_critical(*m)) {
+            if !st.options.iter().chain(s.standing.iter()).any(|o| answers(o, &m)) {
+                let d = cx.push(
+                    Code::R605,
+                    &format!("stages[{i}].markers"),
+                    format!(
+                        "the stage `{}` shows a {} marker, but no move offered here answers it",
+                        st.id,
+                        m.label()
+                    ),
+                );
+                d.help = Some("offer a move that answers it (a risk assessment or grounding), or a standing safety check under `standing:`".into());
+            }
+        }
+        if s.version >= 2 {
+            for (j, o) in st.options.iter().enumerate() {
+                if (o.fit.is_some() || o.alliance.is_some()) && o.reason.trim().is_empty() {
+                    cx.push(
+                        Code::R606,
+                        &format!("stages[{i}].options[{j}]"),
+                        format!("`{}` overrides the computed fit or alliance without a `reason`; the trainee sees the override and should see why", o.id),
+                    );
+                }
+            }
+        }
+    }
+    let options: HashSet<&str> = s.stages.iter().flat_map(|st| st.options.iter()).chain(s.standing.iter()).map(|o| o.id.as_str()).collect();
+    let mut named = Vec::new();
+    fn walk<'a>(c: &'a Condition, path: String, out: &mut Vec<(&'a Condition, String)>) {
+        match c {
+            Condition::All(v) | Condition::Any(v) => {
+                for (k, c) in v.iter().enumerate() {
+                    walk(c, format!("{path}[0][{k}]"), out);
+                }
+            }
+            Condition::Not(b) => walk(b, format!("{path}[0]"), out),
+            _ => out.push((c, path)),
+        }
+    }
+    for (i, e) in s.endings.iter().enumerate() {
+        for (j, n) in e.notes.iter().enumerate() {
+            walk(&n.when, format!("endings[{i}].notes[{j}].when"), &mut named);
+        }
+    }
+    for (i, st) in s.stages.iter().enumerate() {
+        for (j, t) in st.transitions.iter().enumerate() {
+            if let Some(c) = &t.when {
+                walk(c, format!("stages[{i}].transitions[{j}].when"), &mut named);
+            }
+        }
+        for (j, o) in st.options.iter().enumerate() {
+            if let Some(c) = &o.when {
+                walk(c, format!("stages[{i}].options[{j}].when"), &mut named);
+            }
+        }
+    }
+    for (c, path) in named {
+        match c {
+            Condition::Chose(o) if !options.contains(o.as_str()) => {
+                let d = cx.push(Code::R101, &path, format!("there is no option `{o}`"));
+                if let Some(x) = suggest(o, options.iter().copied()) {
+                    d.help = Some(format!("did you mean `{x}`?"));
+                }
+            }
+            Condition::Used(t) if catalog.get(t).is_none() => {
+                let d = cx.push(Code::R102, &path, format!("the catalog has no technique `{t}`"));
+                if let Some(x) = suggest(t, catalog.ids()) {
+                    d.help = Some(format!("did you mean `{x}`?"));
+                }
+            }
+            _ => {}
+        }
+    }
+    for (j, o) in s.standing.iter().enumerate() {
+        if catalog.get(&o.technique).is_none() {
+            let d = cx.push(
+                Code::R102,
+                &format!("standing[{j}].technique"),
+                format!("the catalog has no technique `{}`", o.technique),
+            );
+            if let Some(x) = suggest(&o.technique, catalog.ids()) {
+                d.help = Some(format!("did you mean `{x}`?"));
+            }
+        }
+        if let Some(n) = &o.next {
+            if s.stage(n).is_none() && s.ending(n).is_none() {
+                cx.push(Code::R101, &format!("standing[{j}].next"), format!("there is no stage or ending `{n}`"));
+            }
+        }
+    }
 }
 
 fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
@@ -471,6 +587,23 @@ fn check_variables(s: &Scenario, cx: &mut Ctx) {
             if let Some(c) = &t.when {
                 condition_reads(c, format!("stages[{i}].transitions[{j}].when"), &mut reads);
             }
+        }
+    }
+    for (j, o) in s.standing.iter().enumerate() {
+        if let Some(c) = &o.when {
+            condition_reads(c, format!("standing[{j}].when"), &mut reads);
+        }
+        for (k, e) in o.effects.iter().enumerate() {
+            let expects = match e {
+                Effect::Set(_, v) => v.type_name(),
+                Effect::Add(..) => "Number",
+            };
+            reads.push((e.variable(), format!("standing[{j}].effects[{k}]"), expects));
+        }
+    }
+    for (i, e) in s.endings.iter().enumerate() {
+        for (j, n) in e.notes.iter().enumerate() {
+            condition_reads(&n.when, format!("endings[{i}].notes[{j}].when"), &mut reads);
         }
     }
     let names: Vec<&str> = declared.keys().copied().collect();

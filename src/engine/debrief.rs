@@ -5,12 +5,79 @@ use std::collections::BTreeMap;
 
 use super::catalog::School;
 use super::model::{Alliance, IntegrationMode, Outcome};
+use super::scoring::MoveClass;
 use super::session::{Event, Session};
+
+/// The session's result in one word, from its accuracy; any critical miss makes it unsafe, whatever else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Verdict {
+    Excellent,
+    Good,
+    Mixed,
+    Poor,
+    /// A safety or dissociation marker was left unanswered: the session cannot count as good.
+    Unsafe,
+}
+
+impl Verdict {
+    /// Excellent from 90%, good from 75%, mixed from 50% (educator-set bands, like a marking scheme).
+    pub fn of(accuracy: f32, critical_misses: usize) -> Verdict {
+        if critical_misses > 0 {
+            Verdict::Unsafe
+        } else if accuracy >= 90.0 {
+            Verdict::Excellent
+        } else if accuracy >= 75.0 {
+            Verdict::Good
+        } else if accuracy >= 50.0 {
+            Verdict::Mixed
+        } else {
+            Verdict::Poor
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Excellent => "excellent",
+            Verdict::Good => "good",
+            Verdict::Mixed => "mixed",
+            Verdict::Poor => "poor",
+            Verdict::Unsafe => "unsafe: a critical miss",
+        }
+    }
+
+    /// What the accuracy means, in one sentence.
+    pub fn explain(self) -> &'static str {
+        match self {
+            Verdict::Unsafe => {
+                "a risk or dissociation marker went unanswered while a move that answered it was open; in practice that comes before everything else"
+            }
+            _ => "100% means the best move open at every stage, judged as a supervisor would against the moves on offer, not against perfection",
+        }
+    }
+
+    pub fn is_good(self) -> bool {
+        matches!(self, Verdict::Excellent | Verdict::Good)
+    }
+}
+
+/// A critical miss, for the debrief's red list.
+#[derive(Debug, Clone, Serialize)]
+pub struct CriticalItem {
+    pub step: usize,
+    pub stage: String,
+    pub what: String,
+}
 
 /// The trainee's practice, scored (kept apart from the client's course).
 #[derive(Debug, Clone, Serialize)]
 pub struct Practice {
-    /// Mean choice score, 0..100.
+    /// Mean move accuracy in percent: 100 is the best move open at every stage.
+    pub accuracy: f32,
+    pub verdict: Verdict,
+    /// How many moves fell in each class.
+    pub classes: Vec<(MoveClass, usize)>,
+    pub critical: Vec<CriticalItem>,
+    /// Mean choice score, 0..100 (the absolute figure, for the curious).
     pub score: f32,
     pub mean_fit: f32,
     pub mean_common_factors: f32,
@@ -125,7 +192,31 @@ pub fn debrief(session: &Session) -> Debrief {
     let h = session.history();
     let ending = session.ended().and_then(|id| sc.ending(id));
     let state = session.state();
+    let accuracy = mean(h.iter().map(|c| c.accuracy));
+    let critical: Vec<CriticalItem> = h
+        .iter()
+        .filter_map(|c| {
+            c.critical.map(|m| CriticalItem {
+                step: c.step,
+                stage: c.stage.clone(),
+                what: format!(
+                    "{} {} marker was present and {} left it unanswered",
+                    super::scoring::article(m.label()),
+                    m.label(),
+                    c.technique_name
+                ),
+            })
+        })
+        .collect();
+    let mut classes: BTreeMap<MoveClass, usize> = BTreeMap::new();
+    for c in h {
+        *classes.entry(c.class).or_default() += 1;
+    }
     let practice = Practice {
+        accuracy,
+        verdict: Verdict::of(accuracy, critical.len()),
+        classes: classes.into_iter().collect(),
+        critical,
         score: mean(h.iter().map(|c| c.evaluation.score)),
         mean_fit: mean(h.iter().map(|c| c.evaluation.fit.total)),
         mean_common_factors: mean(h.iter().map(|c| c.evaluation.common_factors.total)),
@@ -170,7 +261,15 @@ pub fn debrief(session: &Session) -> Debrief {
         scenario: sc.id.clone(),
         ending: ending.map(|e| e.id.clone()),
         ending_title: ending.map(|e| e.title.clone()).unwrap_or_default(),
-        ending_text: ending.map(|e| e.debrief.clone()).unwrap_or_default(),
+        // Conditional notes say what happened on this path, so the ending never claims what did not.
+        ending_text: ending
+            .map(|e| {
+                std::iter::once(e.debrief.as_str())
+                    .chain(e.notes.iter().filter(|n| session.holds(&n.when)).map(|n| n.text.as_str()))
+                    .collect::<Vec<_>>()
+                    .join("\n\n")
+            })
+            .unwrap_or_default(),
         practice,
         client,
         trajectory: session.trajectory().to_vec(),
@@ -200,21 +299,27 @@ fn integration(session: &Session) -> Integration {
     let h = session.history();
     let sc = session.scenario();
     let n = h.len();
+    // Every school a technique belongs to counts: a reflection is humanistic and MI as well as shared.
     let mut schools: BTreeMap<School, usize> = BTreeMap::new();
     for c in h {
-        *schools.entry(c.school).or_default() += 1;
+        for s in &c.schools {
+            *schools.entry(*s).or_default() += 1;
+        }
     }
-    let technical: Vec<_> = h.iter().filter(|c| !c.relational).collect();
+    let technical: Vec<_> = h.iter().filter(|c| c.schools.iter().any(|s| *s != School::Common)).collect();
     let nt = technical.len();
     let mut counts: BTreeMap<School, usize> = BTreeMap::new();
     for c in &technical {
-        *counts.entry(c.school).or_default() += 1;
+        for s in c.schools.iter().filter(|s| **s != School::Common) {
+            *counts.entry(*s).or_default() += 1;
+        }
     }
+    let nt_schools: usize = counts.values().sum();
     let spread = if counts.len() > 1 && nt > 1 {
         let h: f32 = counts
             .values()
             .map(|&k| {
-                let p = k as f32 / nt as f32;
+                let p = k as f32 / nt_schools as f32;
                 -p * p.ln()
             })
             .sum();
@@ -232,7 +337,8 @@ fn integration(session: &Session) -> Integration {
     let mut at_boundary = 0;
     let mut unfounded = 0;
     for w in technical.windows(2) {
-        if w[0].school != w[1].school {
+        let shared = w[0].schools.iter().any(|s| *s != School::Common && w[1].schools.contains(s));
+        if !shared {
             switches += 1;
             if w[0].phase != w[1].phase {
                 at_boundary += 1;
@@ -307,19 +413,28 @@ fn integration(session: &Session) -> Integration {
             home_share * 100.0
         )],
     });
+    // Sequential integration orders the work by readiness: switches come with a change of phase, and moves
+    // that need groundwork come after it.
+    let needing: Vec<_> = h.iter().filter(|c| session.technique(&c.technique).is_some_and(|t| !t.needs.is_empty())).collect();
+    let timely = frac(needing.iter().filter(|c| c.missing.is_empty()).count(), needing.len());
     modes.push(ModeMatch {
         mode: IntegrationMode::Sequential,
-        strength: if switches > 0 { aligned * (0.5 + 0.5 * pos) } else { 0.0 },
-        evidence: vec![format!(
-            "{at_boundary} of {switches} school switches came with a change of phase"
-        )],
+        strength: if switches > 0 && !needing.is_empty() { aligned * timely } else { 0.0 },
+        evidence: vec![
+            format!("{at_boundary} of {switches} school switches came with a change of phase"),
+            format!(
+                "{} of {} moves that build on earlier work came after that work was done",
+                needing.iter().filter(|c| c.missing.is_empty()).count(),
+                needing.len()
+            ),
+        ],
     });
     let top2: usize = {
         let mut v: Vec<usize> = counts.values().copied().collect();
         v.sort_unstable_by(|a, b| b.cmp(a));
         v.iter().take(2).sum()
     };
-    let top2_share = frac(top2, nt);
+    let top2_share = frac(top2, nt_schools);
     modes.push(ModeMatch {
         mode: IntegrationMode::Theoretical,
         strength: if counts.len() == 2 || (counts.len() > 2 && top2_share >= 0.8) {
@@ -381,6 +496,13 @@ fn integration(session: &Session) -> Integration {
             "{markers_answered} of {marker_stages} process markers were answered with their task"
         )],
     });
+    // A mode is a way of reasoning well: a play-through that misses what the moment needed is not handed
+    // back with a flattering label, so every strength is scaled by the session's accuracy.
+    let accuracy = mean(h.iter().map(|c| c.accuracy)) / 100.0;
+    let quality = if h.iter().any(|c| c.critical.is_some()) { accuracy * 0.5 } else { accuracy };
+    for m in &mut modes {
+        m.strength = (m.strength * quality).clamp(0.0, 1.0);
+    }
     // Ties go to the mode the scenario teaches, then to the order above.
     let intended = sc.meta.integration_mode;
     modes.sort_by(|a, b| {

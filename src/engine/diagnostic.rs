@@ -11,6 +11,8 @@ use super::source::{Locator, Span};
 pub enum Severity {
     Error,
     Warning,
+    /// Information that needs no change (what upgrading a version-1 file would give it).
+    Note,
 }
 
 /// Stable diagnostic codes. Documented, with an example each, in `scenarios/DIAGNOSTICS.md`.
@@ -68,6 +70,18 @@ pub enum Code {
     R501,
     /// A weights file problem.
     R502,
+    /// The computed top option at a stage is not the declared best.
+    R601,
+    /// A declared poor or harmful option scores at or above a declared best one.
+    R602,
+    /// An option of a version-2 file declares no intent.
+    R603,
+    /// A version-1 file: what upgrading to version 2 would give it.
+    R604,
+    /// A stage shows a safety or dissociation marker that no move offered there answers.
+    R605,
+    /// A fit or alliance override without a reason.
+    R606,
 }
 
 impl Code {
@@ -99,6 +113,12 @@ impl Code {
             Code::R404 => "R404",
             Code::R501 => "R501",
             Code::R502 => "R502",
+            Code::R601 => "R601",
+            Code::R602 => "R602",
+            Code::R603 => "R603",
+            Code::R604 => "R604",
+            Code::R605 => "R605",
+            Code::R606 => "R606",
         }
     }
 
@@ -131,18 +151,27 @@ impl Code {
             Code::R404 => "unused variable",
             Code::R501 => "catalog entry incomplete",
             Code::R502 => "weights problem",
+            Code::R601 => "declared best is not the computed top",
+            Code::R602 => "declared poor option ranks with the best",
+            Code::R603 => "option without intent",
+            Code::R604 => "version-1 file",
+            Code::R605 => "unanswerable safety marker",
+            Code::R606 => "override without a reason",
         }
     }
 
     /// The severity a code has unless configured otherwise.
     pub fn default_severity(self) -> Severity {
         match self {
-            Code::R307 | Code::R403 | Code::R404 => Severity::Warning,
+            Code::R307 | Code::R403 | Code::R404 | Code::R601 | Code::R602 | Code::R603 | Code::R605 | Code::R606 => {
+                Severity::Warning
+            }
+            Code::R604 => Severity::Note,
             _ => Severity::Error,
         }
     }
 
-    pub const ALL: [Code; 26] = [
+    pub const ALL: [Code; 32] = [
         Code::R001,
         Code::R002,
         Code::R003,
@@ -169,6 +198,12 @@ impl Code {
         Code::R404,
         Code::R501,
         Code::R502,
+        Code::R601,
+        Code::R602,
+        Code::R603,
+        Code::R604,
+        Code::R605,
+        Code::R606,
     ];
 
     pub fn parse(s: &str) -> Option<Code> {
@@ -240,6 +275,7 @@ impl fmt::Display for Diagnostic {
         let sev = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         };
         write!(
             f,
@@ -261,6 +297,7 @@ pub fn render(diags: &[Diagnostic], loc: Option<&Locator>) -> String {
         let mut cd = match d.severity {
             Severity::Error => Cd::error(),
             Severity::Warning => Cd::warning(),
+            Severity::Note => Cd::note(),
         }
         .with_code(d.code.as_str())
         .with_message(&d.message);

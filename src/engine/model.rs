@@ -1,4 +1,4 @@
-//! The scenario format, version 1: the types an educator writes in a RON file.
+//! The scenario format (version 2; version-1 files load with defaults): the types an educator writes in a RON file.
 //!
 //! Everything here is plain data. Transitions and guards use the small typed condition language
 //! in [`Condition`]; there is no code in a scenario file, so the checker, the graph and the
@@ -9,14 +9,16 @@ use std::collections::BTreeMap;
 
 use super::catalog::{ChangeProcess, School};
 
-/// The format version this engine reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest format version this engine reads and writes.
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest format version still read (its files load with defaults for what it lacks).
+pub const OLDEST_VERSION: u32 = 1;
 
 /// One branching client scenario.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
-    /// Format version; must be [`FORMAT_VERSION`].
+    /// Format version: [`OLDEST_VERSION`] to [`FORMAT_VERSION`].
     pub version: u32,
     /// Stable id of the scenario (records and golden scripts refer to it).
     pub id: String,
@@ -30,6 +32,14 @@ pub struct Scenario {
     pub variables: Vec<Variable>,
     /// Id of the first stage.
     pub start: String,
+    /// (v2) What the work already holds when this session starts (a later session of a therapy has its
+    /// formulation and goals). Left out, it is read from the first stage's phase: every phase before it is done.
+    #[serde(default)]
+    pub groundwork: Option<Vec<Groundwork>>,
+    /// (v2) Moves the trainee can make at every stage, such as a safety check; the scenario says what the
+    /// client answers. Each is offered once per stage and, unless it has a `next`, the stage goes on.
+    #[serde(default)]
+    pub standing: Vec<Choice>,
     pub stages: Vec<Stage>,
     pub endings: Vec<Ending>,
 }
@@ -126,7 +136,15 @@ pub struct ClientProfile {
     pub distress: f32,
     /// Functional impairment, 0..1.
     pub impairment: f32,
-    pub stage_of_change: StageOfChange,
+    /// The transtheoretical stage for the behaviour the work aims to change. (v2) Leave it out where no
+    /// behaviour change is the target (a crisis, a young child, grief): the stage term is then switched off.
+    #[serde(default)]
+    pub stage_of_change: Option<StageOfChange>,
+    /// (v2) Compliance, 0..1: agreeing outwardly without owning the work ("whatever you think is best").
+    /// Distinct from low reactance: it does not make direction fit better, it hides ruptures as appeasing
+    /// agreement and inflates what the client reports (Safran & Muran 2000).
+    #[serde(default)]
+    pub compliance: f32,
     #[serde(default)]
     pub preferences: Preferences,
     #[serde(default)]
@@ -430,6 +448,13 @@ pub struct Stage {
     /// Rupture and process markers present at this stage.
     #[serde(default)]
     pub markers: Vec<Marker>,
+    /// (v2) The client's distress on entering this stage, when the script says so ("my heart's going
+    /// like mad"): scripted flooding counts in the fit of every move here.
+    #[serde(default)]
+    pub distress: Option<f32>,
+    /// (v2) The client's reactance state on entering this stage, when the script says so.
+    #[serde(default)]
+    pub reactance: Option<f32>,
     pub options: Vec<Choice>,
     /// Evaluated in order after a choice with no `next`; the first that holds wins.
     #[serde(default)]
@@ -578,9 +603,22 @@ pub struct Choice {
     /// The author's teaching note, shown with the computed feedback.
     #[serde(default)]
     pub feedback: String,
-    /// Replaces the computed fit (-1..1) when the author knows better.
+    /// (v2) The quality the author intends this move to have here; `rapport check` holds the engine to it.
+    #[serde(default)]
+    pub intent: Option<Intent>,
+    /// (v2) How the technique is delivered in this option's words (imposed, chosen together, premature...).
+    /// The scoring reads it, so a fit override is rarely needed.
+    #[serde(default)]
+    pub manner: Vec<Manner>,
+    /// (v2) What the client answers right after this move, before the session moves on.
+    #[serde(default)]
+    pub reply: Option<String>,
+    /// Replaces the computed fit (-1..1) when the author knows better; say why in `reason`.
     #[serde(default)]
     pub fit: Option<f32>,
+    /// (v2) Why the fit or alliance is overridden, shown to the trainee with the override.
+    #[serde(default)]
+    pub reason: String,
     /// Replaces the computed alliance change.
     #[serde(default)]
     pub alliance: Option<AllianceDelta>,
@@ -700,6 +738,16 @@ pub enum Condition {
     LastProcess(ChangeProcess),
     /// The client's current stage of change is at least this one.
     ReadinessAtLeast(StageOfChange),
+    /// (v2) This groundwork is in place (done in this session, or before it).
+    Done(Groundwork),
+    /// (v2) This option (by id) was chosen earlier in the session.
+    Chose(String),
+    /// (v2) A technique (by id) was used earlier in the session.
+    Used(String),
+    /// (v2) A critical miss happened: a safety or dissociation marker was left unanswered.
+    CriticalMiss,
+    /// (v2) The last simulated Session Rating Scale was flagged (below the cut-off, or a drop).
+    SrsFlagged,
     /// A Bool variable is true.
     Flag(String),
     /// A Number variable against a threshold.
@@ -717,6 +765,132 @@ pub struct Ending {
     pub title: String,
     pub outcome: Outcome,
     pub debrief: String,
+    /// (v2) Paragraphs added to the debrief only when their condition holds, so the ending says what
+    /// happened on this path and never claims what did not.
+    #[serde(default)]
+    pub notes: Vec<Note>,
+}
+
+/// A paragraph shown only when its condition holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Note {
+    pub when: Condition,
+    pub text: String,
+}
+
+/// The quality an author intends a move to have at its stage (v2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Intent {
+    /// What the author would teach as the move here (more than one may be best).
+    Best,
+    /// Defensible; not the first choice.
+    Good,
+    /// Understandable but off: mistimed, generic or a missed opportunity.
+    Questionable,
+    /// A mistake a supervisor would name.
+    Poor,
+    /// Does damage: unsafe, shaming, culturally harmful, or leaves risk unassessed.
+    Harmful,
+}
+
+impl Intent {
+    pub fn label(self) -> &'static str {
+        match self {
+            Intent::Best => "best",
+            Intent::Good => "good",
+            Intent::Questionable => "questionable",
+            Intent::Poor => "poor",
+            Intent::Harmful => "harmful",
+        }
+    }
+}
+
+/// How a technique is delivered in an option's words (v2). Each changes the technique's attributes for
+/// this option by a rule in `scoring::delivered`, so the author describes the move and the engine scores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Manner {
+    /// Chosen together with the client: collaborative, less therapist-led.
+    Collaborative,
+    /// Imposed on the client: therapist-led, without agreement.
+    Imposed,
+    /// Offered before the groundwork it needs, whatever the session has done.
+    Premature,
+    /// Offered tentatively, open to correction (a hypothesis, not a verdict).
+    Tentative,
+    /// Dismisses or minimises what the client said (empty reassurance, "at least...").
+    Dismissive,
+    /// Warmth without doing the work the moment asks for (comfort in place of an assessment).
+    WarmthOnly,
+}
+
+impl Manner {
+    pub fn label(self) -> &'static str {
+        match self {
+            Manner::Collaborative => "chosen together",
+            Manner::Imposed => "imposed",
+            Manner::Premature => "premature",
+            Manner::Tentative => "tentative",
+            Manner::Dismissive => "dismissive",
+            Manner::WarmthOnly => "warmth without the work",
+        }
+    }
+}
+
+/// What the work has in place: the steps of the integrative process that later moves build on (v2).
+/// Techniques declare what they need and what they provide in the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Groundwork {
+    /// The client's story has been heard and explored (Hill's exploration stage).
+    Explored,
+    /// Risk and safety have been asked about.
+    RiskAssessed,
+    /// A formulation has been shared and agreed with the client.
+    Formulation,
+    /// The client has heard and accepted a rationale for the kind of work proposed.
+    Rationale,
+    /// Goals have been agreed.
+    Goals,
+    /// The client has ways to steady themself (grounding, stabilisation) before processing.
+    Stabilised,
+    /// Change work has begun (skills tried, steps taken), so there is something to consolidate.
+    ChangeBegun,
+}
+
+impl Groundwork {
+    pub const ALL: [Groundwork; 7] = [
+        Groundwork::Explored,
+        Groundwork::RiskAssessed,
+        Groundwork::Formulation,
+        Groundwork::Rationale,
+        Groundwork::Goals,
+        Groundwork::Stabilised,
+        Groundwork::ChangeBegun,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Groundwork::Explored => "the client's story explored",
+            Groundwork::RiskAssessed => "risk assessed",
+            Groundwork::Formulation => "a shared formulation",
+            Groundwork::Rationale => "an agreed rationale",
+            Groundwork::Goals => "agreed goals",
+            Groundwork::Stabilised => "stabilisation",
+            Groundwork::ChangeBegun => "change under way",
+        }
+    }
+
+    /// The groundwork a phase of the process stands for: a session that starts in a later phase has it.
+    pub fn of_phase(p: Phase) -> &'static [Groundwork] {
+        match p {
+            Phase::Assessment => &[Groundwork::Explored, Groundwork::RiskAssessed],
+            Phase::Rapport => &[],
+            Phase::Formulation => &[Groundwork::Formulation],
+            Phase::GoalsAndPsychoeducation => &[Groundwork::Rationale, Groundwork::Goals],
+            Phase::Intervention => &[Groundwork::ChangeBegun],
+            Phase::Monitoring | Phase::Closure => &[],
+        }
+    }
 }
 
 /// The simulated client's course at an ending (kept apart from the trainee's score).
@@ -782,6 +956,59 @@ impl Scenario {
     pub fn variable(&self, id: &str) -> Option<&Variable> {
         self.variables.iter().find(|v| v.id == id)
     }
+
+    /// The groundwork in place when the session starts: declared, or every phase before the first stage's.
+    pub fn initial_groundwork(&self) -> Vec<Groundwork> {
+        if let Some(g) = &self.groundwork {
+            return g.clone();
+        }
+        let first = self.stage(&self.start).map_or(Phase::Assessment, |s| s.phase);
+        [
+            Phase::Assessment,
+            Phase::Rapport,
+            Phase::Formulation,
+            Phase::GoalsAndPsychoeducation,
+            Phase::Intervention,
+        ]
+        .into_iter()
+        .filter(|p| *p < first)
+        .flat_map(|p| Groundwork::of_phase(p).iter().copied())
+        .collect()
+    }
+
+    /// Option and technique ids that `Chose` and `Used` conditions name anywhere in the scenario.
+    pub fn named_choices(&self) -> std::collections::BTreeSet<String> {
+        fn walk(c: &Condition, out: &mut std::collections::BTreeSet<String>) {
+            match c {
+                Condition::Chose(x) | Condition::Used(x) => {
+                    out.insert(x.clone());
+                }
+                Condition::All(v) | Condition::Any(v) => v.iter().for_each(|c| walk(c, out)),
+                Condition::Not(b) => walk(b, out),
+                _ => {}
+            }
+        }
+        let mut out = std::collections::BTreeSet::new();
+        let options = self.stages.iter().flat_map(|s| s.options.iter()).chain(self.standing.iter());
+        for c in options.filter_map(|o| o.when.as_ref()) {
+            walk(c, &mut out);
+        }
+        for c in self.stages.iter().flat_map(|s| s.transitions.iter().filter_map(|t| t.when.as_ref())) {
+            walk(c, &mut out);
+        }
+        for n in self.endings.iter().flat_map(|e| e.notes.iter()) {
+            walk(&n.when, &mut out);
+        }
+        out
+    }
+
+    /// Finds an option by id at a stage or among the standing moves.
+    pub fn option<'a>(&'a self, stage: &'a Stage, id: &str) -> Option<(&'a Choice, bool)> {
+        stage
+            .option(id)
+            .map(|c| (c, false))
+            .or_else(|| self.standing.iter().find(|c| c.id == id).map(|c| (c, true)))
+    }
 }
 
 impl Stage {
@@ -835,6 +1062,11 @@ impl Condition {
             Condition::LastSchool(s) => format!("last school {}", s.label()),
             Condition::LastProcess(p) => format!("last process {}", p.label()),
             Condition::ReadinessAtLeast(s) => format!("readiness >= {}", s.label()),
+            Condition::Done(g) => format!("done: {}", g.label()),
+            Condition::Chose(o) => format!("chose {o}"),
+            Condition::Used(t) => format!("used {t}"),
+            Condition::CriticalMiss => "critical miss".into(),
+            Condition::SrsFlagged => "SRS flagged".into(),
             Condition::Flag(v) => v.clone(),
             Condition::Var(v, c) => format!("{v} {}", c.describe()),
             Condition::All(v) => v.iter().map(|c| c.describe()).collect::<Vec<_>>().join(" and "),

@@ -1,10 +1,12 @@
 //! Fit, common factors and the alliance update, as grounded in `scoring-model.md`, each explaining itself.
 
 use serde::Serialize;
+use std::collections::BTreeSet;
 
 use super::catalog::{Quality, RepairKind, Technique, repair_fits};
 use super::model::{
-    Alliance, AllianceDelta, ClientProfile, FitBand, Preference, RuptureKind, RuptureMarker, Stage, StageOfChange,
+    Alliance, AllianceDelta, Choice, ClientProfile, FitBand, Groundwork, Manner, Phase, Preference, ProcessMarker,
+    RuptureKind, RuptureMarker, Stage, StageOfChange,
 };
 use super::weights::{FitTerm, Weights};
 
@@ -14,9 +16,12 @@ pub struct ClientState {
     /// Reactance as a state, 0..1.
     pub reactance: f32,
     pub distress: f32,
-    pub stage_of_change: StageOfChange,
+    /// None where no behaviour change is the target (the stage term is switched off).
+    pub stage_of_change: Option<StageOfChange>,
     /// Progress toward the next stage of change, 0..1.
     pub stage_progress: f32,
+    /// Stages of change moved in this session (readiness moves over weeks, not minutes).
+    pub stage_moves: u32,
     pub alliance: Alliance,
     pub rupture: Option<OpenRupture>,
     /// Ruptures repaired so far.
@@ -25,6 +30,38 @@ pub struct ClientState {
     pub ruptures: u32,
     /// Simulated dropout risk, 0..1 (client outcome, not the trainee's score).
     pub dropout_risk: f32,
+    /// What the work has in place: the process steps later moves build on.
+    pub groundwork: BTreeSet<Groundwork>,
+    /// The session's pattern of work so far: Beutler's matching applies to it, not to each utterance.
+    pub pattern: Pattern,
+    /// Safety or dissociation markers left unanswered so far.
+    pub critical_misses: u32,
+    /// The last simulated SRS total, to flag a drop.
+    pub last_srs: Option<f32>,
+    /// Whether the last SRS was flagged.
+    pub srs_flagged: bool,
+}
+
+/// The running directiveness and focus of the session's moves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Pattern {
+    pub moves: u32,
+    pub directiveness: f32,
+    pub focus: f32,
+}
+
+impl Pattern {
+    /// The mean directiveness and focus if `t` is added.
+    fn with(self, t: &Technique) -> (f32, f32) {
+        let n = self.moves as f32 + 1.0;
+        ((self.directiveness + t.directiveness) / n, (self.focus + t.focus) / n)
+    }
+
+    pub fn add(&mut self, t: &Technique) {
+        self.moves += 1;
+        self.directiveness += t.directiveness;
+        self.focus += t.focus;
+    }
 }
 
 /// A rupture that is open now.
@@ -40,17 +77,23 @@ pub struct OpenRupture {
 }
 
 impl ClientState {
-    pub fn from_intake(c: &ClientProfile) -> ClientState {
+    pub fn from_intake(c: &ClientProfile, groundwork: &[Groundwork]) -> ClientState {
         ClientState {
             reactance: c.reactance.state,
             distress: c.distress,
             stage_of_change: c.stage_of_change,
             stage_progress: 0.0,
+            stage_moves: 0,
             alliance: c.alliance.clamped(),
             rupture: None,
             repaired: 0,
             ruptures: 0,
             dropout_risk: 0.0,
+            groundwork: groundwork.iter().copied().collect(),
+            pattern: Pattern::default(),
+            critical_misses: 0,
+            last_srs: None,
+            srs_flagged: false,
         }
     }
 }
@@ -133,8 +176,86 @@ fn cite(w: &Weights, t: FitTerm) -> String {
     }
 }
 
-/// The fit of technique `t` to the client now (scoring-model.md section 1).
-pub fn fit(t: &Technique, c: &ClientProfile, s: &ClientState, stage: &Stage, w: &Weights) -> FitReport {
+/// The technique as this option delivers it: each manner changes the attributes it names, so an author
+/// describes the move ("imposed", "chosen together") and the engine scores what the words do.
+pub fn delivered(t: &Technique, manner: &[Manner]) -> Technique {
+    let mut d = t.clone();
+    for m in manner {
+        let q = &mut d.qualities;
+        match m {
+            // Collaboration and goal consensus are what "chosen together" adds (Tryon et al. 2018); the
+            // client shares the lead, so the move is less therapist-led.
+            Manner::Collaborative => {
+                q.collaboration = q.collaboration.max(0.8);
+                q.goal_consensus = q.goal_consensus.max(0.6);
+                d.directiveness *= 0.7;
+            }
+            Manner::Imposed => {
+                q.collaboration = q.collaboration.min(0.1);
+                q.goal_consensus = q.goal_consensus.min(0.1);
+                d.directiveness = d.directiveness.max(0.85);
+                d.adaptation.culture = d.adaptation.culture.min(-0.3);
+            }
+            // Premature: the move is made before its groundwork, whatever the session has done.
+            Manner::Premature => {}
+            // A hypothesis offered for correction is less directive and more collaborative (Hill 2014).
+            Manner::Tentative => {
+                d.directiveness *= 0.6;
+                q.collaboration = q.collaboration.max(0.6);
+            }
+            Manner::Dismissive => {
+                q.empathy = q.empathy.min(0.1);
+                q.regard = q.regard.min(0.2);
+                q.congruence = q.congruence.min(0.2);
+            }
+            // Comfort in place of the work answers no marker and puts nothing in place.
+            Manner::WarmthOnly => {
+                d.answers.clear();
+                d.provides.clear();
+            }
+        }
+    }
+    d
+}
+
+/// Groundwork a move needs that the work does not have yet (all of it when the move is premature).
+pub fn missing_groundwork(t: &Technique, manner: &[Manner], done: &BTreeSet<Groundwork>) -> Vec<Groundwork> {
+    if manner.contains(&Manner::Premature) {
+        if t.needs.is_empty() {
+            return vec![Groundwork::Explored];
+        }
+        return t.needs.clone();
+    }
+    t.needs.iter().copied().filter(|g| !done.contains(g)).collect()
+}
+
+/// How much an unanswered process marker costs: a safety or dissociation marker left unanswered is a
+/// critical miss (-1); an experiential or ambivalence marker passed over is a missed task (-0.5).
+pub fn unanswered_cost(m: ProcessMarker) -> f32 {
+    if is_critical(m) { -1.0 } else { -0.5 }
+}
+
+/// Markers that must be answered before anything else: risk and dissociation.
+pub fn is_critical(m: ProcessMarker) -> bool {
+    matches!(m, ProcessMarker::SafetyConcern | ProcessMarker::Dissociation)
+}
+
+/// Whether the session's pattern (not this one utterance) carries Beutler's trait matching here: it does,
+/// except in the intervention phase, where the choice of technique is the treatment's choice, or while the
+/// client's reactance is aroused now.
+fn trait_on_move(phase: Phase, reactance_now: f32) -> bool {
+    phase == Phase::Intervention || reactance_now >= 0.65
+}
+
+/// The fit of technique `t` (as delivered, with `manner`) to the client now (scoring-model.md section 1).
+pub fn fit(
+    t: &Technique,
+    manner: &[Manner],
+    c: &ClientProfile,
+    s: &ClientState,
+    stage: &Stage,
+    w: &Weights,
+) -> FitReport {
     let name = &c.name;
     let mut parts = Vec::new();
     let mut add = |term: FitTerm, value: f32, why: String| {
@@ -148,32 +269,49 @@ pub fn fit(t: &Technique, c: &ClientProfile, s: &ClientState, stage: &Stage, w: 
             });
         }
     };
+    let on_move = trait_on_move(stage.phase, s.reactance);
+    let (pattern_d, pattern_f) = s.pattern.with(t);
 
-    // Reactance: high -> non-directive; low -> directive mildly better.
-    let (r, d) = (s.reactance, t.directiveness);
+    // Reactance: high -> non-directive; low -> directive mildly better. Beutler's finding is about the
+    // directiveness of the treatment, so outside the intervention phase it reads the session's pattern.
+    let r = s.reactance;
+    let d = if on_move { t.directiveness } else { pattern_d };
+    let whose = if on_move { "this move" } else { "the session's work so far, with this move," };
     let mut m = -(2.0 * r - 1.0) * (2.0 * d - 1.0);
     if r < 0.5 && d < 0.5 {
         m *= 0.5;
     }
+    let compliant = c.compliance >= 0.4;
+    // A compliant client's low reactance is deference, not readiness for direction: no bonus for direction.
+    if m > 0.0 && r < 0.5 && d >= 0.5 {
+        m *= 1.0 - c.compliance.clamp(0.0, 1.0);
+    }
     let why = match (level(r), level(d)) {
         ("high", "high") => format!(
-            "{name}'s reactance is high right now ({r:.2}) and this move is directive ({d:.2}): clients who resist direction do better with self-directed work"
+            "{name}'s reactance is high right now ({r:.2}) and {whose} is directive ({d:.2}): clients who resist direction do better with self-directed work"
         ),
         ("high", _) => format!(
-            "{name}'s reactance is high right now ({r:.2}) and this move leaves the lead with them (directiveness {d:.2}): the match the reactance research favours"
+            "{name}'s reactance is high right now ({r:.2}) and {whose} leaves the lead with them (directiveness {d:.2}): the match the reactance research favours"
+        ),
+        ("low", "high") if compliant => format!(
+            "{name}'s reactance is low ({r:.2}) but they defer rather than agree (compliance {:.2}): direction ({d:.2}) is taken on outwardly, not owned",
+            c.compliance
         ),
         ("low", "high") => format!(
-            "{name}'s reactance is low ({r:.2}), so a directive move ({d:.2}) is mildly better: they take guidance well"
+            "{name}'s reactance is low ({r:.2}), so direction ({d:.2}) is mildly better: they take guidance well"
         ),
         ("low", _) => format!(
-            "{name}'s reactance is low ({r:.2}): they take guidance well, so a non-directive move ({d:.2}) fits slightly less well than some structure would"
+            "{name}'s reactance is low ({r:.2}) and {whose} is mostly client-led ({d:.2}): either suits a cooperative client"
         ),
-        (_, _) => format!("reactance ({r:.2}) and directiveness ({d:.2}) are both moderate: little is at stake here"),
+        (_, "high") => format!(
+            "{name}'s reactance is moderate ({r:.2}) and {whose} is directive ({d:.2}): direction may meet some pushback"
+        ),
+        (_, _) => format!("{name}'s reactance ({r:.2}) and the directiveness of {whose} ({d:.2}) are moderate: little is at stake here"),
     };
     add(FitTerm::Reactance, m, why + &cite(w, FitTerm::Reactance));
 
-    // Coping style: externalizing -> symptom focus; internalizing -> insight focus.
-    let (cs, f) = (c.coping_style, t.focus);
+    // Coping style: externalizing -> symptom focus; internalizing -> insight focus (the treatment's focus).
+    let (cs, f) = (c.coping_style, if on_move { t.focus } else { pattern_f });
     let style = if cs > 0.2 {
         "externalizing"
     } else if cs < -0.2 {
@@ -189,14 +327,29 @@ pub fn fit(t: &Technique, c: &ClientProfile, s: &ClientState, stage: &Stage, w: 
         "both symptoms and meaning"
     };
     let why = format!(
-        "{name} copes in a{} {style} way ({cs:+.2}) and this move focuses on {focus} ({f:+.2}): externalizing clients do better with symptom and skill focus, internalizing clients with insight and interpersonal focus",
-        if style == "balanced" { "" } else { "n" }
+        "{name} copes in {} {style} way ({cs:+.2}) and {whose} focuses on {focus} ({f:+.2}): externalizing clients do better with symptom and skill focus, internalizing clients with insight and interpersonal focus",
+        article(style)
     );
     add(FitTerm::Coping, cs * f, why + &cite(w, FitTerm::Coping));
 
-    // Distress and arousal: high distress -> soothing; low -> evocative.
+    // Distress and arousal. High distress calls for support; it does not follow that support harms at
+    // moderate distress, so soothing is marked down only as distress falls toward low. Processing inside the
+    // window of tolerance, with its groundwork in place, is the work itself (Foa & Kozak 1986; Siegel 1999).
+    let missing = missing_groundwork(t, manner, &s.groundwork);
     let (sd, a) = (s.distress, t.arousal);
-    let m = 1.0 - ((1.0 - 2.0 * sd) - a).abs();
+    let ideal = 1.0 - 2.0 * sd;
+    let gap = a - ideal;
+    let prepared = !t.needs.is_empty() && missing.is_empty() && a > 0.3;
+    let window = w.state.window_of_tolerance;
+    let (m, note) = if gap > 0.0 {
+        if prepared && sd < window {
+            (1.0, "; with its groundwork in place and distress inside the window of tolerance, activation is how this work helps")
+        } else {
+            (1.0 - gap, "")
+        }
+    } else {
+        (1.0 + gap * (1.0 - 2.0 * sd).max(0.0), "")
+    };
     let kind = if a > 0.2 {
         "evocative"
     } else if a < -0.2 {
@@ -205,7 +358,7 @@ pub fn fit(t: &Technique, c: &ClientProfile, s: &ClientState, stage: &Stage, w: 
         "neither soothing nor evocative"
     };
     let why = format!(
-        "{name}'s distress is {} ({sd:.2}) and this move is {kind} (arousal {a:+.2}): high distress calls for supportive, arousal-reducing work, low distress for evocative, experiential work",
+        "{name}'s distress is {} ({sd:.2}) and this move is {kind} (arousal {a:+.2}): high distress calls for supportive, arousal-reducing work, low distress allows evocative, experiential work{note}",
         level(sd)
     );
     add(FitTerm::Arousal, m, why + &cite(w, FitTerm::Arousal));
@@ -223,9 +376,29 @@ pub fn fit(t: &Technique, c: &ClientProfile, s: &ClientState, stage: &Stage, w: 
         why + &cite(w, FitTerm::Intensity),
     );
 
-    // Stage of change.
-    if !t.processes.is_empty() {
-        let stage_now = s.stage_of_change;
+    // Timing: where the work is. A move that needs groundwork the session has not laid costs.
+    if !t.needs.is_empty() || manner.contains(&Manner::Premature) {
+        let (v, why) = if missing.is_empty() {
+            let have: Vec<&str> = t.needs.iter().map(|g| g.label()).collect();
+            (
+                1.0,
+                format!("the groundwork this move builds on is in place ({})", have.join(", ")),
+            )
+        } else {
+            let lack: Vec<&str> = missing.iter().map(|g| g.label()).collect();
+            (
+                -1.0,
+                format!(
+                    "this move comes before {}: it lands when the work has that in place, and pushed earlier it tends to be heard as imposed",
+                    lack.join(" and ")
+                ),
+            )
+        };
+        add(FitTerm::Timing, v, why + &cite(w, FitTerm::Timing));
+    }
+
+    // Stage of change, where behaviour change is the target.
+    if let Some(stage_now) = s.stage_of_change.filter(|_| !t.processes.is_empty()) {
         let sum: i32 = t
             .processes
             .iter()
@@ -248,17 +421,17 @@ pub fn fit(t: &Technique, c: &ClientProfile, s: &ClientState, stage: &Stage, w: 
         add(FitTerm::Stage, m, why + &cite(w, FitTerm::Stage));
     }
 
-    // Preferences.
+    // Preferences. Safety moves are exempt: nobody is penalised for being asked about risk.
     let prefs = &c.preferences;
-    if prefs.strength > 0.0 {
+    if prefs.strength > 0.0 && !t.is_safety() {
         let matches = |p: &Preference| match p {
-            Preference::School(sc) => t.school == *sc || t.also.contains(sc),
-            Preference::Technique(id) => *id == t.id,
+            Preference::School(sc) => t.schools().any(|x| x == *sc),
+            Preference::Technique(id) => *id == t.id || t.aliases.contains(id),
         };
-        let sign = if prefs.likes.iter().any(matches) {
-            Some((1.0, "wants this kind of work"))
-        } else if prefs.dislikes.iter().any(matches) {
+        let sign = if prefs.dislikes.iter().any(matches) {
             Some((-1.0, "has said they do not want this kind of work"))
+        } else if prefs.likes.iter().any(matches) {
+            Some((1.0, "wants this kind of work"))
         } else {
             None
         };
@@ -276,6 +449,7 @@ pub fn fit(t: &Technique, c: &ClientProfile, s: &ClientState, stage: &Stage, w: 
     let sal = c.culture.salience;
     if sal > 0.0 {
         let ad = t.adaptation.culture;
+        let ad = if t.is_safety() { ad.max(0.0) } else { ad };
         let how = if ad > 0.2 {
             "asks about and works within their own explanatory model"
         } else if ad < -0.2 {
@@ -291,6 +465,7 @@ pub fn fit(t: &Technique, c: &ClientProfile, s: &ClientState, stage: &Stage, w: 
     let rs = c.religion_salience;
     if rs > 0.0 {
         let ad = t.adaptation.religion;
+        let ad = if t.is_safety() { ad.max(0.0) } else { ad };
         let how = if ad > 0.2 {
             "makes room for their beliefs"
         } else if ad < -0.2 {
@@ -302,14 +477,25 @@ pub fn fit(t: &Technique, c: &ClientProfile, s: &ClientState, stage: &Stage, w: 
         add(FitTerm::Religion, ad * rs, why + &cite(w, FitTerm::Religion));
     }
 
-    // Process markers: marker-guided task choice.
+    // Process markers demand an answer: the task that answers one fits; passing one over costs, and passing
+    // over risk or dissociation costs most.
     let present = stage.process_markers();
     if !present.is_empty() {
+        let critical = present
+            .iter()
+            .find(|p| is_critical(**p) && !t.answers.contains(p));
         let answered = present.iter().find(|p| t.answers.contains(p));
-        let labels: Vec<&str> = present.iter().map(|p| p.label()).collect();
-        // Each marker cites its own source: EFT for the experiential ones, crisis, trauma and MI texts for the rest.
-        let (v, why, marker) = match answered {
-            Some(p) => (
+        let (v, why, marker) = match (critical, answered) {
+            (Some(p), _) => (
+                unanswered_cost(*p),
+                format!(
+                    "{name} shows {} {} marker and this move does not answer it: risk and dissociation come before anything else",
+                    article(p.label()),
+                    p.label()
+                ),
+                *p,
+            ),
+            (None, Some(p)) => (
                 1.0,
                 format!(
                     "{name} shows {} {} marker, and this is the task that answers it",
@@ -318,14 +504,17 @@ pub fn fit(t: &Technique, c: &ClientProfile, s: &ClientState, stage: &Stage, w: 
                 ),
                 *p,
             ),
-            None => (
-                0.0,
-                format!(
-                    "{name} shows a marker ({}) that this move does not answer",
-                    labels.join(", ")
-                ),
-                present[0],
-            ),
+            (None, None) => {
+                let labels: Vec<&str> = present.iter().map(|p| p.label()).collect();
+                (
+                    unanswered_cost(present[0]),
+                    format!(
+                        "{name} shows a marker ({}) that this move passes over",
+                        labels.join(", ")
+                    ),
+                    present[0],
+                )
+            }
         };
         let effect = w
             .fit
@@ -349,12 +538,30 @@ pub fn fit(t: &Technique, c: &ClientProfile, s: &ClientState, stage: &Stage, w: 
     }
 }
 
-/// Common factors carried by a move; repair counts only while a rupture is open.
-pub fn common_factors(t: &Technique, rupture_open: bool, w: &Weights) -> CfReport {
-    let parts: Vec<CfPart> = Quality::ALL
-        .into_iter()
-        .filter(|q| *q != Quality::Repair || rupture_open)
-        .map(|q| {
+/// The common-factor qualities this moment calls for: the relationship factors always, plus those the
+/// phase and the client's state make relevant (the table in `assets/weights.ron`, with its sources).
+pub fn relevant_factors(phase: Phase, s: &ClientState, stage: &Stage, w: &Weights) -> Vec<Quality> {
+    let flooded = s.distress >= 0.65 || stage.process_markers().contains(&ProcessMarker::Vulnerability);
+    let mut v: Vec<Quality> = w.moment.always.clone();
+    if !flooded {
+        if let Some(extra) = w.moment.phases.get(&phase) {
+            v.extend(extra.iter().copied());
+        }
+    }
+    if s.rupture.is_some() {
+        v.push(Quality::Repair);
+    }
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Common factors carried by a move, weighed by the moment: `CF = sum(r_j q_j) / sum(r_j)` over the
+/// qualities the moment calls for. Repair counts only while a rupture is open.
+pub fn common_factors(t: &Technique, relevant: &[Quality], w: &Weights) -> CfReport {
+    let parts: Vec<CfPart> = relevant
+        .iter()
+        .map(|&q| {
             let value = if q == Quality::Repair {
                 if t.repair.is_some() { 1.0 } else { 0.0 }
             } else {
@@ -403,11 +610,12 @@ pub fn repair_chance(kind: RepairKind, rupture: RuptureKind, w: &Weights) -> f32
     p.clamp(0.0, 1.0)
 }
 
-/// Which kind of rupture opens, from the reactance state and the client's style.
-pub fn rupture_kind(reactance: f32, style: RuptureKind, w: &Weights) -> RuptureKind {
+/// Which kind of rupture opens, from the reactance state and the client's style. A compliant client
+/// ruptures by withdrawal: appeasing agreement, not protest (Safran & Muran 2000).
+pub fn rupture_kind(reactance: f32, compliance: f32, style: RuptureKind, w: &Weights) -> RuptureKind {
     if reactance >= w.alliance.confrontation_reactance {
         RuptureKind::Confrontation
-    } else if reactance <= w.alliance.withdrawal_reactance {
+    } else if reactance <= w.alliance.withdrawal_reactance || compliance >= 0.4 {
         RuptureKind::Withdrawal
     } else {
         style
@@ -426,24 +634,17 @@ pub fn score(fit: f32, alliance_mean_delta: f32, cf: f32, w: &Weights) -> f32 {
     (50.0 * (1.0 + raw)).clamp(0.0, 100.0)
 }
 
-/// Evaluates a move deterministically in a state, with optional author overrides.
-pub fn evaluate(
-    t: &Technique,
-    c: &ClientProfile,
-    s: &ClientState,
-    stage: &Stage,
-    w: &Weights,
-    fit_override: Option<f32>,
-    alliance_override: Option<AllianceDelta>,
-) -> Evaluation {
-    let mut fit = fit(t, c, s, stage, w);
-    if let Some(f) = fit_override {
+/// Evaluates a move deterministically in a state, with the option's manner and any author override.
+pub fn evaluate(t: &Technique, option: &Choice, c: &ClientProfile, s: &ClientState, stage: &Stage, w: &Weights) -> Evaluation {
+    let t = &delivered(t, &option.manner);
+    let mut fit = fit(t, &option.manner, c, s, stage, w);
+    if let Some(f) = option.fit {
         fit.total = f.clamp(-1.0, 1.0);
         fit.band = FitBand::of(fit.total);
         fit.overridden = true;
     }
-    let cf = common_factors(t, s.rupture.is_some(), w);
-    let delta = alliance_override.unwrap_or_else(|| alliance_delta(t, fit.total, w));
+    let cf = common_factors(t, &relevant_factors(stage.phase, s, stage, w), w);
+    let delta = option.alliance.unwrap_or_else(|| alliance_delta(t, fit.total, w));
     let (expected_repair, repair_chance) = match (&s.rupture, t.repair) {
         (Some(open), Some(kind)) => {
             let p = repair_chance(kind, open.kind, w);
@@ -465,7 +666,9 @@ pub fn evaluate(
     }
 }
 
-/// The simulated Session Rating Scale (Duncan, Miller et al. 2003): four 0-10 items.
+/// The simulated Session Rating Scale (Duncan, Miller et al. 2003): four 0-10 items, as the client would
+/// report them. Real ratings cluster near the ceiling; a deferent client inflates them (politeness), and a
+/// confrontation shows in them. Flagged below the cut-off or on a drop since the last rating.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Srs {
     pub relationship: f32,
@@ -473,22 +676,95 @@ pub struct Srs {
     pub approach: f32,
     pub overall: f32,
     pub total: f32,
-    /// At or below the flag (36 of 40): a risk worth asking about.
+    /// Below the cut-off (36 of 40), or a drop of the set size since the last rating: worth asking about.
     pub flagged: bool,
+    /// How much of the total is the client's politeness rather than the alliance.
+    pub politeness: f32,
 }
 
-pub fn srs(a: Alliance, w: &Weights) -> Srs {
-    let relationship = 10.0 * a.bond;
-    let goals = 10.0 * a.goal;
-    let approach = 10.0 * a.task;
-    let overall = 10.0 * a.mean();
+pub fn srs(a: Alliance, compliance: f32, rupture: Option<RuptureKind>, last: Option<f32>, w: &Weights) -> Srs {
+    let r = &w.srs;
+    // A confrontation is voiced; a withdrawal, or no rupture, leaves room for politeness.
+    let polite = if rupture == Some(RuptureKind::Confrontation) {
+        0.0
+    } else {
+        r.politeness * compliance.clamp(0.0, 1.0)
+    };
+    let item = |x: f32| 10.0 * (x / r.ceiling_at + polite).clamp(0.0, 1.0);
+    let honest = |x: f32| 10.0 * (x / r.ceiling_at).clamp(0.0, 1.0);
+    let relationship = item(a.bond);
+    let goals = item(a.goal);
+    let approach = item(a.task);
+    let overall = item(a.mean());
     let total = relationship + goals + approach + overall;
+    let truth = honest(a.bond) + honest(a.goal) + honest(a.task) + honest(a.mean());
+    let dropped = last.is_some_and(|l| l - total >= r.drop_flag);
     Srs {
         relationship,
         goals,
         approach,
         overall,
         total,
-        flagged: total <= w.alliance.srs_flag,
+        flagged: total < r.cutoff || dropped,
+        politeness: total - truth,
     }
+}
+
+/// How good a move was, against the best move open at its stage (chess analysis's move classes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum MoveClass {
+    Best,
+    Good,
+    Questionable,
+    Poor,
+    /// A safety or dissociation marker left unanswered while a move that answers it was open.
+    CriticalMiss,
+}
+
+impl MoveClass {
+    pub fn label(self) -> &'static str {
+        match self {
+            MoveClass::Best => "best",
+            MoveClass::Good => "good",
+            MoveClass::Questionable => "questionable",
+            MoveClass::Poor => "poor",
+            MoveClass::CriticalMiss => "critical miss",
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            MoveClass::Best => "!!",
+            MoveClass::Good => "!",
+            MoveClass::Questionable => "?!",
+            MoveClass::Poor => "?",
+            MoveClass::CriticalMiss => "??",
+        }
+    }
+}
+
+/// The class of a move that scores `loss` points below the best open move.
+pub fn classify(loss: f32, critical: bool, w: &Weights) -> MoveClass {
+    let c = &w.classes;
+    if critical {
+        MoveClass::CriticalMiss
+    } else if loss <= c.best {
+        MoveClass::Best
+    } else if loss <= c.good {
+        MoveClass::Good
+    } else if loss <= c.questionable {
+        MoveClass::Questionable
+    } else {
+        MoveClass::Poor
+    }
+}
+
+/// A move's accuracy in percent from its loss against the best open move (lichess's curve); a critical
+/// miss is 0.
+pub fn accuracy(loss: f32, critical: bool, w: &Weights) -> f32 {
+    if critical {
+        return 0.0;
+    }
+    let (a, b, c) = w.classes.accuracy;
+    (a * (-b * loss.max(0.0)).exp() + c).clamp(0.0, 100.0)
 }

@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use super::catalog::{Catalog, RepairKind, School, Technique};
 use super::model::{
-    Alliance, AllianceDelta, Choice, Condition, Effect, FitBand, Marker, Outcome, Phase, ProcessMarker, RuptureKind,
-    RuptureMarker, Scenario, Stage, Value,
+    Alliance, AllianceDelta, Choice, Condition, Effect, FitBand, Intent, Manner, Marker, Outcome, Phase, ProcessMarker,
+    RuptureKind, RuptureMarker, Scenario, Stage, Value,
 };
-use super::scoring::{self, ClientState, Evaluation, OpenRupture, Srs};
+use super::scoring::{self, ClientState, Evaluation, MoveClass, OpenRupture, Srs};
 use super::weights::Weights;
 
 /// A session runs at most this many choices; it guards against loops an author left open.
@@ -48,10 +48,21 @@ pub enum Event {
         markers: Vec<Marker>,
     },
     Feedback(Box<ChoiceOutcome>),
+    /// The client answers the move just made.
+    ClientReplies {
+        option: String,
+        text: String,
+    },
     RuptureOpened {
         kind: RuptureKind,
         stage: String,
         markers: Vec<RuptureMarker>,
+        cause: RuptureCause,
+    },
+    /// A safety or dissociation marker was left unanswered while a move that answers it was open.
+    CriticalMiss {
+        stage: String,
+        marker: ProcessMarker,
     },
     RuptureRepaired {
         kind: RuptureKind,
@@ -74,6 +85,14 @@ pub enum Event {
         ending: String,
         outcome: Outcome,
     },
+}
+
+/// What opened a rupture: the trainee's move, or the script (a call dropping, a break announced).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuptureCause {
+    Move,
+    Script,
 }
 
 /// A better move that was open at the same stage, and why.
@@ -115,6 +134,23 @@ pub struct ChoiceOutcome {
     pub relational: bool,
     /// The move adapted to the client's culture or faith where they are salient.
     pub culturally_adapted: bool,
+    /// How good the move was against the best open at its stage.
+    pub class: MoveClass,
+    /// The move's accuracy in percent (100 for the best open move).
+    pub accuracy: f32,
+    /// The score of the best move open at the stage.
+    pub best_score: f32,
+    /// The safety or dissociation marker this move left unanswered, if any.
+    pub critical: Option<ProcessMarker>,
+    /// A standing move (offered at every stage), after which the stage goes on.
+    pub standing: bool,
+    /// The author's declared intent for the option, if any.
+    pub intent: Option<Intent>,
+    pub manner: Vec<Manner>,
+    /// Every school the technique belongs to.
+    pub schools: Vec<School>,
+    /// The process steps that were missing for this move.
+    pub missing: Vec<super::model::Groundwork>,
 }
 
 /// The state a hot reload carries across: the stage id and everything the client has been through.
@@ -145,6 +181,8 @@ pub struct Session {
     ended: Option<String>,
     events: Vec<Event>,
     last: Option<(FitBand, School, Vec<super::catalog::ChangeProcess>)>,
+    /// Standing moves already taken at the current stage.
+    standing_taken: Vec<String>,
 }
 
 impl Session {
@@ -157,7 +195,7 @@ impl Session {
         seed: u64,
     ) -> Result<Session, SessionError> {
         let weights = weights.with_overrides(scenario.weights.as_ref());
-        let state = ClientState::from_intake(&scenario.client);
+        let state = ClientState::from_intake(&scenario.client, &scenario.initial_groundwork());
         let variables = scenario.variables.iter().map(|v| (v.id.clone(), v.initial)).collect();
         let start = scenario.start.clone();
         if scenario.stage(&start).is_none() {
@@ -178,6 +216,7 @@ impl Session {
             ended: None,
             events: Vec::new(),
             last: None,
+            standing_taken: Vec::new(),
         };
         s.enter(&start)?;
         Ok(s)
@@ -260,16 +299,31 @@ impl Session {
         self.catalog.get(id)
     }
 
-    /// The options offered now: those whose guard holds.
+    /// The options offered now: the stage's whose guard holds, then the standing moves not yet taken here
+    /// (a standing move is left out where the stage offers the same technique).
     pub fn available(&self) -> Vec<&Choice> {
-        match self.stage() {
-            Some(st) => st
-                .options
-                .iter()
-                .filter(|o| o.when.as_ref().is_none_or(|c| self.holds(c)))
-                .collect(),
-            None => Vec::new(),
-        }
+        let Some(st) = self.stage() else {
+            return Vec::new();
+        };
+        let open = |o: &&Choice| o.when.as_ref().is_none_or(|c| self.holds(c));
+        let canonical = |id: &str| self.catalog.get(id).map_or(id.to_owned(), |t| t.id.clone());
+        let offered: Vec<String> = st.options.iter().map(|o| canonical(&o.technique)).collect();
+        st.options
+            .iter()
+            .filter(open)
+            .chain(
+                self.scenario
+                    .standing
+                    .iter()
+                    .filter(open)
+                    .filter(|o| !self.standing_taken.contains(&o.id) && !offered.contains(&canonical(&o.technique))),
+            )
+            .collect()
+    }
+
+    /// Whether an option is one of the scenario's standing moves.
+    pub fn is_standing(&self, option: &Choice) -> bool {
+        self.scenario.standing.iter().any(|o| o.id == option.id)
     }
 
     /// Evaluates an option at the current state without choosing it.
@@ -279,15 +333,23 @@ impl Session {
             .catalog
             .get(&option.technique)
             .ok_or_else(|| SessionError::UnknownTechnique(option.technique.clone()))?;
-        Ok(scoring::evaluate(
-            t,
-            &self.scenario.client,
-            &self.state,
-            st,
-            &self.weights,
-            option.fit,
-            option.alliance,
-        ))
+        Ok(scoring::evaluate(t, option, &self.scenario.client, &self.state, st, &self.weights))
+    }
+
+    /// The critical marker (risk, dissociation) at this stage that `option` leaves unanswered while
+    /// another open move answers it.
+    fn critical_miss(&self, stage: &Stage, option: &Choice) -> Option<ProcessMarker> {
+        let answers = |o: &Choice, m: &ProcessMarker| {
+            self.catalog
+                .get(&o.technique)
+                .is_some_and(|t| scoring::delivered(t, &o.manner).answers.contains(m))
+        };
+        let open = self.available();
+        stage
+            .process_markers()
+            .into_iter()
+            .filter(|m| scoring::is_critical(*m))
+            .find(|m| !answers(option, m) && open.iter().any(|o| answers(o, m)))
     }
 
     /// Makes a choice; returns the events it caused.
@@ -302,8 +364,8 @@ impl Session {
         let stage = scenario
             .stage(&self.stage)
             .ok_or_else(|| SessionError::UnknownStage(self.stage.clone()))?;
-        let option = stage
-            .option(option_id)
+        let (option, standing) = scenario
+            .option(stage, option_id)
             .ok_or_else(|| SessionError::UnknownOption(option_id.to_owned()))?;
         if !self.available().iter().any(|o| o.id == option.id) {
             return Err(SessionError::NotOffered(option_id.to_owned()));
@@ -312,9 +374,27 @@ impl Session {
         let t = catalog
             .get(&option.technique)
             .ok_or_else(|| SessionError::UnknownTechnique(option.technique.clone()))?;
+        let t = &scoring::delivered(t, &option.manner);
         let first_event = self.events.len();
 
         let eval = self.evaluate(option)?;
+        let best_score = self
+            .available()
+            .iter()
+            .filter_map(|o| self.evaluate(o).ok().map(|e| e.score))
+            .fold(eval.score, f32::max);
+        let critical = self.critical_miss(stage, option);
+        let loss = best_score - eval.score;
+        let class = scoring::classify(loss, critical.is_some(), &self.weights);
+        let accuracy = scoring::accuracy(loss, critical.is_some(), &self.weights);
+        let missing = scoring::missing_groundwork(t, &option.manner, &self.state.groundwork);
+        if let Some(marker) = critical {
+            self.state.critical_misses += 1;
+            self.events.push(Event::CriticalMiss {
+                stage: stage.id.clone(),
+                marker,
+            });
+        }
         let better = self.better_alternatives(option, &eval);
         let before = self.state.alliance;
         let rupture_before = self.state.rupture.clone();
@@ -363,9 +443,11 @@ impl Session {
                     });
                 }
             }
-        } else if eval.fit.total < r.rupture_fit || eval.alliance.min() < -r.rupture_delta {
-            // A poor move opens a rupture; its kind follows the reactance state.
+        } else if !t.is_safety() && (eval.fit.total < r.rupture_fit || eval.alliance.min() < -r.rupture_delta) {
+            // A poor move opens a rupture; its kind follows the reactance state. Asking about safety never
+            // opens one by itself.
             self.open_rupture(stage, before, Vec::new());
+            self.push_rupture_opened(super::session::RuptureCause::Move);
         }
         self.state.alliance = alliance;
 
@@ -377,12 +459,18 @@ impl Session {
         self.state.reactance = react.clamp(0.0, 1.0);
         self.state.distress = (self.state.distress + s.distress_per_arousal * t.arousal).clamp(0.0, 1.0);
         let stage_term = eval.fit.parts.iter().find(|p| p.term == super::weights::FitTerm::Stage);
-        if stage_term.is_some_and(|p| p.value > 0.0) && eval.fit.band == FitBand::Good {
+        let can_move = self.state.stage_moves < s.stage_moves_per_session;
+        if can_move && stage_term.is_some_and(|p| p.value > 0.0) && eval.fit.band == FitBand::Good {
             self.state.stage_progress += s.stage_progress;
             if self.state.stage_progress >= 1.0 {
                 self.state.stage_progress = 0.0;
-                self.state.stage_of_change = self.state.stage_of_change.next();
+                self.state.stage_moves += 1;
+                self.state.stage_of_change = self.state.stage_of_change.map(|x| x.next());
             }
+        }
+        self.state.pattern.add(t);
+        if eval.fit.band != FitBand::Poor {
+            self.state.groundwork.extend(t.provides.iter().copied());
         }
 
         for e in &option.effects {
@@ -399,6 +487,19 @@ impl Session {
             .markers
             .iter()
             .any(|m| matches!(m, Marker::Process(p) if p.is_experiential() && t.answers.contains(p)));
+        // Only a move that explicitly asks the client to rate the session shows the simulated SRS.
+        let srs = (t.qualities.feedback >= 0.8).then(|| {
+            let r = scoring::srs(
+                self.state.alliance,
+                scenario.client.compliance,
+                self.state.rupture.as_ref().map(|r| r.kind),
+                self.state.last_srs,
+                &self.weights,
+            );
+            self.state.last_srs = Some(r.total);
+            self.state.srs_flagged = r.flagged;
+            r
+        });
         let c = &scenario.client;
         let culturally_adapted = (c.culture.salience >= 0.4 && t.adaptation.culture > 0.2)
             || (c.religion_salience >= 0.4 && t.adaptation.religion > 0.2);
@@ -413,8 +514,7 @@ impl Session {
             alliance_before: before,
             alliance_after: self.state.alliance,
             alliance_change: self.state.alliance.minus(before),
-            // Only a move that explicitly asks the client to rate the session shows the simulated SRS.
-            srs: (t.qualities.feedback >= 0.8).then(|| scoring::srs(self.state.alliance, &self.weights)),
+            srs,
             feedback: option.feedback.clone(),
             better,
             rupture_open_before: rupture_before.as_ref().map(|r| r.kind),
@@ -423,6 +523,15 @@ impl Session {
             marker_answered,
             relational: t.is_relational(),
             culturally_adapted,
+            class,
+            accuracy,
+            best_score,
+            critical,
+            standing,
+            intent: option.intent,
+            manner: option.manner.clone(),
+            schools: t.schools().collect(),
+            missing,
             evaluation: eval,
         };
         self.last = Some((outcome.evaluation.fit.band, t.school, t.processes.clone()));
@@ -430,9 +539,21 @@ impl Session {
             .insert(first_event, Event::Feedback(Box::new(outcome.clone())));
         self.history.push(outcome);
         self.choices.push(option.id.clone());
+        if let Some(text) = option.reply.as_ref().filter(|t| !t.trim().is_empty()) {
+            self.events.push(Event::ClientReplies {
+                option: option.id.clone(),
+                text: text.clone(),
+            });
+        }
 
         let next = match &option.next {
             Some(n) => n.clone(),
+            // A standing move without a `next` is answered and the stage goes on.
+            None if standing => {
+                self.standing_taken.push(option.id.clone());
+                self.trajectory.push((stage.id.clone(), self.state.alliance));
+                return Ok(self.events[first_event..].to_vec());
+            }
             None => stage
                 .transitions
                 .iter()
@@ -462,22 +583,30 @@ impl Session {
     }
 
     fn open_rupture(&mut self, stage: &Stage, before: Alliance, markers: Vec<RuptureMarker>) {
+        let c = &self.scenario.client;
         let kind = match markers.first() {
             Some(m) => m.kind(),
-            None => scoring::rupture_kind(self.state.reactance, self.scenario.client.rupture_style, &self.weights),
+            None => scoring::rupture_kind(self.state.reactance, c.compliance, c.rupture_style, &self.weights),
         };
         self.state.rupture = Some(OpenRupture {
             kind,
             stage: stage.id.clone(),
             alliance_before: before,
-            markers: markers.clone(),
-        });
-        self.state.ruptures += 1;
-        self.events.push(Event::RuptureOpened {
-            kind,
-            stage: stage.id.clone(),
             markers,
         });
+        self.state.ruptures += 1;
+    }
+
+    /// Reports the rupture just opened, with what caused it.
+    fn push_rupture_opened(&mut self, cause: RuptureCause) {
+        if let Some(r) = &self.state.rupture {
+            self.events.push(Event::RuptureOpened {
+                kind: r.kind,
+                stage: r.stage.clone(),
+                markers: r.markers.clone(),
+                cause,
+            });
+        }
     }
 
     /// Enters a stage: rupture markers written into it open a rupture; the client speaks.
@@ -487,8 +616,17 @@ impl Session {
             .stage(id)
             .ok_or_else(|| SessionError::UnknownStage(id.to_owned()))?;
         self.stage = id.to_owned();
+        self.standing_taken.clear();
+        // The script can say how the client is as the stage opens (scripted flooding counts).
+        if let Some(d) = st.distress {
+            self.state.distress = d.clamp(0.0, 1.0);
+        }
+        if let Some(r) = st.reactance {
+            self.state.reactance = r.clamp(0.0, 1.0);
+        }
         let scripted = st.rupture_markers();
-        if !scripted.is_empty() && self.state.rupture.is_none() {
+        let script_opens = !scripted.is_empty() && self.state.rupture.is_none();
+        if script_opens {
             self.open_rupture(st, self.state.alliance, scripted);
         }
         let open = self.state.rupture.as_ref().map(|r| r.kind);
@@ -527,6 +665,11 @@ impl Session {
             nonverbal,
             markers: st.markers.clone(),
         });
+        // A scripted rupture is something that happened in the session, shown after the scene, never under
+        // the trainee's move.
+        if script_opens {
+            self.push_rupture_opened(RuptureCause::Script);
+        }
         Ok(())
     }
 
@@ -536,6 +679,8 @@ impl Session {
             .available()
             .into_iter()
             .filter(|o| o.id != chosen.id)
+            // Never recommend a move the author marks as a mistake.
+            .filter(|o| !matches!(o.intent, Some(Intent::Poor | Intent::Harmful)))
             .filter_map(|o| {
                 let t = self.catalog.get(&o.technique)?;
                 let e = self.evaluate(o).ok()?;
@@ -581,7 +726,15 @@ impl Session {
             Condition::LastFit(b) => self.last.as_ref().is_some_and(|l| l.0 == *b),
             Condition::LastSchool(s) => self.last.as_ref().is_some_and(|l| l.1 == *s),
             Condition::LastProcess(p) => self.last.as_ref().is_some_and(|l| l.2.contains(p)),
-            Condition::ReadinessAtLeast(s) => self.state.stage_of_change >= *s,
+            Condition::ReadinessAtLeast(s) => self.state.stage_of_change.is_some_and(|now| now >= *s),
+            Condition::Done(g) => self.state.groundwork.contains(g),
+            Condition::Chose(o) => self.choices.iter().any(|c| c == o),
+            Condition::Used(t) => {
+                let id = self.catalog.get(t).map_or(t.as_str(), |x| x.id.as_str());
+                self.history.iter().any(|c| c.technique == id)
+            }
+            Condition::CriticalMiss => self.state.critical_misses > 0,
+            Condition::SrsFlagged => self.state.srs_flagged,
             Condition::Flag(v) => matches!(self.variables.get(v), Some(Value::Bool(true))),
             Condition::Var(v, cmp) => {
                 matches!(self.variables.get(v), Some(Value::Number(x)) if cmp.holds(*x))
@@ -600,8 +753,16 @@ impl Session {
         let q = |x: f32| (x * 50.0).round() as i32;
         let mut vars: Vec<_> = self.variables.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
         vars.sort();
+        // Conditions may read which options and techniques were chosen: key on those the scenario names.
+        let named = self.scenario.named_choices();
+        let chosen: Vec<&str> = self
+            .history
+            .iter()
+            .flat_map(|c| [c.option.as_str(), c.technique.as_str()])
+            .filter(|x| named.contains(*x))
+            .collect();
         format!(
-            "{}|{:?}|{}|{}|{}|{}|{}|{:?}|{:?}|{:?}|{}",
+            "{}|{:?}|{}|{}|{}|{}|{}|{:?}|{:?}|{:?}|{}|{:?}|{}|{}|{}|{:?}|{}",
             self.stage,
             self.ended,
             q(st.alliance.goal),
@@ -612,7 +773,13 @@ impl Session {
             st.rupture.as_ref().map(|r| r.kind),
             st.stage_of_change,
             self.last,
-            vars.join(",")
+            vars.join(","),
+            st.groundwork,
+            st.critical_misses.min(1),
+            st.srs_flagged,
+            st.stage_moves,
+            self.standing_taken,
+            chosen.join(",")
         )
     }
 

@@ -1,6 +1,6 @@
 //! Plain-text transcript lines for events: what golden play-through scripts check against.
 
-use super::session::Event;
+use super::session::{Event, RuptureCause};
 
 /// One stable line per event. Numbers are left out on purpose: a golden script should drift when
 /// the story changes (a stage, a rupture, an ending, a fit band), not when a weight is retuned.
@@ -13,7 +13,18 @@ pub fn line(e: &Event) -> String {
             o.technique,
             o.evaluation.fit.band.label()
         ),
-        Event::RuptureOpened { kind, .. } => format!("rupture opened {}", kind.label()),
+        Event::ClientReplies { option, .. } => format!("client replies {option}"),
+        Event::RuptureOpened {
+            kind,
+            cause: RuptureCause::Move,
+            ..
+        } => format!("rupture opened {}", kind.label()),
+        Event::RuptureOpened {
+            kind,
+            cause: RuptureCause::Script,
+            ..
+        } => format!("rupture opened {} (in the script)", kind.label()),
+        Event::CriticalMiss { stage, marker } => format!("critical miss {stage} {}", marker.label()),
         Event::RuptureRepaired { kind, .. } => format!("rupture repaired {}", kind.label()),
         Event::RepairFailed { kind, .. } => format!("repair failed {}", kind.label()),
         Event::MissedRepair { kind, .. } => format!("missed repair {}", kind.label()),

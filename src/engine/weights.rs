@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::catalog::{ChangeProcess, Quality, RepairKind};
-use super::model::{RuptureKind, StageOfChange, WeightOverrides};
+use super::model::{Phase, RuptureKind, StageOfChange, WeightOverrides};
 
 /// The terms of the fit (scoring-model.md section 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -18,10 +18,12 @@ pub enum FitTerm {
     Culture,
     Religion,
     Marker,
+    /// Where the work is: a move before the groundwork it needs.
+    Timing,
 }
 
 impl FitTerm {
-    pub const ALL: [FitTerm; 9] = [
+    pub const ALL: [FitTerm; 10] = [
         FitTerm::Reactance,
         FitTerm::Coping,
         FitTerm::Arousal,
@@ -31,6 +33,7 @@ impl FitTerm {
         FitTerm::Culture,
         FitTerm::Religion,
         FitTerm::Marker,
+        FitTerm::Timing,
     ];
 
     pub fn label(self) -> &'static str {
@@ -44,6 +47,7 @@ impl FitTerm {
             FitTerm::Culture => "cultural adaptation",
             FitTerm::Religion => "religion and spirituality",
             FitTerm::Marker => "marker and task",
+            FitTerm::Timing => "timing in the process",
         }
     }
 }
@@ -121,8 +125,6 @@ pub struct AllianceRules {
     pub repair_metacommunication_bonus: f32,
     /// Added to each component above its pre-rupture level when a repair succeeds.
     pub repair_gain: f32,
-    /// A simulated Session Rating Scale total at or below this is a feedback moment.
-    pub srs_flag: f32,
     /// Which repair strategies suit which rupture.
     pub repair_fit: Vec<(RuptureKind, Vec<RepairKind>)>,
     pub sources: Vec<String>,
@@ -140,6 +142,49 @@ pub struct StateRules {
     pub distress_per_arousal: f32,
     /// Progress toward the next stage of change from one well-fitting, stage-matched move.
     pub stage_progress: f32,
+    /// At most this many stages of change in one session.
+    pub stage_moves_per_session: u32,
+    /// Distress above which even a prepared processing move overwhelms (the window of tolerance).
+    pub window_of_tolerance: f32,
+    pub sources: Vec<String>,
+}
+
+/// Which common factors each moment calls for (the relationship factors always).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MomentFactors {
+    pub always: Vec<Quality>,
+    pub phases: BTreeMap<Phase, Vec<Quality>>,
+    pub sources: Vec<String>,
+}
+
+/// How the simulated client reports the Session Rating Scale.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SrsRules {
+    /// The alliance component at which a client rates an item 10 of 10.
+    pub ceiling_at: f32,
+    /// Added to each item (as a share of 10) per unit of compliance, unless a confrontation is open.
+    pub politeness: f32,
+    /// A total below this is flagged.
+    pub cutoff: f32,
+    /// A drop of this much since the last rating is flagged.
+    pub drop_flag: f32,
+    pub sources: Vec<String>,
+}
+
+/// How a move is classified against the best move open at its stage, by its loss in score points.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Classes {
+    /// Within this many points of the best: counted best.
+    pub best: f32,
+    /// Within this many: good.
+    pub good: f32,
+    /// Within this many: questionable; beyond it: poor.
+    pub questionable: f32,
+    /// Per-move accuracy = a * exp(-b * loss) + c, clamped to 0..100.
+    pub accuracy: (f32, f32, f32),
     pub sources: Vec<String>,
 }
 
@@ -155,6 +200,9 @@ pub struct Weights {
     pub alliance_norm: f32,
     pub alliance: AllianceRules,
     pub state: StateRules,
+    pub moment: MomentFactors,
+    pub srs: SrsRules,
+    pub classes: Classes,
     /// TTM: +1 the process moves a client on from this stage, -1 it is mismatched, missing = 0.
     pub stage_table: BTreeMap<StageOfChange, BTreeMap<ChangeProcess, i8>>,
 }

@@ -49,7 +49,12 @@ pub fn profile_lines(c: &ClientProfile) -> Vec<(&'static str, String)> {
         ("Coping style", coping),
         ("Distress", level(c.distress, "low", "moderate", "high")),
         ("Impairment", level(c.impairment, "mild", "moderate", "severe")),
-        ("Stage of change", c.stage_of_change.label().to_owned()),
+        (
+            "Stage of change",
+            c.stage_of_change
+                .map_or("not a behaviour-change session", |s| s.label())
+                .to_owned(),
+        ),
         (
             "Expectancy",
             level(c.expectancy, "doubts therapy will help", "unsure", "hopeful"),

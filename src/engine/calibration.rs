@@ -1,0 +1,219 @@
+//! Calibration: holds the engine to the quality each option's author declares, stage by stage.
+//!
+//! The walk meets every stage as a sensible trainee would: first along the declared-best moves, then with one
+//! move off that road. At the first state in which a stage is met, the computed ranking of its options is
+//! compared with their declared intents. Standing moves are offered everywhere and carry no intent, so they
+//! are left out of the comparison.
+
+use serde::Serialize;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use super::catalog::Catalog;
+use super::diagnostic::{Code, Diagnostic};
+use super::model::{Intent, Scenario};
+use super::session::Session;
+use super::source::Locator;
+use super::weights::Weights;
+
+/// Sessions the walk may play before it stops; enough for every shipped scenario many times over.
+const WALK_BUDGET: usize = 4_000;
+
+/// One option as computed at the stage's first visit.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ranked {
+    pub option: String,
+    pub intent: Option<Intent>,
+    pub score: f32,
+}
+
+/// Where the computed ranking contradicts the declared one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Contradiction {
+    pub code: &'static str,
+    pub stage: String,
+    /// The option the diagnostic points at.
+    pub option: String,
+    pub message: String,
+}
+
+/// The calibration of one scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct Calibration {
+    pub scenario: String,
+    /// Stages met by the walk and compared.
+    pub stages: usize,
+    /// Stages where the computed top is a declared-best option and no poor option reaches a best one.
+    pub agreeing: usize,
+    /// Options with a declared intent, and options without one.
+    pub declared: usize,
+    pub undeclared: Vec<String>,
+    /// Options whose fit or alliance the author overrides.
+    pub overrides: usize,
+    pub contradictions: Vec<Contradiction>,
+    /// Each stage's options as first met.
+    pub rankings: Vec<(String, Vec<Ranked>)>,
+}
+
+impl Calibration {
+    /// Share of compared stages that agree, 0..1.
+    pub fn agreement(&self) -> f32 {
+        if self.stages == 0 { 1.0 } else { self.agreeing as f32 / self.stages as f32 }
+    }
+}
+
+/// Walks a scenario and compares computed rankings with declared intents.
+pub fn calibrate(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Calibration {
+    let options = scenario.stages.iter().flat_map(|s| s.options.iter());
+    let declared = options.clone().filter(|o| o.intent.is_some()).count();
+    let undeclared = options.clone().filter(|o| o.intent.is_none()).map(|o| o.id.clone()).collect();
+    let overrides = options.filter(|o| o.fit.is_some() || o.alliance.is_some()).count();
+    let mut cal = Calibration {
+        scenario: scenario.id.clone(),
+        stages: 0,
+        agreeing: 0,
+        declared,
+        undeclared,
+        overrides,
+        contradictions: Vec::new(),
+        rankings: Vec::new(),
+    };
+    let Ok(start) = Session::new(Arc::clone(scenario), Arc::clone(catalog), weights, 0) else {
+        return cal;
+    };
+    // Breadth first, best-only paths before paths with one move off them.
+    let mut queue: VecDeque<(Session, u8)> = VecDeque::from([(start, 0)]);
+    let mut later: VecDeque<(Session, u8)> = VecDeque::new();
+    let mut expanded: HashMap<String, usize> = HashMap::new();
+    let mut played = 0;
+    while let Some((s, off)) = queue.pop_front().or_else(|| later.pop_front()) {
+        played += 1;
+        if played > WALK_BUDGET || s.ended().is_some() {
+            continue;
+        }
+        let stage = s.stage_id().to_owned();
+        let seen = expanded.entry(stage.clone()).or_default();
+        *seen += 1;
+        if *seen == 1 {
+            compare(&s, &mut cal);
+        }
+        if *seen > 3 {
+            continue;
+        }
+        for o in s.available() {
+            if s.is_standing(o) {
+                continue;
+            }
+            let best = o.intent == Some(Intent::Best);
+            if !best && off >= 1 {
+                continue;
+            }
+            let mut next = s.clone();
+            if next.choose(&o.id).is_ok() {
+                if best {
+                    queue.push_back((next, off));
+                } else {
+                    later.push_back((next, off + 1));
+                }
+            }
+        }
+    }
+    cal
+}
+
+/// Compares the computed ranking at the session's current stage with the declared intents.
+fn compare(s: &Session, cal: &mut Calibration) {
+    let ranked: Vec<Ranked> = s
+        .available()
+        .into_iter()
+        .filter(|o| !s.is_standing(o))
+        .filter_map(|o| {
+            s.evaluate(o).ok().map(|e| Ranked {
+                option: o.id.clone(),
+                intent: o.intent,
+                score: e.score,
+            })
+        })
+        .collect();
+    let stage = s.stage_id().to_owned();
+    let tolerance = s.weights().classes.best;
+    let bests: Vec<&Ranked> = ranked.iter().filter(|r| r.intent == Some(Intent::Best)).collect();
+    let mut agrees = true;
+    if let (Some(top), false) = (ranked.iter().max_by(|a, b| a.score.total_cmp(&b.score)), bests.is_empty()) {
+        let best_high = bests.iter().map(|r| r.score).fold(f32::MIN, f32::max);
+        let best_low = bests.iter().map(|r| r.score).fold(f32::MAX, f32::min);
+        if top.score > best_high + tolerance {
+            agrees = false;
+            let best = bests.iter().max_by(|a, b| a.score.total_cmp(&b.score)).map_or("", |r| r.option.as_str());
+            cal.contradictions.push(Contradiction {
+                code: "R601",
+                stage: stage.clone(),
+                option: best.to_owned(),
+                message: format!(
+                    "the declared best `{best}` scores {best_high:.1}, below `{}` (declared {}) at {:.1}: the engine would teach another move here",
+                    top.option,
+                    top.intent.map_or("without intent", |i| i.label()),
+                    top.score
+                ),
+            });
+        }
+        for r in ranked
+            .iter()
+            .filter(|r| matches!(r.intent, Some(Intent::Poor | Intent::Harmful)) && r.score >= best_low)
+        {
+            agrees = false;
+            cal.contradictions.push(Contradiction {
+                code: "R602",
+                stage: stage.clone(),
+                option: r.option.clone(),
+                message: format!(
+                    "`{}` is declared {} but scores {:.1}, at or above a declared best option ({best_low:.1})",
+                    r.option,
+                    r.intent.map_or("", |i| i.label()),
+                    r.score
+                ),
+            });
+        }
+    }
+    cal.stages += 1;
+    if agrees {
+        cal.agreeing += 1;
+    }
+    cal.rankings.push((stage, ranked));
+}
+
+/// The calibration as positioned warnings for `rapport check`.
+pub fn diagnostics(s: &Scenario, cal: &Calibration, file: &str, loc: &Locator) -> Vec<Diagnostic> {
+    let path_of = |option: &str| {
+        s.stages.iter().enumerate().find_map(|(i, st)| {
+            st.options
+                .iter()
+                .position(|o| o.id == option)
+                .map(|j| format!("stages[{i}].options[{j}]"))
+        })
+    };
+    let mut out: Vec<Diagnostic> = cal
+        .contradictions
+        .iter()
+        .map(|c| {
+            let code = if c.code == "R601" { Code::R601 } else { Code::R602 };
+            let span = path_of(&c.option).and_then(|p| loc.find(&format!("{p}.intent")).or_else(|| loc.find(&p)));
+            Diagnostic::at(code, file, loc, span, c.message.clone()).with_help(
+                "if the engine is wrong, describe the move (`manner`), the stage (`markers`, `distress`) or the technique's groundwork; `rapport analyze --stages` shows each term",
+            )
+        })
+        .collect();
+    if s.version >= 2 {
+        for id in &cal.undeclared {
+            let span = path_of(id).and_then(|p| loc.find(&p));
+            out.push(Diagnostic::at(
+                Code::R603,
+                file,
+                loc,
+                span,
+                format!("the option `{id}` declares no intent (Best, Good, Questionable, Poor or Harmful), so the checker cannot hold the scoring to it"),
+            ));
+        }
+    }
+    out
+}
