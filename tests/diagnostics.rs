@@ -34,7 +34,7 @@ fn every_broken_fixture_reports_its_code_at_its_line() {
                 }
                 d
             }
-            _ => load::load_scenario_str(&src, &file, &lib.catalog, f.parent()).diagnostics,
+            _ => load::load_scenario_calibrated(&src, &file, &lib, f.parent()).diagnostics,
         };
         assert!(
             diags.iter().any(|d| d.code == code && d.line == line && d.file == file),
@@ -78,7 +78,11 @@ fn an_unreadable_file_is_a_diagnostic_not_a_panic() {
 
 #[test]
 fn the_minimal_fixture_is_clean() {
+    // A version-1 file: clean, with one note on what upgrading would give it.
     let l = common::load(&common::fixture("minimal.ron"));
+    let codes: Vec<Code> = l.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, vec![Code::R604], "{:?}", l.diagnostics);
+    let l = common::load(&common::fixture("minimal_v2.ron"));
     assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
 }
 

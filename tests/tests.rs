@@ -7,4 +7,5 @@ mod common;
 mod diagnostics;
 mod golden;
 mod scenarios;
+mod scoring;
 mod session;

@@ -144,3 +144,118 @@ pub fn new(name: &str, dir: &Path) -> ExitCode {
     );
     ExitCode::SUCCESS
 }
+
+/// `rapport calibrate`: agreement between computed and declared quality, per scenario and in total.
+pub fn calibrate(lib: &Library, paths: &[std::path::PathBuf], format: Format, per_stage: bool) -> ExitCode {
+    use rapport::engine::calibration;
+    let files = rapport::engine::load::ron_files(paths);
+    let mut rows = Vec::new();
+    for f in &files {
+        let l = rapport::engine::load::load_scenario_file(f, &lib.catalog);
+        let Some(s) = l.value.as_ref().filter(|_| !l.has_errors()) else {
+            continue;
+        };
+        let cal = calibration::calibrate(s, &lib.catalog, &lib.weights);
+        let ext = calibration::extremes(s, &lib.catalog, &lib.weights);
+        rows.push((cal, ext));
+    }
+    if rows.is_empty() {
+        eprintln!("no playable scenario found");
+        return ExitCode::from(2);
+    }
+    let (stages, agreeing, pairs, concordant, overrides, contradictions, declared): (usize, usize, usize, usize, usize, usize, usize) =
+        rows.iter().fold((0, 0, 0, 0, 0, 0, 0), |t, (c, _)| {
+            (
+                t.0 + c.stages,
+                t.1 + c.agreeing,
+                t.2 + c.pairs,
+                t.3 + c.concordant,
+                t.4 + c.overrides,
+                t.5 + c.contradictions.len(),
+                t.6 + c.declared,
+            )
+        });
+    match format {
+        Format::Json => {
+            let doc = serde_json::json!({
+                "scenarios": rows.iter().map(|(c, e)| serde_json::json!({"calibration": c, "plays": e})).collect::<Vec<_>>(),
+                "total": {
+                    "stages": stages, "agreeing": agreeing, "pairs": pairs, "concordant": concordant,
+                    "overrides": overrides, "contradictions": contradictions, "declared": declared,
+                },
+            });
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+        Format::Human => {
+            let play = |p: &Option<calibration::PlaySummary>| {
+                p.as_ref().map_or("-".to_owned(), |p| {
+                    format!("{:.0}% {}", p.accuracy, p.ending.as_deref().unwrap_or("unfinished"))
+                })
+            };
+            println!(
+                "{:<28} {:>7} {:>7} {:>6} {:>4}  {:<28} {:<28} {}",
+                "scenario", "stages", "agree", "pairs", "ovr", "best play", "declared play", "worst play"
+            );
+            for (c, e) in &rows {
+                println!(
+                    "{:<28} {:>7} {:>6.0}% {:>5.0}% {:>4}  {:<28} {:<28} {}",
+                    c.scenario,
+                    c.stages,
+                    c.agreement() * 100.0,
+                    c.pair_agreement() * 100.0,
+                    c.overrides,
+                    play(&e.best),
+                    play(&e.declared),
+                    play(&e.worst)
+                );
+            }
+            println!(
+                "total: {} scenarios, {stages} stages, {agreeing} agree ({:.0}%), {concordant} of {pairs} declared pairs ordered as declared ({:.0}%), {overrides} overrides, {contradictions} contradictions, {declared} options with a declared intent",
+                rows.len(),
+                100.0 * agreeing as f32 / stages.max(1) as f32,
+                100.0 * concordant as f32 / pairs.max(1) as f32
+            );
+            for (c, _) in &rows {
+                for x in &c.contradictions {
+                    println!("  {} {} {}: {}", c.scenario, x.code, x.stage, x.message);
+                }
+            }
+            if per_stage {
+                for (c, _) in &rows {
+                    println!("\n== {} ==", c.scenario);
+                    for (stage, ranked) in &c.rankings {
+                        println!("{stage}");
+                        let mut ranked: Vec<_> = ranked.iter().collect();
+                        ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
+                        for r in ranked {
+                            let e = &r.evaluation;
+                            let terms: Vec<String> = e
+                                .fit
+                                .parts
+                                .iter()
+                                .map(|p| format!("{}{:+.2}", short(p.term.label()), p.value))
+                                .collect();
+                            println!(
+                                "  {:>5.1} {:<13} {:<32} fit {:+.2}{} [{}] cf {:.2} all {:+.3}",
+                                r.score,
+                                r.intent.map_or("-", |i| i.label()),
+                                r.option,
+                                e.fit.total,
+                                if e.fit.overridden { "*" } else { "" },
+                                terms.join(" "),
+                                e.common_factors.total,
+                                e.alliance.mean() + e.expected_repair
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// The first word of a fit term's label, for the compact per-stage table.
+fn short(label: &str) -> &str {
+    label.split_whitespace().next().unwrap_or(label)
+}

@@ -33,13 +33,7 @@ pub fn check_file(lib: &Library, path: &std::path::Path) -> (Vec<Diagnostic>, Lo
         }
         FileKind::Plays => (Vec::new(), Locator::default()),
         FileKind::Scenario => {
-            let mut l = load::load_scenario_str(&src, &file, &lib.catalog, path.parent());
-            // A playable file is also held to its declared intents: the engine must rank as the author means.
-            if let (false, Some(s)) = (l.has_errors(), &l.value) {
-                let cal = rapport::engine::calibration::calibrate(s, &lib.catalog, &lib.weights);
-                l.diagnostics
-                    .extend(rapport::engine::calibration::diagnostics(s, &cal, &file, &l.locator));
-            }
+            let l = load::load_scenario_calibrated(&src, &file, lib, path.parent());
             (l.diagnostics, l.locator)
         }
     }

@@ -73,6 +73,17 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Calibration over files or folders: per scenario, how far the computed ranking agrees with the intents
+    /// the author declared, the accuracy of the best, declared and worst plays, and the overrides used.
+    Calibrate {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Also print every stage: each option's score, declared intent, fit terms, common factors and alliance change.
+        #[arg(long)]
+        stages: bool,
+    },
     /// Write a new scenario scaffold with every section present and commented.
     New {
         name: String,
@@ -144,6 +155,7 @@ pub fn run(cmd: Command, catalog: Option<PathBuf>) -> ExitCode {
         Command::Graph { file, format } => author::graph(&lib, &file, format),
         Command::Analyze { file, format } => author::analyze(&lib, &file, format),
         Command::New { name, dir } => author::new(&name, &dir),
+        Command::Calibrate { paths, format, stages } => author::calibrate(&lib, &paths, format, stages),
     }
 }
 

@@ -627,6 +627,7 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
         },
         distress: None,
         reactance: None,
+        assumes: vec![],
         options: (0..3)
             .map(|k| Choice {
                 id: format!("s{i}.o{k}"),

@@ -25,6 +25,8 @@ pub struct Ranked {
     pub option: String,
     pub intent: Option<Intent>,
     pub score: f32,
+    /// The whole evaluation: fit terms, common factors, alliance change.
+    pub evaluation: super::scoring::Evaluation,
 }
 
 /// Where the computed ranking contradicts the declared one.
@@ -51,11 +53,19 @@ pub struct Calibration {
     /// Options whose fit or alliance the author overrides.
     pub overrides: usize,
     pub contradictions: Vec<Contradiction>,
+    /// Pairs of options at a stage with different declared intents, and how many the engine orders the same way.
+    pub pairs: usize,
+    pub concordant: usize,
     /// Each stage's options as first met.
     pub rankings: Vec<(String, Vec<Ranked>)>,
 }
 
 impl Calibration {
+    /// Share of ordered pairs the engine orders as the author does, 0..1 (a rank agreement, like Kendall's).
+    pub fn pair_agreement(&self) -> f32 {
+        if self.pairs == 0 { 1.0 } else { self.concordant as f32 / self.pairs as f32 }
+    }
+
     /// Share of compared stages that agree, 0..1.
     pub fn agreement(&self) -> f32 {
         if self.stages == 0 { 1.0 } else { self.agreeing as f32 / self.stages as f32 }
@@ -76,6 +86,8 @@ pub fn calibrate(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Wei
         undeclared,
         overrides,
         contradictions: Vec::new(),
+        pairs: 0,
+        concordant: 0,
         rankings: Vec::new(),
     };
     let Ok(start) = Session::new(Arc::clone(scenario), Arc::clone(catalog), weights, 0) else {
@@ -132,6 +144,7 @@ fn compare(s: &Session, cal: &mut Calibration) {
                 option: o.id.clone(),
                 intent: o.intent,
                 score: e.score,
+                evaluation: e,
             })
         })
         .collect();
@@ -175,6 +188,19 @@ fn compare(s: &Session, cal: &mut Calibration) {
             });
         }
     }
+    for (i, a) in ranked.iter().enumerate() {
+        for b in &ranked[i + 1..] {
+            if let (Some(x), Some(y)) = (a.intent, b.intent)
+                && x != y
+            {
+                cal.pairs += 1;
+                // Intent orders Best < Good < ...: the better-declared option should score higher.
+                if (x < y) == (a.score > b.score) {
+                    cal.concordant += 1;
+                }
+            }
+        }
+    }
     cal.stages += 1;
     if agrees {
         cal.agreeing += 1;
@@ -216,4 +242,83 @@ pub fn diagnostics(s: &Scenario, cal: &Calibration, file: &str, loc: &Locator) -
         }
     }
     out
+}
+
+/// One whole play, summarised: its accuracy, verdict and ending.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlaySummary {
+    pub accuracy: f32,
+    pub verdict: super::debrief::Verdict,
+    pub ending: Option<String>,
+    pub moves: usize,
+    /// Ruptures the trainee's moves opened, with the option that opened each.
+    pub ruptures: Vec<String>,
+    pub choices: Vec<String>,
+}
+
+/// The engine's best play, the author's declared-best play and the engine's worst play, each greedy.
+#[derive(Debug, Clone, Serialize)]
+pub struct Extremes {
+    pub best: Option<PlaySummary>,
+    pub declared: Option<PlaySummary>,
+    pub worst: Option<PlaySummary>,
+}
+
+/// How a greedy play picks its move.
+#[derive(Debug, Clone, Copy)]
+enum Pick {
+    Highest,
+    Declared,
+    Lowest,
+}
+
+fn play(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights, pick: Pick) -> Option<PlaySummary> {
+    let mut s = Session::new(Arc::clone(scenario), Arc::clone(catalog), weights, 0).ok()?;
+    while s.ended().is_none() && s.history().len() < super::session::MAX_STEPS {
+        let scored: Vec<(f32, String, Option<Intent>)> = s
+            .available()
+            .into_iter()
+            .filter_map(|o| s.evaluate(o).ok().map(|e| (e.score, o.id.clone(), o.intent)))
+            .collect();
+        let chosen = match pick {
+            Pick::Highest => scored.iter().max_by(|a, b| a.0.total_cmp(&b.0)),
+            Pick::Lowest => scored.iter().min_by(|a, b| a.0.total_cmp(&b.0)),
+            Pick::Declared => scored
+                .iter()
+                .find(|x| x.2 == Some(Intent::Best))
+                .or_else(|| scored.iter().max_by(|a, b| a.0.total_cmp(&b.0))),
+        }?;
+        let id = chosen.1.clone();
+        s.choose(&id).ok()?;
+    }
+    let d = super::debrief::debrief(&s);
+    let mut last = String::new();
+    let mut ruptures = Vec::new();
+    for e in s.events() {
+        match e {
+            super::session::Event::Feedback(o) => last = o.option.clone(),
+            super::session::Event::RuptureOpened {
+                cause: super::session::RuptureCause::Move,
+                ..
+            } => ruptures.push(last.clone()),
+            _ => {}
+        }
+    }
+    Some(PlaySummary {
+        ruptures,
+        choices: s.choices().to_vec(),
+        accuracy: d.practice.accuracy,
+        verdict: d.practice.verdict,
+        ending: s.ended().map(str::to_owned),
+        moves: s.history().len(),
+    })
+}
+
+/// The three greedy plays of a scenario.
+pub fn extremes(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Extremes {
+    Extremes {
+        best: play(scenario, catalog, weights, Pick::Highest),
+        declared: play(scenario, catalog, weights, Pick::Declared),
+        worst: play(scenario, catalog, weights, Pick::Lowest),
+    }
 }

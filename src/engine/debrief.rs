@@ -180,6 +180,8 @@ pub struct ChoiceLine {
     pub fit: f32,
     pub common_factors: f32,
     pub score: f32,
+    pub class: MoveClass,
+    pub accuracy: f32,
 }
 
 fn mean(v: impl Iterator<Item = f32>) -> f32 {
@@ -283,6 +285,8 @@ pub fn debrief(session: &Session) -> Debrief {
                 fit: c.evaluation.fit.total,
                 common_factors: c.evaluation.common_factors.total,
                 score: c.evaluation.score,
+                class: c.class,
+                accuracy: c.accuracy,
             })
             .collect(),
         missed_repairs: missed,

@@ -251,6 +251,19 @@ pub fn load_scenario_str(src: &str, file: &str, catalog: &Catalog, dir: Option<&
     }
 }
 
+/// Parses and checks a scenario, then holds its scoring to the intents its author declares: what
+/// `rapport check` reports. A file with errors is not calibrated (it cannot be played).
+pub fn load_scenario_calibrated(src: &str, file: &str, lib: &super::Library, dir: Option<&Path>) -> LoadedScenario {
+    let mut l = load_scenario_str(src, file, &lib.catalog, dir);
+    if let (false, Some(s)) = (l.has_errors(), &l.value) {
+        let cal = super::calibration::calibrate(s, &lib.catalog, &lib.weights);
+        l.diagnostics
+            .extend(super::calibration::diagnostics(s, &cal, file, &l.locator));
+        l.diagnostics.sort_by_key(|d| (d.line, d.column));
+    }
+    l
+}
+
 /// Reads a file; an unreadable file is a diagnostic, not a panic.
 #[expect(
     clippy::result_large_err,

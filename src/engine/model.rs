@@ -455,6 +455,10 @@ pub struct Stage {
     /// (v2) The client's reactance state on entering this stage, when the script says so.
     #[serde(default)]
     pub reactance: Option<f32>,
+    /// (v2) Work done off-screen before this stage opens (between sessions): "three sessions later, with a
+    /// shared formulation" is `assumes: [Formulation]`.
+    #[serde(default)]
+    pub assumes: Vec<Groundwork>,
     pub options: Vec<Choice>,
     /// Evaluated in order after a choice with no `next`; the first that holds wins.
     #[serde(default)]

@@ -203,10 +203,12 @@ pub fn delivered(t: &Technique, manner: &[Manner]) -> Technique {
                 d.directiveness *= 0.6;
                 q.collaboration = q.collaboration.max(0.6);
             }
+            // Invalidation does not soothe: it raises arousal (Linehan 1993, the biosocial model).
             Manner::Dismissive => {
                 q.empathy = q.empathy.min(0.1);
                 q.regard = q.regard.min(0.2);
                 q.congruence = q.congruence.min(0.2);
+                d.arousal = d.arousal.max(0.2);
             }
             // Comfort in place of the work answers no marker and puts nothing in place.
             Manner::WarmthOnly => {
@@ -219,6 +221,21 @@ pub fn delivered(t: &Technique, manner: &[Manner]) -> Technique {
 }
 
 /// Groundwork a move needs that the work does not have yet (all of it when the move is premature).
+/// A move that answers a risk or dissociation marker present now need not wait for the story to be heard:
+/// safety comes first (its other groundwork, such as assessing before planning, still holds).
+pub fn missing_now(t: &Technique, manner: &[Manner], done: &BTreeSet<Groundwork>, stage: &Stage) -> Vec<Groundwork> {
+    let urgent = stage
+        .process_markers()
+        .iter()
+        .any(|m| is_critical(*m) && t.answers.contains(m));
+    let mut missing = missing_groundwork(t, manner, done);
+    if urgent {
+        missing.retain(|g| *g != Groundwork::Explored);
+    }
+    missing
+}
+
+/// Groundwork a move needs that the work does not have yet, whatever the stage shows.
 pub fn missing_groundwork(t: &Technique, manner: &[Manner], done: &BTreeSet<Groundwork>) -> Vec<Groundwork> {
     if manner.contains(&Manner::Premature) {
         if t.needs.is_empty() {
@@ -227,6 +244,18 @@ pub fn missing_groundwork(t: &Technique, manner: &[Manner], done: &BTreeSet<Grou
         return t.needs.clone();
     }
     t.needs.iter().copied().filter(|g| !done.contains(g)).collect()
+}
+
+/// Groundwork that a move lays again when the work already has it: a second formulation, rationale, goal
+/// setting or risk check where nothing new calls for one. (Exploring again is never redundant.)
+pub fn redundant(t: &Technique, done: &BTreeSet<Groundwork>) -> Vec<Groundwork> {
+    let laid: Vec<Groundwork> = t
+        .provides
+        .iter()
+        .copied()
+        .filter(|g| matches!(g, Groundwork::RiskAssessed | Groundwork::Formulation | Groundwork::Rationale | Groundwork::Goals))
+        .collect();
+    if !laid.is_empty() && laid.iter().all(|g| done.contains(g)) { laid } else { Vec::new() }
 }
 
 /// How much an unanswered process marker costs: a safety or dissociation marker left unanswered is a
@@ -335,7 +364,7 @@ pub fn fit(
     // Distress and arousal. High distress calls for support; it does not follow that support harms at
     // moderate distress, so soothing is marked down only as distress falls toward low. Processing inside the
     // window of tolerance, with its groundwork in place, is the work itself (Foa & Kozak 1986; Siegel 1999).
-    let missing = missing_groundwork(t, manner, &s.groundwork);
+    let missing = missing_now(t, manner, &s.groundwork, stage);
     let (sd, a) = (s.distress, t.arousal);
     let ideal = 1.0 - 2.0 * sd;
     let gap = a - ideal;
@@ -376,8 +405,21 @@ pub fn fit(
         why + &cite(w, FitTerm::Intensity),
     );
 
-    // Timing: where the work is. A move that needs groundwork the session has not laid costs.
-    if !t.needs.is_empty() || manner.contains(&Manner::Premature) {
+    // Timing: where the work is. A move that needs groundwork the session has not laid costs; a move that only
+    // lays groundwork already in place, with no marker calling for it, adds little now.
+    let again = redundant(t, &s.groundwork);
+    let answers_now = stage.process_markers().iter().any(|p| t.answers.contains(p));
+    if !again.is_empty() && !answers_now && missing.is_empty() {
+        let what: Vec<&str> = again.iter().map(|g| g.label()).collect();
+        add(
+            FitTerm::Timing,
+            -0.5,
+            format!(
+                "the work already has {}: doing it again, with nothing new calling for it, spends the moment on ground already covered",
+                what.join(" and ")
+            ) + &cite(w, FitTerm::Timing),
+        );
+    } else if !t.needs.is_empty() || manner.contains(&Manner::Premature) {
         let (v, why) = if missing.is_empty() {
             let have: Vec<&str> = t.needs.iter().map(|g| g.label()).collect();
             (
@@ -583,16 +625,23 @@ pub fn common_factors(t: &Technique, relevant: &[Quality], w: &Weights) -> CfRep
     CfReport { parts, total }
 }
 
-/// The alliance change a move makes by itself (scoring-model.md section 2).
-pub fn alliance_delta(t: &Technique, fit: f32, w: &Weights) -> AllianceDelta {
+/// The alliance change a move makes by itself (scoring-model.md section 2). A task offered before the
+/// groundwork it needs is a task the client has not agreed to (Bordin 1979): the task component falls, less
+/// so when the move carries its own rationale.
+pub fn alliance_delta(t: &Technique, fit: f32, premature: bool, w: &Weights) -> AllianceDelta {
     let r = &w.alliance;
     let q = &t.qualities;
     let warmth = (q.empathy + q.regard + q.congruence) / 3.0;
     // A goal is imposed when a directive move is not collaborative.
     let imposed = t.directiveness * (1.0 - q.collaboration);
+    let task = if premature {
+        r.eta_task * (q.rationale - 1.0)
+    } else {
+        r.eta_task * (fit + r.rationale_bonus * q.rationale)
+    };
     AllianceDelta {
         bond: r.eta_bond * (warmth - 0.5),
-        task: r.eta_task * (fit + r.rationale_bonus * q.rationale),
+        task,
         goal: r.eta_goal * (q.goal_consensus - imposed),
     }
 }
@@ -644,7 +693,8 @@ pub fn evaluate(t: &Technique, option: &Choice, c: &ClientProfile, s: &ClientSta
         fit.overridden = true;
     }
     let cf = common_factors(t, &relevant_factors(stage.phase, s, stage, w), w);
-    let delta = option.alliance.unwrap_or_else(|| alliance_delta(t, fit.total, w));
+    let premature = !missing_now(t, &option.manner, &s.groundwork, stage).is_empty();
+    let delta = option.alliance.unwrap_or_else(|| alliance_delta(t, fit.total, premature, w));
     let (expected_repair, repair_chance) = match (&s.rupture, t.repair) {
         (Some(open), Some(kind)) => {
             let p = repair_chance(kind, open.kind, w);

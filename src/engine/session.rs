@@ -387,7 +387,7 @@ impl Session {
         let loss = best_score - eval.score;
         let class = scoring::classify(loss, critical.is_some(), &self.weights);
         let accuracy = scoring::accuracy(loss, critical.is_some(), &self.weights);
-        let missing = scoring::missing_groundwork(t, &option.manner, &self.state.groundwork);
+        let missing = scoring::missing_now(t, &option.manner, &self.state.groundwork, stage);
         if let Some(marker) = critical {
             self.state.critical_misses += 1;
             self.events.push(Event::CriticalMiss {
@@ -471,6 +471,17 @@ impl Session {
         self.state.pattern.add(t);
         if eval.fit.band != FitBand::Poor {
             self.state.groundwork.extend(t.provides.iter().copied());
+            // Whatever the move, a stage of assessment or rapport passed without a poor move has heard the story,
+            // and a stage of intervention passed so has begun the change work.
+            match stage.phase {
+                Phase::Assessment | Phase::Rapport => {
+                    self.state.groundwork.insert(super::model::Groundwork::Explored);
+                }
+                Phase::Intervention => {
+                    self.state.groundwork.insert(super::model::Groundwork::ChangeBegun);
+                }
+                _ => {}
+            }
         }
 
         for e in &option.effects {
@@ -624,6 +635,7 @@ impl Session {
         if let Some(r) = st.reactance {
             self.state.reactance = r.clamp(0.0, 1.0);
         }
+        self.state.groundwork.extend(st.assumes.iter().copied());
         let scripted = st.rupture_markers();
         let script_opens = !scripted.is_empty() && self.state.rupture.is_none();
         if script_opens {

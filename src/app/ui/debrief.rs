@@ -28,8 +28,35 @@ fn draw(mut contexts: EguiContexts, active: Res<Active>, mut actions: MessageWri
             ui.heading(&d.ending_title);
             ui.label(&d.ending_text);
             ui.add_space(8.0);
+            let p = &d.practice;
+            let verdict_colour = if p.verdict.is_good() {
+                super::good()
+            } else if p.verdict == crate::engine::debrief::Verdict::Mixed {
+                super::fair()
+            } else {
+                super::poor()
+            };
+            ui.colored_label(
+                verdict_colour,
+                egui::RichText::new(format!("Accuracy {:.0}%: {}", p.accuracy, p.verdict.label()))
+                    .strong()
+                    .size(20.0),
+            );
+            ui.label(egui::RichText::new(p.verdict.explain()).small());
+            ui.horizontal_wrapped(|ui| {
+                for (c, n) in &p.classes {
+                    ui.colored_label(super::class_colour(*c), format!("{} {} {n}", c.symbol(), c.label()));
+                }
+            });
+            for c in &p.critical {
+                ui.colored_label(
+                    super::poor(),
+                    egui::RichText::new(format!("Critical miss at step {} ({}): {}", c.step, c.stage, c.what)).strong(),
+                );
+            }
+            ui.add_space(8.0);
             ui.columns(2, |cols| {
-                cols[0].label(egui::RichText::new("Your practice").strong());
+                cols[0].label(egui::RichText::new("Your practice (absolute figures)").strong());
                 cols[0].label(format!("Score {:.0}/100", d.practice.score));
                 cols[0].label(format!("Mean fit {:+.2}", d.practice.mean_fit));
                 cols[0].label(format!("Good fit on {:.0}% of moves", d.practice.good_fit_share * 100.0));
@@ -114,8 +141,8 @@ fn draw(mut contexts: EguiContexts, active: Res<Active>, mut actions: MessageWri
                 .show(ui, |p| p.bar_chart(BarChart::new("fit", bars)));
             ui.separator();
             ui.label(egui::RichText::new("Your choices").strong());
-            egui::Grid::new("choices").striped(true).num_columns(6).show(ui, |ui| {
-                for h in ["Step", "Stage", "Technique", "Fit", "Score", ""] {
+            egui::Grid::new("choices").striped(true).num_columns(7).show(ui, |ui| {
+                for h in ["Step", "Stage", "Technique", "Move", "Fit", "Score", ""] {
                     ui.label(egui::RichText::new(h).strong());
                 }
                 ui.end_row();
@@ -128,6 +155,10 @@ fn draw(mut contexts: EguiContexts, active: Res<Active>, mut actions: MessageWri
                         .find(|(n, _)| *n == c.step)
                         .map(|(_, w)| format!(" (why: {})", w.label()));
                     ui.label(format!("{}{}", c.technique, why.unwrap_or_default()));
+                    ui.colored_label(
+                        super::class_colour(c.class),
+                        format!("{} {} ({:.0}%)", c.class.symbol(), c.class.label(), c.accuracy),
+                    );
                     ui.colored_label(super::band_colour(c.fit), format!("{:+.2}", c.fit));
                     ui.label(format!("{:.0}", c.score));
                     if ui.button(format!("Replay from step {}", c.step)).clicked() {

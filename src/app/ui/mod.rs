@@ -81,6 +81,16 @@ pub fn fair() -> egui::Color32 {
     egui::Color32::from_rgb(210, 160, 40)
 }
 
+/// The colour of a move class: green for best and good, amber for questionable, red for poor and critical.
+pub fn class_colour(c: crate::engine::scoring::MoveClass) -> egui::Color32 {
+    use crate::engine::scoring::MoveClass;
+    match c {
+        MoveClass::Best | MoveClass::Good => good(),
+        MoveClass::Questionable => fair(),
+        MoveClass::Poor | MoveClass::CriticalMiss => poor(),
+    }
+}
+
 pub fn band_colour(fit: f32) -> egui::Color32 {
     if fit >= 0.3 {
         good()

@@ -8,7 +8,7 @@ use crate::app::core::{Action, Active, Mood, ReloadNote, Screen, WhyTag};
 use crate::app::figure::FigureArea;
 use crate::engine::catalog::School;
 use crate::engine::model::{Alliance, Choice};
-use crate::engine::session::{ChoiceOutcome, Event, Session};
+use crate::engine::session::{ChoiceOutcome, Event, RuptureCause, Session};
 
 pub fn plugin(app: &mut App) {
     app.init_resource::<PaletteSearch>()
@@ -246,16 +246,35 @@ fn egui_to_vec(p: impl Into<egui::Vec2>) -> Vec2 {
     Vec2::new(v.x, v.y)
 }
 
-/// The client's last line and what they show.
+/// The client's last line and what they show, with anything the script made happen since.
 fn last_words(s: &Session) -> (String, String) {
-    s.events()
-        .iter()
-        .rev()
-        .find_map(|e| match e {
-            Event::ClientSpeaks { text, nonverbal, .. } => Some((text.clone(), nonverbal.clone())),
-            _ => None,
-        })
-        .unwrap_or_default()
+    let mut happened = String::new();
+    for e in s.events().iter().rev() {
+        match e {
+            Event::ClientReplies { text, .. } => return (text.clone(), happened),
+            Event::ClientSpeaks { text, nonverbal, .. } => {
+                let shown = [nonverbal.as_str(), happened.as_str()]
+                    .into_iter()
+                    .filter(|x| !x.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                return (text.clone(), shown);
+            }
+            // A scripted rupture is something that happened in the session, not the trainee's doing.
+            Event::RuptureOpened {
+                kind,
+                cause: RuptureCause::Script,
+                ..
+            } => {
+                happened = format!(
+                    "[In the session: the alliance strains here ({} rupture), from what has just happened, not from your last move.]",
+                    kind.label()
+                );
+            }
+            _ => {}
+        }
+    }
+    Default::default()
 }
 
 fn alliance_bars(ui: &mut egui::Ui, a: Alliance) {
@@ -302,11 +321,34 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, actions: &mut MessageWrite
     });
     ui.horizontal_wrapped(|ui| {
         ui.colored_label(
+            super::class_colour(o.class),
+            egui::RichText::new(format!("{} {}", o.class.symbol(), o.class.label().to_uppercase()))
+                .strong()
+                .size(18.0),
+        );
+        ui.label(format!(
+            "accuracy {:.0}%: score {:.0} against {:.0} for the best move open here",
+            o.accuracy, e.score, o.best_score
+        ));
+    });
+    if let Some(m) = o.critical {
+        ui.colored_label(
+            super::poor(),
+            egui::RichText::new(format!(
+                "Critical miss: the client showed {} {} marker and this move left it unanswered. Risk and dissociation come before anything else.",
+                crate::engine::scoring::article(m.label()),
+                m.label()
+            ))
+            .strong(),
+        );
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.colored_label(
             super::band_colour(e.fit.total),
             egui::RichText::new(format!("Fit {:+.2} ({})", e.fit.total, e.fit.band.label())).strong(),
         );
         if e.fit.overridden {
-            ui.label("(set by the scenario's author)");
+            ui.label("(rated by the scenario's author)");
         }
         ui.separator();
         let d = o.alliance_change;
