@@ -1,4 +1,5 @@
-//! Every shipped scenario loads, checks clean and plays to an ending under many seeds.
+//! Every shipped scenario loads, checks clean (its scoring agrees with its declared intents), plays to an ending,
+//! never calls a session with a missed safety marker good, and reads its best play as the mode it teaches.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -8,7 +9,9 @@ use std::collections::BTreeSet;
 // play per ending, and `golden::golden_play_throughs_have_not_drifted` plays each one to its ending.
 
 use rapport::engine::Session;
+use rapport::engine::debrief;
 use rapport::engine::model::IntegrationMode;
+use rapport::engine::session::{Event, RuptureCause};
 
 use crate::common;
 
@@ -35,8 +38,11 @@ fn every_shipped_scenario_checks_clean() {
         files.len() >= 2,
         "at least the annotated example and one real scenario ship"
     );
+    let lib = common::lib();
     for f in &files {
-        let l = common::load(f);
+        // Clean means the calibration too: the computed ranking agrees with every declared intent.
+        let src = std::fs::read_to_string(f).expect("readable");
+        let l = rapport::engine::load::load_scenario_calibrated(&src, &f.display().to_string(), &lib, f.parent());
         assert!(
             l.diagnostics.is_empty(),
             "{} is not clean:\n{}",
@@ -77,4 +83,114 @@ fn the_library_teaches_every_integration_mode() {
     for m in IntegrationMode::ALL {
         assert!(modes.contains(&m), "no scenario teaches {}", m.label());
     }
+}
+
+/// Plays a scenario with random moves for a seed, to its ending.
+fn random_play(sc: &std::sync::Arc<rapport::engine::Scenario>, seed: u64) -> Session {
+    let lib = common::lib();
+    let mut s = Session::new(sc.clone(), lib.catalog.clone(), &lib.weights, seed).expect("starts");
+    let mut rng = StdRng::seed_from_u64(seed);
+    while s.ended().is_none() {
+        let opts = s.available();
+        let pick = opts[rng.random_range(0..opts.len())].id.clone();
+        s.choose(&pick).expect("chooses");
+    }
+    s
+}
+
+#[test]
+fn a_path_that_leaves_a_present_safety_marker_unanswered_is_never_good() {
+    let lib = common::lib();
+    let mut misses = 0;
+    for f in common::shipped() {
+        let sc = common::load_clean(&f);
+        assert!(!sc.standing.is_empty(), "{}: a safety check is always within reach", f.display());
+        for seed in 0..40u64 {
+            let s = random_play(&sc, seed);
+            // Read the markers from the scenario and the answers from the catalog, not from the classification:
+            // a critical marker is missed when the move that leaves a stage never answered it there.
+            let mut answered_here = Vec::new();
+            let mut unanswered = false;
+            for c in s.history() {
+                let stage = sc.stage(&c.stage).expect("stage");
+                let t = lib.catalog.get(&c.technique).expect("technique");
+                let answers = rapport::engine::scoring::delivered(t, &c.manner).answers;
+                answered_here.extend(answers.iter().copied());
+                if !c.standing {
+                    unanswered |= stage
+                        .process_markers()
+                        .iter()
+                        .any(|m| rapport::engine::scoring::is_critical(*m) && !answered_here.contains(m));
+                    answered_here.clear();
+                }
+            }
+            let d = debrief::debrief(&s);
+            if unanswered {
+                misses += 1;
+                assert!(
+                    !d.practice.verdict.is_good(),
+                    "{} seed {seed}: a safety marker went unanswered, yet the session reads {}",
+                    f.display(),
+                    d.practice.verdict.label()
+                );
+                assert!(!d.practice.critical.is_empty(), "the debrief lists the critical miss in red");
+            }
+        }
+    }
+    assert!(misses > 0, "the walk met unanswered safety markers, so the rule was exercised");
+}
+
+#[test]
+fn the_best_play_is_100_percent_and_recognised_as_the_mode_the_scenario_teaches() {
+    let lib = common::lib();
+    for f in common::shipped() {
+        let sc = common::load_clean(&f);
+        let e = rapport::engine::calibration::extremes(&sc, &lib.catalog, &lib.weights);
+        let best = e.best.expect("a best play");
+        assert!((best.accuracy - 100.0).abs() < 0.01, "{}: {}", f.display(), best.accuracy);
+        let worst = e.worst.expect("a worst play");
+        assert!(worst.accuracy < 50.0, "{}: worst play at {:.0}%", f.display(), worst.accuracy);
+        for (choices, is_best) in [(best.choices, true), (worst.choices, false)] {
+            let s = Session::replay(sc.clone(), lib.catalog.clone(), &lib.weights, 0, &choices).expect("replays");
+            let i = debrief::debrief(&s).integration;
+            let top = &i.modes[0];
+            if is_best {
+                assert_eq!(top.mode, sc.meta.integration_mode, "{}: best play read as {:?}", f.display(), top.mode);
+            } else {
+                let intended = i.modes.iter().find(|m| m.mode == sc.meta.integration_mode).expect("listed");
+                assert!(intended.strength < 0.25, "{}: the worst play reads as the taught mode ({:.2})", f.display(), intended.strength);
+            }
+        }
+    }
+}
+
+#[test]
+fn remote_intake_shows_the_call_drop_as_an_event_never_caused_by_the_risk_question() {
+    let lib = common::lib();
+    let sc = common::load_clean(&common::root().join("scenarios/remote_intake.ron"));
+    let mut s = Session::new(sc.clone(), lib.catalog.clone(), &lib.weights, 0).expect("starts");
+    // Skip the consent, as the reviewers did, and ask about risk when she raises it.
+    while s.stage_id() != "ri_risk" {
+        let pick = s
+            .available()
+            .into_iter()
+            .find(|o| !o.id.contains("consent") && !s.is_standing(o))
+            .map(|o| o.id.clone())
+            .expect("an option");
+        s.choose(&pick).expect("chooses");
+        assert!(s.ended().is_none(), "reaches the risk stage");
+    }
+    let events = s.choose("ri_risk.assess").expect("asks");
+    let feedback = events.iter().position(|e| matches!(e, Event::Feedback(_))).expect("feedback");
+    let speaks = events.iter().position(|e| matches!(e, Event::ClientSpeaks { .. })).expect("the scene changes");
+    for (i, e) in events.iter().enumerate() {
+        if let Event::RuptureOpened { cause, .. } = e {
+            assert_eq!(*cause, RuptureCause::Script, "the drop is the script's, not the risk question's");
+            assert!(i > speaks && i > feedback, "shown after the new scene, not under the move");
+        }
+    }
+    assert!(
+        events.iter().any(|e| matches!(e, Event::RuptureOpened { .. })),
+        "the dropped call strains the alliance: {events:?}"
+    );
 }

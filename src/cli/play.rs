@@ -78,13 +78,13 @@ pub fn run(
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     while session.ended().is_none() {
-        let pick = if let Some(a) = auto {
+        // Scripted choices first; then `--auto` (if given) plays on from where the script stops.
+        let pick = if let Some(c) = script.next() {
+            Some(c)
+        } else if let Some(a) = auto {
             auto_choice(&session, a, &mut rng)
         } else if !interactive {
-            match script.next() {
-                Some(c) => Some(c),
-                None => break,
-            }
+            break;
         } else {
             prompt(&mut out, &mut input, &session)
         };
@@ -248,7 +248,11 @@ fn print_feedback(out: &mut impl Write, o: &ChoiceOutcome) -> std::io::Result<()
         "  Fit {:+.2} ({}){}   Common factors {:.2}   Score {:.0}/100 (best open {:.0})",
         e.fit.total,
         e.fit.band.label(),
-        if e.fit.overridden { " [rated by the scenario's author]" } else { "" },
+        if e.fit.overridden {
+            format!(" [rated by the scenario's author: {}]", o.override_reason)
+        } else {
+            String::new()
+        },
         e.common_factors.total,
         e.score,
         o.best_score

@@ -628,6 +628,7 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
         distress: None,
         reactance: None,
         assumes: vec![],
+        stage_of_change: None,
         options: (0..3)
             .map(|k| Choice {
                 id: format!("s{i}.o{k}"),

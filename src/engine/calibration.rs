@@ -225,7 +225,7 @@ pub fn diagnostics(s: &Scenario, cal: &Calibration, file: &str, loc: &Locator) -
             let code = if c.code == "R601" { Code::R601 } else { Code::R602 };
             let span = path_of(&c.option).and_then(|p| loc.find(&format!("{p}.intent")).or_else(|| loc.find(&p)));
             Diagnostic::at(code, file, loc, span, c.message.clone()).with_help(
-                "if the engine is wrong, describe the move (`manner`), the stage (`markers`, `distress`) or the technique's groundwork; `rapport analyze --stages` shows each term",
+                "if the engine is wrong, describe the move (`manner`), the stage (`markers`, `distress`) or the technique's groundwork; `rapport calibrate FILE --stages` shows each term",
             )
         })
         .collect();

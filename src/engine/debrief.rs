@@ -319,6 +319,13 @@ fn integration(session: &Session) -> Integration {
         }
     }
     let nt_schools: usize = counts.values().sum();
+    // How many schools lead a move (its own school): a move that several schools share is one school's move.
+    let primary_n = {
+        let mut v: Vec<School> = technical.iter().map(|c| c.school).filter(|s| *s != School::Common).collect();
+        v.sort();
+        v.dedup();
+        v.len()
+    };
     let spread = if counts.len() > 1 && nt > 1 {
         let h: f32 = counts
             .values()
@@ -441,7 +448,7 @@ fn integration(session: &Session) -> Integration {
     let top2_share = frac(top2, nt_schools);
     modes.push(ModeMatch {
         mode: IntegrationMode::Theoretical,
-        strength: if counts.len() == 2 || (counts.len() > 2 && top2_share >= 0.8) {
+        strength: if primary_n == 2 || (primary_n > 2 && top2_share >= 0.8) {
             top2_share * pos
         } else {
             0.1 * pos
@@ -468,14 +475,13 @@ fn integration(session: &Session) -> Integration {
     });
     modes.push(ModeMatch {
         mode: IntegrationMode::Multitheoretical,
-        strength: if counts.len() >= 4 {
+        strength: if primary_n >= 4 {
             (pos * 0.7 + f.relational_share.min(0.3)).min(1.0)
         } else {
-            0.1 * counts.len() as f32
+            0.1 * primary_n as f32
         },
         evidence: vec![format!(
-            "{} schools used deliberately, {:.0}% with positive fit",
-            counts.len(),
+            "{primary_n} schools led a move, {:.0}% of moves with positive fit",
             pos * 100.0
         )],
     });
@@ -507,8 +513,22 @@ fn integration(session: &Session) -> Integration {
     for m in &mut modes {
         m.strength = (m.strength * quality).clamp(0.0, 1.0);
     }
-    // Ties go to the mode the scenario teaches, then to the order above.
+    // Counts cannot see reasoning; the scenario's design can. A play that makes the moves its design calls
+    // for at each decision (best or good against what was open) follows the mode it was built to teach.
     let intended = sc.meta.integration_mode;
+    let fitting = h
+        .iter()
+        .filter(|c| matches!(c.class, MoveClass::Best | MoveClass::Good))
+        .count();
+    let fidelity = frac(fitting, n) * if quality < accuracy { 0.5 } else { 1.0 };
+    if let Some(m) = modes.iter_mut().find(|m| m.mode == intended) {
+        m.evidence.push(format!(
+            "{fitting} of {n} moves were the moves this scenario's {} design calls for at that point (best or good against what was open)",
+            intended.label()
+        ));
+        m.strength = m.strength.max(fidelity);
+    }
+    // Ties go to the mode the scenario teaches, then to the order above.
     modes.sort_by(|a, b| {
         b.strength
             .total_cmp(&a.strength)
@@ -517,6 +537,9 @@ fn integration(session: &Session) -> Integration {
     let mut note = String::from(
         "No validated instrument classifies integration modes: read this as a mirror of your choices, with the evidence behind it.",
     );
+    if modes.first().is_none_or(|m| m.strength < 0.25) {
+        note.push_str(" No way of integrating stands out in this session: the moves did not follow a consistent reasoning that fitted the moments.");
+    }
     if unfounded > 0 {
         note.push_str(&format!(
             " {unfounded} switch(es) of school came mid-phase into a poorly fitting move: technique-hopping without a rationale, the known weakness of integrative work."

@@ -455,6 +455,9 @@ pub struct Stage {
     /// (v2) The client's reactance state on entering this stage, when the script says so.
     #[serde(default)]
     pub reactance: Option<f32>,
+    /// (v2) The client's stage of change as this stage opens, when the story has moved it (a later session).
+    #[serde(default)]
+    pub stage_of_change: Option<StageOfChange>,
     /// (v2) Work done off-screen before this stage opens (between sessions): "three sessions later, with a
     /// shared formulation" is `assumes: [Formulation]`.
     #[serde(default)]

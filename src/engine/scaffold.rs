@@ -19,7 +19,7 @@ const TEMPLATE: &str = r##"// A new Rapport scenario. Every section is here; rep
 // The format is described in scenarios/README.md; scenarios/tutorial.ron is a complete annotated example.
 // Check it as you write:   rapport check {id}.ron      Play it:   rapport play {id}.ron
 Scenario(
-    version: 1,                 // the format version; always 1 for now
+    version: 2,                 // the format version (1 still loads)
     id: "{id}",                 // stable id: records and golden plays refer to it
 
     meta: (
@@ -66,6 +66,17 @@ Scenario(
 
     start: "opening",
 
+    // Moves offered at every stage: the trainee can always check safety. Write what this client answers.
+    standing: [
+        (
+            id: "{id}_safety_check",
+            technique: "risk_assessment",
+            say: "Sometimes when people feel this low they have thoughts of not wanting to be here. Has anything like that crossed your mind?",
+            feedback: "When and why a proportionate safety question is warranted for this client.",
+            reply: "What this client answers, true to their history.",
+        ),
+    ],
+
     stages: [
         (
             id: "opening",
@@ -84,6 +95,7 @@ Scenario(
                 (
                     id: "opening.reflect",
                     technique: "empathic_reflection",
+                    intent: Best,                  // Best | Good | Questionable | Poor | Harmful: `rapport check` holds the scoring to it
                     say: "What the therapist says, in this client's context.",
                     feedback: "Why this fits (or not) this client now.",
                     effects: [Set("felt_heard", Bool(true))],
@@ -91,6 +103,8 @@ Scenario(
                 (
                     id: "opening.advise",
                     technique: "direct_advice",
+                    intent: Poor,
+                    manner: [Imposed, Premature],  // how the words deliver it: Collaborative | Imposed | Premature | Tentative | Dismissive | WarmthOnly
                     say: "A directive move, for contrast.",
                     feedback: "Why this is premature here.",
                 ),
@@ -106,8 +120,8 @@ Scenario(
             title: "Something shifted",
             client: [(id: "repair.a", text: "I'm not sure this is helping.")],
             options: [
-                (id: "repair.meta", technique: "metacommunication", say: "I notice something changed just now. Can we look at it together?"),
-                (id: "repair.push", technique: "problem_solving", say: "Let's keep going with the plan."),
+                (id: "repair.meta", technique: "metacommunication", intent: Best, say: "I notice something changed just now. Can we look at it together?"),
+                (id: "repair.push", technique: "problem_solving", intent: Poor, manner: [Imposed], say: "Let's keep going with the plan."),
             ],
             transitions: [
                 (when: RuptureRepaired, to: "work"),
@@ -120,8 +134,8 @@ Scenario(
             title: "The work",
             client: [(id: "work.a", text: "What the client says once the work begins.")],
             options: [
-                (id: "work.goals", technique: "collaborative_goal_setting"),
-                (id: "work.restructure", technique: "cognitive_restructuring"),
+                (id: "work.goals", technique: "collaborative_goal_setting", intent: Best),
+                (id: "work.restructure", technique: "cognitive_restructuring", intent: Questionable, manner: [Premature]),
             ],
             transitions: [
                 (when: All([Flag("felt_heard"), Alliance(AtLeast(0.55))]), to: "good_ending"),
@@ -133,7 +147,9 @@ Scenario(
     endings: [
         (id: "good_ending", title: "A good start", outcome: Improved, debrief: "What happened and why, in terms a student can learn from."),
         (id: "mixed_ending", title: "A cautious start", outcome: Partial, debrief: "What went partly well, and what would have helped."),
-        (id: "ended_early", title: "The client did not return", outcome: Dropout, debrief: "Unrepaired ruptures predict dropout (Eubanks, Muran & Safran 2018)."),
+        (id: "ended_early", title: "The client did not return", outcome: Dropout, debrief: "Unrepaired ruptures predict dropout (Eubanks, Muran & Safran 2018).",
+            // Paragraphs shown only when their condition holds: say what happened on this path.
+            notes: [(when: Not(Done(RiskAssessed)), text: "Nobody asked about safety before the client left.")]),
     ],
 )
 "##;

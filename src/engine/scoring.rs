@@ -40,14 +40,27 @@ pub struct ClientState {
     pub last_srs: Option<f32>,
     /// Whether the last SRS was flagged.
     pub srs_flagged: bool,
+    /// Markers already answered at the current stage (a standing safety check before the stage's own move).
+    pub answered_here: Vec<ProcessMarker>,
 }
 
-/// The running directiveness and focus of the session's moves.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+/// The running directiveness and focus of the session's moves. It starts with one neutral move (directiveness
+/// .5, focus 0), so that the first utterance is not read as the whole treatment.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Pattern {
     pub moves: u32,
     pub directiveness: f32,
     pub focus: f32,
+}
+
+impl Default for Pattern {
+    fn default() -> Pattern {
+        Pattern {
+            moves: 1,
+            directiveness: 0.5,
+            focus: 0.0,
+        }
+    }
 }
 
 impl Pattern {
@@ -94,6 +107,7 @@ impl ClientState {
             critical_misses: 0,
             last_srs: None,
             srs_flagged: false,
+            answered_here: Vec::new(),
         }
     }
 }
@@ -222,15 +236,20 @@ pub fn delivered(t: &Technique, manner: &[Manner]) -> Technique {
 
 /// Groundwork a move needs that the work does not have yet (all of it when the move is premature).
 /// A move that answers a risk or dissociation marker present now need not wait for the story to be heard:
-/// safety comes first (its other groundwork, such as assessing before planning, still holds).
-pub fn missing_now(t: &Technique, manner: &[Manner], done: &BTreeSet<Groundwork>, stage: &Stage) -> Vec<Groundwork> {
+/// safety comes first (its other groundwork, such as assessing before planning, still holds). And an
+/// evocative move while distress is above the window of tolerance lacks stabilisation now, whatever was done
+/// before: processing above the window overwhelms rather than integrates (Siegel 1999; Ogden et al. 2006).
+pub fn missing_now(t: &Technique, manner: &[Manner], s: &ClientState, stage: &Stage, w: &Weights) -> Vec<Groundwork> {
     let urgent = stage
         .process_markers()
         .iter()
         .any(|m| is_critical(*m) && t.answers.contains(m));
-    let mut missing = missing_groundwork(t, manner, done);
+    let mut missing = missing_groundwork(t, manner, &s.groundwork);
     if urgent {
         missing.retain(|g| *g != Groundwork::Explored);
+    }
+    if t.arousal > 0.3 && s.distress > w.state.window_of_tolerance && !missing.contains(&Groundwork::Stabilised) {
+        missing.push(Groundwork::Stabilised);
     }
     missing
 }
@@ -306,9 +325,11 @@ pub fn fit(
     let r = s.reactance;
     let d = if on_move { t.directiveness } else { pattern_d };
     let whose = if on_move { "this move" } else { "the session's work so far, with this move," };
+    // The evidence is asymmetric: reactant clients do worse with direction; for cooperative clients
+    // direction is only mildly better, and client-led work costs them nothing.
     let mut m = -(2.0 * r - 1.0) * (2.0 * d - 1.0);
     if r < 0.5 && d < 0.5 {
-        m *= 0.5;
+        m = 0.0;
     }
     let compliant = c.compliance >= 0.4;
     // A compliant client's low reactance is deference, not readiness for direction: no bonus for direction.
@@ -328,6 +349,9 @@ pub fn fit(
         ),
         ("low", "high") => format!(
             "{name}'s reactance is low ({r:.2}), so direction ({d:.2}) is mildly better: they take guidance well"
+        ),
+        ("low", _) if d >= 0.5 => format!(
+            "{name}'s reactance is low ({r:.2}) and {whose} is moderately directive ({d:.2}): a little structure suits a cooperative client"
         ),
         ("low", _) => format!(
             "{name}'s reactance is low ({r:.2}) and {whose} is mostly client-led ({d:.2}): either suits a cooperative client"
@@ -364,7 +388,7 @@ pub fn fit(
     // Distress and arousal. High distress calls for support; it does not follow that support harms at
     // moderate distress, so soothing is marked down only as distress falls toward low. Processing inside the
     // window of tolerance, with its groundwork in place, is the work itself (Foa & Kozak 1986; Siegel 1999).
-    let missing = missing_now(t, manner, &s.groundwork, stage);
+    let missing = missing_now(t, manner, s, stage, w);
     let (sd, a) = (s.distress, t.arousal);
     let ideal = 1.0 - 2.0 * sd;
     let gap = a - ideal;
@@ -407,7 +431,12 @@ pub fn fit(
 
     // Timing: where the work is. A move that needs groundwork the session has not laid costs; a move that only
     // lays groundwork already in place, with no marker calling for it, adds little now.
-    let again = redundant(t, &s.groundwork);
+    // Laying groundwork is not redundant in the phase whose task it is (a client who asks "how is this
+    // supposed to work?" in psychoeducation is owed the explanation).
+    let again: Vec<Groundwork> = redundant(t, &s.groundwork)
+        .into_iter()
+        .filter(|g| !Groundwork::of_phase(stage.phase).contains(g))
+        .collect();
     let answers_now = stage.process_markers().iter().any(|p| t.answers.contains(p));
     if !again.is_empty() && !answers_now && missing.is_empty() {
         let what: Vec<&str> = again.iter().map(|g| g.label()).collect();
@@ -419,23 +448,22 @@ pub fn fit(
                 what.join(" and ")
             ) + &cite(w, FitTerm::Timing),
         );
-    } else if !t.needs.is_empty() || manner.contains(&Manner::Premature) {
-        let (v, why) = if missing.is_empty() {
-            let have: Vec<&str> = t.needs.iter().map(|g| g.label()).collect();
-            (
-                1.0,
-                format!("the groundwork this move builds on is in place ({})", have.join(", ")),
-            )
-        } else {
-            let lack: Vec<&str> = missing.iter().map(|g| g.label()).collect();
-            (
-                -1.0,
-                format!(
-                    "this move comes before {}: it lands when the work has that in place, and pushed earlier it tends to be heard as imposed",
-                    lack.join(" and ")
-                ),
-            )
-        };
+    } else if !missing.is_empty() {
+        // Right timing is what a move should have; only its absence is scored, so a technique with
+        // prerequisites gains nothing over one without them.
+        let lack: Vec<&str> = missing.iter().map(|g| g.label()).collect();
+        let (v, why) = (
+            -1.0,
+            format!(
+                "this move comes before {}{}: it lands when the work has that in place, and pushed earlier it tends to be heard as imposed",
+                lack.join(" and "),
+                if s.distress > w.state.window_of_tolerance && missing.contains(&Groundwork::Stabilised) {
+                    " (distress is above the window of tolerance now)"
+                } else {
+                    ""
+                }
+            ),
+        );
         add(FitTerm::Timing, v, why + &cite(w, FitTerm::Timing));
     }
 
@@ -521,7 +549,11 @@ pub fn fit(
 
     // Process markers demand an answer: the task that answers one fits; passing one over costs, and passing
     // over risk or dissociation costs most.
-    let present = stage.process_markers();
+    let present: Vec<ProcessMarker> = stage
+        .process_markers()
+        .into_iter()
+        .filter(|m| !s.answered_here.contains(m))
+        .collect();
     if !present.is_empty() {
         let critical = present
             .iter()
@@ -693,7 +725,7 @@ pub fn evaluate(t: &Technique, option: &Choice, c: &ClientProfile, s: &ClientSta
         fit.overridden = true;
     }
     let cf = common_factors(t, &relevant_factors(stage.phase, s, stage, w), w);
-    let premature = !missing_now(t, &option.manner, &s.groundwork, stage).is_empty();
+    let premature = !missing_now(t, &option.manner, s, stage, w).is_empty();
     let delta = option.alliance.unwrap_or_else(|| alliance_delta(t, fit.total, premature, w));
     let (expected_repair, repair_chance) = match (&s.rupture, t.repair) {
         (Some(open), Some(kind)) => {

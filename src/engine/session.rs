@@ -151,6 +151,8 @@ pub struct ChoiceOutcome {
     pub schools: Vec<School>,
     /// The process steps that were missing for this move.
     pub missing: Vec<super::model::Groundwork>,
+    /// Why the author overrode the computed fit or alliance, if they did.
+    pub override_reason: String,
 }
 
 /// The state a hot reload carries across: the stage id and everything the client has been through.
@@ -348,7 +350,7 @@ impl Session {
         stage
             .process_markers()
             .into_iter()
-            .filter(|m| scoring::is_critical(*m))
+            .filter(|m| scoring::is_critical(*m) && !self.state.answered_here.contains(m))
             .find(|m| !answers(option, m) && open.iter().any(|o| answers(o, m)))
     }
 
@@ -387,7 +389,7 @@ impl Session {
         let loss = best_score - eval.score;
         let class = scoring::classify(loss, critical.is_some(), &self.weights);
         let accuracy = scoring::accuracy(loss, critical.is_some(), &self.weights);
-        let missing = scoring::missing_now(t, &option.manner, &self.state.groundwork, stage);
+        let missing = scoring::missing_now(t, &option.manner, &self.state, stage, &self.weights);
         if let Some(marker) = critical {
             self.state.critical_misses += 1;
             self.events.push(Event::CriticalMiss {
@@ -396,6 +398,8 @@ impl Session {
             });
         }
         let better = self.better_alternatives(option, &eval);
+        self.state.answered_here
+            .extend(stage.process_markers().into_iter().filter(|m| t.answers.contains(m)));
         let before = self.state.alliance;
         let rupture_before = self.state.rupture.clone();
         let mut alliance = before.apply(eval.alliance);
@@ -543,6 +547,7 @@ impl Session {
             manner: option.manner.clone(),
             schools: t.schools().collect(),
             missing,
+            override_reason: option.reason.clone(),
             evaluation: eval,
         };
         self.last = Some((outcome.evaluation.fit.band, t.school, t.processes.clone()));
@@ -628,6 +633,7 @@ impl Session {
             .ok_or_else(|| SessionError::UnknownStage(id.to_owned()))?;
         self.stage = id.to_owned();
         self.standing_taken.clear();
+        self.state.answered_here.clear();
         // The script can say how the client is as the stage opens (scripted flooding counts).
         if let Some(d) = st.distress {
             self.state.distress = d.clamp(0.0, 1.0);
@@ -636,6 +642,9 @@ impl Session {
             self.state.reactance = r.clamp(0.0, 1.0);
         }
         self.state.groundwork.extend(st.assumes.iter().copied());
+        if let (Some(now), Some(_)) = (st.stage_of_change, self.state.stage_of_change) {
+            self.state.stage_of_change = Some(now);
+        }
         let scripted = st.rupture_markers();
         let script_opens = !scripted.is_empty() && self.state.rupture.is_none();
         if script_opens {

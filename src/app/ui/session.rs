@@ -348,7 +348,7 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, actions: &mut MessageWrite
             egui::RichText::new(format!("Fit {:+.2} ({})", e.fit.total, e.fit.band.label())).strong(),
         );
         if e.fit.overridden {
-            ui.label("(rated by the scenario's author)");
+            ui.label(format!("(rated by the scenario's author: {})", o.override_reason));
         }
         ui.separator();
         let d = o.alliance_change;
@@ -368,11 +368,28 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, actions: &mut MessageWrite
     if !o.feedback.is_empty() {
         ui.label(egui::RichText::new(&o.feedback).strong());
     }
-    ui.label(egui::RichText::new("Why the fit is what it is").underline());
-    for p in &e.fit.parts {
+    // The two terms that decided the verdict first (those that pull furthest from the fit's mean); the rest
+    // on request, so the feedback stays readable stage after stage.
+    let mut parts: Vec<_> = e.fit.parts.iter().collect();
+    parts.sort_by(|a, b| {
+        let pull = |p: &&crate::engine::scoring::FitPart| (p.weight * (p.value - e.fit.total)).abs();
+        pull(b).total_cmp(&pull(a))
+    });
+    let term = |ui: &mut egui::Ui, p: &crate::engine::scoring::FitPart| {
         ui.horizontal_wrapped(|ui| {
             ui.colored_label(super::band_colour(p.value), format!("{:+.2}", p.value));
             ui.label(&p.why);
+        });
+    };
+    ui.label(egui::RichText::new("What decided the fit").underline());
+    for p in parts.iter().take(2) {
+        term(ui, p);
+    }
+    if parts.len() > 2 {
+        ui.collapsing(format!("The other {} terms", parts.len() - 2), |ui| {
+            for p in parts.iter().skip(2) {
+                term(ui, p);
+            }
         });
     }
     let carried: Vec<String> = e
