@@ -259,3 +259,59 @@ pub fn calibrate(lib: &Library, paths: &[std::path::PathBuf], format: Format, pe
 fn short(label: &str) -> &str {
     label.split_whitespace().next().unwrap_or(label)
 }
+
+/// `rapport techniques`: the catalog an author writes against, filtered by school or word.
+pub fn techniques(lib: &Library, school: Option<&str>, word: Option<&str>, format: Format) -> ExitCode {
+    let lower = |s: &str| s.to_lowercase();
+    let list: Vec<_> = lib
+        .catalog
+        .techniques
+        .iter()
+        .filter(|t| {
+            school.is_none_or(|s| {
+                t.schools()
+                    .any(|x| lower(&format!("{x:?}")) == lower(s) || lower(x.label()).contains(&lower(s)))
+            })
+        })
+        .filter(|t| {
+            word.is_none_or(|w| {
+                let w = lower(w);
+                lower(&t.id).contains(&w) || lower(&t.name).contains(&w) || lower(&t.description).contains(&w)
+            })
+        })
+        .collect();
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&list).unwrap_or_default()),
+        Format::Human => {
+            for t in &list {
+                let schools: Vec<&str> = t.schools().map(|s| s.label()).collect();
+                let names = |g: &[rapport::engine::model::Groundwork]| {
+                    if g.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        g.iter().map(|x| format!("{x:?}")).collect::<Vec<_>>().join(", ")
+                    }
+                };
+                println!("{} ({}): {}", t.id, t.name, schools.join(", "));
+                println!(
+                    "    directiveness {:.1}, focus {:+.1}, arousal {:+.1}, intensity {:.1}; answers {}; needs {}; provides {}; {}",
+                    t.directiveness,
+                    t.focus,
+                    t.arousal,
+                    t.intensity,
+                    if t.answers.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        t.answers.iter().map(|m| m.label()).collect::<Vec<_>>().join(", ")
+                    },
+                    names(&t.needs),
+                    names(&t.provides),
+                    t.evidence.label()
+                );
+                println!("    {}", t.citation);
+            }
+            println!("{} of {} techniques", list.len(), lib.catalog.techniques.len());
+        }
+    }
+    if list.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}

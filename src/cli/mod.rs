@@ -84,6 +84,16 @@ pub enum Command {
         #[arg(long)]
         stages: bool,
     },
+    /// List the technique catalog: id, name, schools, attributes, what each needs first and provides, evidence.
+    Techniques {
+        /// Only techniques of this school (any school they belong to), by name or label, e.g. `Systemic`.
+        #[arg(long)]
+        school: Option<String>,
+        /// Only techniques whose id, name or description contains this word.
+        word: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
     /// Write a new scenario scaffold with every section present and commented.
     New {
         name: String,
@@ -155,6 +165,7 @@ pub fn run(cmd: Command, catalog: Option<PathBuf>) -> ExitCode {
         Command::Graph { file, format } => author::graph(&lib, &file, format),
         Command::Analyze { file, format } => author::analyze(&lib, &file, format),
         Command::New { name, dir } => author::new(&name, &dir),
+        Command::Techniques { school, word, format } => author::techniques(&lib, school.as_deref(), word.as_deref(), format),
         Command::Calibrate { paths, format, stages } => author::calibrate(&lib, &paths, format, stages),
     }
 }

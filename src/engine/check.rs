@@ -524,9 +524,10 @@ fn check_references(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
                         &tp,
                         format!("the catalog has no technique `{}`", o.technique),
                     );
-                    if let Some(s) = suggest(&o.technique, catalog.ids()) {
-                        d.help = Some(format!("did you mean `{s}`?"));
-                    }
+                    d.help = Some(match suggest(&o.technique, catalog.ids()) {
+                        Some(s) => format!("did you mean `{s}`? `rapport techniques` lists the catalog"),
+                        None => "`rapport techniques` lists the catalog (`--school`, or a word to search)".into(),
+                    });
                 }
                 Some(t) if !t.formats.is_empty() && !t.formats.contains(&s.client.setting.format) => {
                     let made_for: Vec<_> = t.formats.iter().map(|f| f.label()).collect();

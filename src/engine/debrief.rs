@@ -334,7 +334,7 @@ fn integration(session: &Session) -> Integration {
                 -p * p.ln()
             })
             .sum();
-        h / (nt.min(School::ALL.len() - 1) as f32).ln()
+        h / (nt_schools.min(School::ALL.len() - 1) as f32).ln()
     } else {
         0.0
     };
@@ -520,7 +520,7 @@ fn integration(session: &Session) -> Integration {
         .iter()
         .filter(|c| matches!(c.class, MoveClass::Best | MoveClass::Good))
         .count();
-    let fidelity = frac(fitting, n) * if quality < accuracy { 0.5 } else { 1.0 };
+    let fidelity = frac(fitting, n) * quality;
     if let Some(m) = modes.iter_mut().find(|m| m.mode == intended) {
         m.evidence.push(format!(
             "{fitting} of {n} moves were the moves this scenario's {} design calls for at that point (best or good against what was open)",
