@@ -560,6 +560,8 @@ pub enum ProcessMarker {
     SafetyConcern,
     Dissociation,
     Ambivalence,
+    /// (v2) The client brings change: change talk, or an exception to the problem ("I sang", "I told them").
+    ChangeTalk,
 }
 
 impl ProcessMarker {
@@ -567,7 +569,10 @@ impl ProcessMarker {
     pub fn is_experiential(self) -> bool {
         !matches!(
             self,
-            ProcessMarker::SafetyConcern | ProcessMarker::Dissociation | ProcessMarker::Ambivalence
+            ProcessMarker::SafetyConcern
+                | ProcessMarker::Dissociation
+                | ProcessMarker::Ambivalence
+                | ProcessMarker::ChangeTalk
         )
     }
 
@@ -577,6 +582,7 @@ impl ProcessMarker {
             ProcessMarker::SafetyConcern => "Stanley & Brown 2012; Jobes 2016",
             ProcessMarker::Dissociation => "Najavits 2002; Ogden, Minton & Pain 2006",
             ProcessMarker::Ambivalence => "Miller & Rollnick 2013",
+            ProcessMarker::ChangeTalk => "Miller & Rollnick 2013 (elaborate, affirm, reflect); White & Epston 1990 (unique outcomes)",
             _ => "Elliott, Watson, Goldman & Greenberg 2004",
         }
     }
@@ -593,6 +599,7 @@ impl ProcessMarker {
             SafetyConcern => "safety concern",
             Dissociation => "dissociation",
             Ambivalence => "ambivalence about change",
+            ChangeTalk => "change the client brings",
         }
     }
 }
