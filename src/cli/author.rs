@@ -193,8 +193,8 @@ pub fn calibrate(lib: &Library, paths: &[std::path::PathBuf], format: Format, pe
                 })
             };
             println!(
-                "{:<28} {:>7} {:>7} {:>6} {:>4}  {:<28} {:<28} {}",
-                "scenario", "stages", "agree", "pairs", "ovr", "best play", "declared play", "worst play"
+                "{:<28} {:>7} {:>7} {:>6} {:>4}  {:<28} {:<28} worst play",
+                "scenario", "stages", "agree", "pairs", "ovr", "best play", "declared play"
             );
             for (c, e) in &rows {
                 println!(

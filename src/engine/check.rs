@@ -181,10 +181,11 @@ fn check_version_two(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
                 d.help = Some(format!("did you mean `{x}`?"));
             }
         }
-        if let Some(n) = &o.next {
-            if s.stage(n).is_none() && s.ending(n).is_none() {
-                cx.push(Code::R101, &format!("standing[{j}].next"), format!("there is no stage or ending `{n}`"));
-            }
+        if let Some(n) = &o.next
+            && s.stage(n).is_none()
+            && s.ending(n).is_none()
+        {
+            cx.push(Code::R101, &format!("standing[{j}].next"), format!("there is no stage or ending `{n}`"));
         }
     }
 }

@@ -194,7 +194,8 @@ pub fn debrief(session: &Session) -> Debrief {
     let h = session.history();
     let ending = session.ended().and_then(|id| sc.ending(id));
     let state = session.state();
-    let accuracy = mean(h.iter().map(|c| c.accuracy));
+    // Standing moves are extra moves (the stage goes on), so the session's accuracy is over the stages' moves.
+    let accuracy = mean(h.iter().filter(|c| !c.standing).map(|c| c.accuracy));
     let critical: Vec<CriticalItem> = h
         .iter()
         .filter_map(|c| {

@@ -599,7 +599,7 @@ impl ProcessMarker {
             SafetyConcern => "safety concern",
             Dissociation => "dissociation",
             Ambivalence => "ambivalence about change",
-            ChangeTalk => "change the client brings",
+            ChangeTalk => "change talk",
         }
     }
 }
@@ -723,9 +723,10 @@ impl FitBand {
 
     pub fn label(self) -> &'static str {
         match self {
-            FitBand::Good => "good",
+            // Match words, so that a move's fit ("a weak match") never reads like its class ("poor").
+            FitBand::Good => "strong",
             FitBand::Fair => "fair",
-            FitBand::Poor => "poor",
+            FitBand::Poor => "weak",
         }
     }
 }

@@ -42,6 +42,8 @@ pub struct ClientState {
     pub srs_flagged: bool,
     /// Markers already answered at the current stage (a standing safety check before the stage's own move).
     pub answered_here: Vec<ProcessMarker>,
+    /// Groundwork the trainee's own moves laid in this session (not what the session started with).
+    pub laid: BTreeSet<Groundwork>,
 }
 
 /// The running directiveness and focus of the session's moves. It starts with one neutral move (directiveness
@@ -108,6 +110,7 @@ impl ClientState {
             last_srs: None,
             srs_flagged: false,
             answered_here: Vec::new(),
+            laid: BTreeSet::new(),
         }
     }
 }
@@ -243,7 +246,7 @@ pub fn missing_now(t: &Technique, manner: &[Manner], s: &ClientState, stage: &St
     let urgent = stage
         .process_markers()
         .iter()
-        .any(|m| is_critical(*m) && t.answers.contains(m));
+        .any(|m| is_critical_now(*m, s) && t.answers.contains(m));
     let mut missing = missing_groundwork(t, manner, &s.groundwork);
     if urgent {
         missing.retain(|g| *g != Groundwork::Explored);
@@ -277,15 +280,15 @@ pub fn redundant(t: &Technique, done: &BTreeSet<Groundwork>) -> Vec<Groundwork> 
     if !laid.is_empty() && laid.iter().all(|g| done.contains(g)) { laid } else { Vec::new() }
 }
 
-/// How much an unanswered process marker costs: a safety or dissociation marker left unanswered is a
-/// critical miss (-1); an experiential or ambivalence marker passed over is a missed task (-0.5).
-pub fn unanswered_cost(m: ProcessMarker) -> f32 {
-    if is_critical(m) { -1.0 } else { -0.5 }
-}
-
 /// Markers that must be answered before anything else: risk and dissociation.
 pub fn is_critical(m: ProcessMarker) -> bool {
     matches!(m, ProcessMarker::SafetyConcern | ProcessMarker::Dissociation)
+}
+
+/// Whether a marker is critical now: a safety concern stops being a critical miss once the trainee has
+/// assessed risk in this session (the work goes on from the assessment: a plan, a referral, validation).
+pub fn is_critical_now(m: ProcessMarker, s: &ClientState) -> bool {
+    is_critical(m) && !(m == ProcessMarker::SafetyConcern && s.laid.contains(&Groundwork::RiskAssessed))
 }
 
 /// Whether the session's pattern (not this one utterance) carries Beutler's trait matching here: it does,
@@ -557,11 +560,11 @@ pub fn fit(
     if !present.is_empty() {
         let critical = present
             .iter()
-            .find(|p| is_critical(**p) && !t.answers.contains(p));
+            .find(|p| is_critical_now(**p, s) && !t.answers.contains(p));
         let answered = present.iter().find(|p| t.answers.contains(p));
         let (v, why, marker) = match (critical, answered) {
             (Some(p), _) => (
-                unanswered_cost(*p),
+                -1.0,
                 format!(
                     "{name} shows {} {} marker and this move does not answer it: risk and dissociation come before anything else",
                     article(p.label()),
@@ -581,7 +584,7 @@ pub fn fit(
             (None, None) => {
                 let labels: Vec<&str> = present.iter().map(|p| p.label()).collect();
                 (
-                    unanswered_cost(present[0]),
+                    if is_critical_now(present[0], s) { -1.0 } else { -0.5 },
                     format!(
                         "{name} shows a marker ({}) that this move passes over",
                         labels.join(", ")
@@ -617,10 +620,8 @@ pub fn fit(
 pub fn relevant_factors(phase: Phase, s: &ClientState, stage: &Stage, w: &Weights) -> Vec<Quality> {
     let flooded = s.distress >= 0.65 || stage.process_markers().contains(&ProcessMarker::Vulnerability);
     let mut v: Vec<Quality> = w.moment.always.clone();
-    if !flooded {
-        if let Some(extra) = w.moment.phases.get(&phase) {
-            v.extend(extra.iter().copied());
-        }
+    if !flooded && let Some(extra) = w.moment.phases.get(&phase) {
+        v.extend(extra.iter().copied());
     }
     if s.rupture.is_some() {
         v.push(Quality::Repair);

@@ -318,7 +318,13 @@ impl Session {
                     .standing
                     .iter()
                     .filter(open)
-                    .filter(|o| !self.standing_taken.contains(&o.id) && !offered.contains(&canonical(&o.technique))),
+                    .filter(|o| !self.standing_taken.contains(&o.id) && !offered.contains(&canonical(&o.technique)))
+                    // A standing check whose work this session has already done is not offered again.
+                    .filter(|o| {
+                        self.catalog.get(&o.technique).is_none_or(|t| {
+                            t.provides.is_empty() || !t.provides.iter().all(|g| self.state.laid.contains(g))
+                        })
+                    }),
             )
             .collect()
     }
@@ -338,6 +344,16 @@ impl Session {
         Ok(scoring::evaluate(t, option, &self.scenario.client, &self.state, st, &self.weights))
     }
 
+    /// Whether `option` answers a risk or dissociation marker present and unanswered now.
+    fn critical_open(&self, option: &Choice) -> bool {
+        let Some(stage) = self.stage() else { return false };
+        let Some(t) = self.catalog.get(&option.technique) else { return false };
+        let answers = scoring::delivered(t, &option.manner).answers;
+        stage.process_markers().iter().any(|m| {
+            scoring::is_critical_now(*m, &self.state) && !self.state.answered_here.contains(m) && answers.contains(m)
+        })
+    }
+
     /// The critical marker (risk, dissociation) at this stage that `option` leaves unanswered while
     /// another open move answers it.
     fn critical_miss(&self, stage: &Stage, option: &Choice) -> Option<ProcessMarker> {
@@ -350,7 +366,7 @@ impl Session {
         stage
             .process_markers()
             .into_iter()
-            .filter(|m| scoring::is_critical(*m) && !self.state.answered_here.contains(m))
+            .filter(|m| scoring::is_critical_now(*m, &self.state) && !self.state.answered_here.contains(m))
             .find(|m| !answers(option, m) && open.iter().any(|o| answers(o, m)))
     }
 
@@ -387,8 +403,17 @@ impl Session {
             .fold(eval.score, f32::max);
         let critical = self.critical_miss(stage, option);
         let loss = best_score - eval.score;
-        let class = scoring::classify(loss, critical.is_some(), &self.weights);
-        let accuracy = scoring::accuracy(loss, critical.is_some(), &self.weights);
+        // A standing move does not take the stage's place (the stage goes on), so it is not graded against
+        // the stage's options: it is best when it answers a marker present now, good otherwise.
+        let answers_now = stage.process_markers().iter().any(|m| t.answers.contains(m));
+        let (class, accuracy) = if standing && critical.is_none() {
+            (if answers_now { MoveClass::Best } else { MoveClass::Good }, 100.0)
+        } else {
+            (
+                scoring::classify(loss, critical.is_some(), &self.weights),
+                scoring::accuracy(loss, critical.is_some(), &self.weights),
+            )
+        };
         let missing = scoring::missing_now(t, &option.manner, &self.state, stage, &self.weights);
         if let Some(marker) = critical {
             self.state.critical_misses += 1;
@@ -436,7 +461,7 @@ impl Session {
                     if stage
                         .process_markers()
                         .iter()
-                        .any(|m| !m.is_experiential() && *m != ProcessMarker::Ambivalence && t.answers.contains(m)) => {
+                        .any(|m| scoring::is_critical(*m) && t.answers.contains(m)) => {
                 }
                 (None, _) => {
                     alliance = alliance.apply(decay(r.open_decay));
@@ -475,6 +500,7 @@ impl Session {
         self.state.pattern.add(t);
         if eval.fit.band != FitBand::Poor {
             self.state.groundwork.extend(t.provides.iter().copied());
+            self.state.laid.extend(t.provides.iter().copied());
             // Whatever the move, a stage of assessment or rapport passed without a poor move has heard the story,
             // and a stage of intervention passed so has begun the change work.
             match stage.phase {
@@ -700,8 +726,9 @@ impl Session {
             .available()
             .into_iter()
             .filter(|o| o.id != chosen.id)
-            // Never recommend a move the author marks as a mistake.
+            // Never recommend a move the author marks as a mistake, nor a standing check the stage does not call for.
             .filter(|o| !matches!(o.intent, Some(Intent::Poor | Intent::Harmful)))
+            .filter(|o| !self.is_standing(o) || self.critical_open(o))
             .filter_map(|o| {
                 let t = self.catalog.get(&o.technique)?;
                 let e = self.evaluate(o).ok()?;
