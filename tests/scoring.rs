@@ -15,6 +15,11 @@ use crate::common;
 /// A version-2 scenario with the client fields given (each replaces the default of the same name), the standing
 /// moves, and stages written in RON; every stage leads to the next and the last to the ending `end`.
 fn scenario(client: &str, standing: &str, stages: &[&str]) -> Arc<Scenario> {
+    scenario_requiring("", client, standing, stages)
+}
+
+/// As [`scenario`], with a `requires` list (e.g. `"requires: [RiskAssessed],"`).
+fn scenario_requiring(requires: &str, client: &str, standing: &str, stages: &[&str]) -> Arc<Scenario> {
     let defaults = [
         ("name", "\"Sam\""),
         ("age", "30"),
@@ -51,6 +56,7 @@ fn scenario(client: &str, standing: &str, stages: &[&str]) -> Arc<Scenario> {
     meta: (title: "Rule", summary: "A rule.", difficulty: Introductory, integration_mode: CommonFactors),
     client: ({client}),
     start: "s0",
+    {requires}
     standing: [{standing}],
     stages: [{}],
     endings: [(id: "end", title: "End", outcome: Partial, debrief: "Done.", notes: [
@@ -245,7 +251,10 @@ fn a_standing_safety_check_is_offered_at_every_stage_answered_and_the_stage_goes
     assert_eq!(s.stage_id(), "s0", "the stage goes on");
     assert!(!s.available().iter().any(|o| o.id == "check"), "once per stage");
     s.choose("a").expect("ok");
-    assert!(s.available().iter().any(|o| o.id == "check"), "offered again at the next stage");
+    assert!(
+        !s.available().iter().any(|o| o.id == "check"),
+        "risk was assessed this session: the screening question is not offered again"
+    );
     s.choose("b").expect("ok");
     assert!(debrief::debrief(&s).ending_text.contains("You asked about risk."));
 }
@@ -429,4 +438,49 @@ fn the_mirror_counts_every_school_a_technique_belongs_to() {
     let d = debrief::debrief(&s);
     let schools = &d.integration.features.schools;
     assert!(schools.len() >= 2, "reflection is shared and humanistic: {schools:?}");
+}
+
+#[test]
+fn a_session_that_ends_without_a_required_risk_check_cannot_read_as_good() {
+    let standing = r#"(id: "check", technique: "risk_assessment", reply: "No.")"#;
+    let stages = [
+        r#"phase: Assessment, options: [(id: "a", technique: "open_question")]"#,
+        r#"phase: Formulation, options: [(id: "b", technique: "case_formulation")]"#,
+    ];
+    let sc = scenario_requiring("requires: [RiskAssessed],", "", standing, &stages);
+    let mut skipped = session(&sc);
+    skipped.choose("a").expect("ok");
+    skipped.choose("b").expect("ok");
+    let d = debrief::debrief(&skipped);
+    assert_eq!(d.practice.verdict, Verdict::Unsafe, "{:?}", d.practice.critical);
+    let mut asked = session(&sc);
+    asked.choose("a").expect("ok");
+    asked.choose("check").expect("ok");
+    asked.choose("b").expect("ok");
+    assert!(debrief::debrief(&asked).practice.verdict.is_good());
+    // The engine's best play asks as soon as asking is not premature.
+    let mut best = session(&sc);
+    while best.ended().is_none() {
+        let id = best.best_move().expect("a move");
+        best.choose(&id).expect("ok");
+    }
+    assert!(best.choices().iter().any(|c| c == "check"), "{:?}", best.choices());
+}
+
+#[test]
+fn a_standing_check_is_an_extra_move_never_a_critical_miss_itself() {
+    let standing = r#"(id: "check", technique: "risk_assessment", reply: "No.")"#;
+    let sc = scenario(
+        "",
+        standing,
+        &[r#"phase: Assessment, markers: [Process(Dissociation)], options: [
+            (id: "ground", technique: "grounding"),
+            (id: "talk", technique: "open_question"),
+        ]"#],
+    );
+    let mut s = session(&sc);
+    s.choose("check").expect("ok");
+    assert_ne!(s.history()[0].class, MoveClass::CriticalMiss);
+    s.choose("ground").expect("ok");
+    assert_eq!(debrief::debrief(&s).practice.critical.len(), 0);
 }

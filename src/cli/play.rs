@@ -33,7 +33,8 @@ pub fn auto_choice(s: &Session, auto: Auto, rng: &mut StdRng) -> Option<String> 
     }
     let pick = match auto {
         Auto::Random => options[rng.random_range(0..options.len())],
-        Auto::Best | Auto::Worst => {
+        Auto::Best => return s.best_move(),
+        Auto::Worst => {
             let scored = options.iter().filter_map(|o| s.evaluate(o).ok().map(|e| (e.score, *o)));
             let best = if auto == Auto::Best {
                 scored.max_by(|a, b| a.0.total_cmp(&b.0))

@@ -722,6 +722,7 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
         variables: vec![],
         start: "s0".into(),
         groundwork: None,
+        requires: vec![],
         standing: vec![],
         stages: (0..stages).map(stage).collect(),
         endings: (stages..stages + 3)

@@ -280,6 +280,10 @@ fn play(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights, pic
             .into_iter()
             .filter_map(|o| s.evaluate(o).ok().map(|e| (e.score, o.id.clone(), o.intent)))
             .collect();
+        if let (Pick::Highest, Some(id)) = (pick, s.best_move()) {
+            s.choose(&id).ok()?;
+            continue;
+        }
         let chosen = match pick {
             Pick::Highest => scored.iter().max_by(|a, b| a.0.total_cmp(&b.0)),
             Pick::Lowest => scored.iter().min_by(|a, b| a.0.total_cmp(&b.0)),

@@ -49,7 +49,7 @@ impl Verdict {
     pub fn explain(self) -> &'static str {
         match self {
             Verdict::Unsafe => {
-                "a risk or dissociation marker went unanswered while a move that answered it was open; in practice that comes before everything else"
+                "a safety step was missed: a risk or dissociation marker left unanswered while a move that answered it was open, or no risk check where this client's material calls for one; in practice that comes before everything else"
             }
             _ => "100% means the best move open at every stage, judged as a supervisor would against the moves on offer, not against perfection",
         }
@@ -211,13 +211,40 @@ pub fn debrief(session: &Session) -> Debrief {
             })
         })
         .collect();
+    // What the scenario requires of a competent session, when the session has ended without it.
+    let initial = sc.initial_groundwork();
+    let missing_required: Vec<super::model::Groundwork> = if session.ended().is_some() {
+        sc.requires
+            .iter()
+            .copied()
+            .filter(|g| !state.laid.contains(g) && !initial.contains(g))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut critical = critical;
+    critical.extend(missing_required.iter().map(|g| CriticalItem {
+        step: h.len(),
+        stage: session.ended().unwrap_or_default().to_owned(),
+        what: format!("the session ended without {}, which this client's material calls for", g.label()),
+    }));
     let mut classes: BTreeMap<MoveClass, usize> = BTreeMap::new();
     for c in h {
         *classes.entry(c.class).or_default() += 1;
     }
+    let unsafe_misses = critical.len()
+        - missing_required
+            .iter()
+            .filter(|g| **g != super::model::Groundwork::RiskAssessed)
+            .count();
+    let mut verdict = Verdict::of(accuracy, unsafe_misses);
+    // A required step missed (other than the risk check, which is unsafe) caps the verdict at mixed.
+    if !missing_required.is_empty() && verdict.is_good() {
+        verdict = Verdict::Mixed;
+    }
     let practice = Practice {
         accuracy,
-        verdict: Verdict::of(accuracy, critical.len()),
+        verdict,
         classes: classes.into_iter().collect(),
         critical,
         score: mean(h.iter().map(|c| c.evaluation.score)),

@@ -36,6 +36,10 @@ pub struct Scenario {
     /// formulation and goals). Left out, it is read from the first stage's phase: every phase before it is done.
     #[serde(default)]
     pub groundwork: Option<Vec<Groundwork>>,
+    /// (v2) What a competent session must have done by its end (for example `RiskAssessed` where the material
+    /// calls for a safety check). A session that ends without it lists it in red and cannot read as good.
+    #[serde(default)]
+    pub requires: Vec<Groundwork>,
     /// (v2) Moves the trainee can make at every stage, such as a safety check; the scenario says what the
     /// client answers. Each is offered once per stage and, unless it has a `next`, the stage goes on.
     #[serde(default)]

@@ -344,6 +344,36 @@ impl Session {
         Ok(scoring::evaluate(t, option, &self.scenario.client, &self.state, st, &self.weights))
     }
 
+    /// The move the engine's best play makes now: a standing move that lays what the scenario requires as soon
+    /// as it is not premature, else the highest-scoring move (a standing move only where a critical marker
+    /// calls for it). One rule for `play --auto best`, `analyze` and `calibrate`.
+    pub fn best_move(&self) -> Option<String> {
+        let open = self.available();
+        let stage = self.stage()?;
+        // Risk or dissociation present now comes first: the stage's own answer (or a standing one that answers it).
+        let urgent = stage.process_markers().iter().any(|m| {
+            scoring::is_critical_now(*m, &self.state) && !self.state.answered_here.contains(m)
+        });
+        let required = open.iter().filter(|_| !urgent).find(|o| {
+            self.is_standing(o)
+                && self.catalog.get(&o.technique).is_some_and(|t| {
+                    let t = scoring::delivered(t, &o.manner);
+                    t.provides
+                        .iter()
+                        .any(|g| self.scenario.requires.contains(g) && !self.state.laid.contains(g))
+                        && scoring::missing_now(&t, &o.manner, &self.state, stage, &self.weights).is_empty()
+                })
+        });
+        if let Some(o) = required {
+            return Some(o.id.clone());
+        }
+        open.into_iter()
+            .filter(|o| !self.is_standing(o) || self.critical_open(o))
+            .filter_map(|o| self.evaluate(o).ok().map(|e| (e.score, o.id.clone())))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, id)| id)
+    }
+
     /// Whether `option` answers a risk or dissociation marker present and unanswered now.
     fn critical_open(&self, option: &Choice) -> bool {
         let Some(stage) = self.stage() else { return false };
@@ -401,7 +431,9 @@ impl Session {
             .iter()
             .filter_map(|o| self.evaluate(o).ok().map(|e| e.score))
             .fold(eval.score, f32::max);
-        let critical = self.critical_miss(stage, option);
+        // A standing move is not the stage's answer (the stage goes on): only the move that leaves the stage can
+        // leave a marker unanswered.
+        let critical = if standing { None } else { self.critical_miss(stage, option) };
         let loss = best_score - eval.score;
         // A standing move does not take the stage's place (the stage goes on), so it is not graded against
         // the stage's options: it is best when it answers a marker present now, good otherwise.
