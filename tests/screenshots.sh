@@ -62,9 +62,9 @@ shot debrief --open tutorial --seed 1 --choices "$full_choices"
 shot settings --screen settings
 # A critical miss: Callum describes the tablets on the table and the move turns to the solicitor's letter. The
 # feedback is classified in red, and the debrief of a path with a critical miss cannot read as good.
-# Key 1 at the tablets stage is an empathic reflection: warmth without the risk question.
-KEYS="1 Return" shot session_critical_miss --open acute_crisis --seed 1 --choices "ac_arrive.stabilise,ac_far.stabilise,ac_hint.ask"
-critical_choices=$("$bin" play scenarios/acute_crisis.ron --seed 1 --choices ac_arrive.stabilise,ac_far.stabilise,ac_hint.ask,ac_risk.reflect --auto best --format json | python3 -c 'import json,sys; print(",".join(json.load(sys.stdin)["choices"]))')
+# "They'd be better off without me", and key 1 is an empathic reflection: warmth without the risk question.
+KEYS="1 Return" shot session_critical_miss --open acute_crisis --seed 1 --choices "ac_arrive.stabilise,ac_far.stabilise"
+critical_choices=$("$bin" play scenarios/acute_crisis.ron --seed 1 --choices ac_arrive.stabilise,ac_far.stabilise,ac_hint.reflect --auto best --format json | python3 -c 'import json,sys; print(",".join(json.load(sys.stdin)["choices"]))')
 shot debrief_critical_miss --open acute_crisis --seed 1 --choices "$critical_choices"
 # A folder of broken scenarios: each shows its diagnostics on its card; the rest of the library works.
 shot library_with_broken_files --scenarios tests/fixtures/broken
