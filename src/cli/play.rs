@@ -318,15 +318,20 @@ fn print_debrief(out: &mut impl Write, d: &Debrief) {
         d.practice.good_fit_share * 100.0
     );
     let c = &d.client;
+    // A client who has dropped out has no dropout risk left to report.
+    let risk = if c.outcome == Some(rapport::engine::model::Outcome::Dropout) {
+        String::new()
+    } else {
+        format!(", simulated dropout risk {:.0}%", c.dropout_risk * 100.0)
+    };
     let _ = writeln!(
         out,
-        "The client's course: {}, alliance {:.2} -> {:.2}, ruptures {} opened / {} repaired, simulated dropout risk {:.0}%",
+        "The client's course: {}, alliance {:.2} -> {:.2}, ruptures {} opened / {} repaired{risk}",
         c.outcome.map_or("not finished", |o| o.label()),
         c.start_alliance.mean(),
         c.final_alliance.mean(),
         c.ruptures_opened,
         c.ruptures_repaired,
-        c.dropout_risk * 100.0
     );
     let traj: Vec<String> = d.trajectory.iter().map(|(_, a)| format!("{:.2}", a.mean())).collect();
     let _ = writeln!(out, "Alliance over the session: {}", traj.join(" -> "));
@@ -357,7 +362,19 @@ fn print_debrief(out: &mut impl Write, d: &Debrief) {
         d.integration.intended.label()
     );
     if !d.rubric.is_empty() {
-        let items: Vec<String> = d.rubric.iter().map(|(k, n)| format!("{k} x{n}")).collect();
-        let _ = writeln!(out, "\nRubric items touched: {}", items.join(", "));
+        let items: Vec<String> = d
+            .rubric
+            .iter()
+            .map(|(k, f, a)| match (f, a) {
+                (_, 0) => format!("{k} +{f}"),
+                (0, _) => format!("{k} -{a}"),
+                _ => format!("{k} +{f} -{a}"),
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "\nRubric items touched (+ by sound moves, - by poor ones): {}",
+            items.join(", ")
+        );
     }
 }

@@ -165,7 +165,9 @@ pub struct Debrief {
     pub missed_repairs: Vec<MissedRepair>,
     pub integration: Integration,
     /// Rubric items touched, with how often.
-    pub rubric: Vec<(String, usize)>,
+    /// Rubric items touched: (item, by moves that were best, good or questionable, by poor moves and critical
+    /// misses). A lecture touches MITI partnership against it, not for it.
+    pub rubric: Vec<(String, usize, usize)>,
     /// Simulated SRS totals where the trainee asked for feedback: (step, total, flagged).
     pub srs: Vec<(usize, f32, bool)>,
 }
@@ -277,16 +279,22 @@ pub fn debrief(session: &Session) -> Debrief {
             _ => {}
         }
     }
-    let mut rubric: BTreeMap<String, usize> = BTreeMap::new();
+    let mut rubric: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for c in h {
         if let Some(t) = session.technique(&c.technique) {
+            let against = matches!(c.class, MoveClass::Poor | MoveClass::CriticalMiss);
             for item in &t.rubric {
-                *rubric.entry(item.label()).or_default() += 1;
+                let e = rubric.entry(item.label()).or_default();
+                if against {
+                    e.1 += 1;
+                } else {
+                    e.0 += 1;
+                }
             }
         }
     }
-    let mut rubric: Vec<(String, usize)> = rubric.into_iter().collect();
-    rubric.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut rubric: Vec<(String, usize, usize)> = rubric.into_iter().map(|(k, (f, a))| (k, f, a)).collect();
+    rubric.sort_by(|a, b| (b.1 + b.2).cmp(&(a.1 + a.2)).then(a.0.cmp(&b.0)));
     Debrief {
         scenario: sc.id.clone(),
         ending: ending.map(|e| e.id.clone()),

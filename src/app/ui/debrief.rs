@@ -95,10 +95,15 @@ fn draw(mut contexts: EguiContexts, active: Res<Active>, mut actions: MessageWri
             }
             ui.label(format!("This scenario was built to teach {}.", d.integration.intended.label()));
             ui.separator();
-            ui.label(egui::RichText::new("Rubric items touched").strong());
+            ui.label(egui::RichText::new("Rubric items touched (+ by sound moves, − by poor ones)").strong());
             ui.horizontal_wrapped(|ui| {
-                for (k, n) in &d.rubric {
-                    ui.label(format!("{k} x{n}"));
+                for (k, f, a) in &d.rubric {
+                    if *f > 0 {
+                        ui.colored_label(super::good(), format!("{k} +{f}"));
+                    }
+                    if *a > 0 {
+                        ui.colored_label(super::poor(), format!("{k} −{a}"));
+                    }
                 }
             });
         });
