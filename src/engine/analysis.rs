@@ -462,7 +462,8 @@ impl Collector {
     }
 
     fn visit(&mut self, sess: &Session) {
-        let opts = sess.available();
+        // Standing moves are extras (the stage goes on), so they are not compared with the stage's options.
+        let opts: Vec<_> = sess.available().into_iter().filter(|o| !sess.is_standing(o)).collect();
         let scores: Vec<(String, f32)> = opts
             .iter()
             .filter_map(|o| sess.evaluate(o).ok().map(|e| (o.id.clone(), e.score)))
@@ -559,17 +560,13 @@ pub fn sampled(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights, pla
                 break;
             }
             let pick = match seed.checked_sub(plays) {
-                // The last two plays are greedy: the best-scoring and the worst-scoring option each time.
-                Some(k) => {
-                    let scored = opts
-                        .iter()
-                        .filter_map(|o| sess.evaluate(o).ok().map(|e| (e.score, o.id.clone())));
-                    let best = if k == 0 {
-                        scored.max_by(|a, b| a.0.total_cmp(&b.0))
-                    } else {
-                        scored.min_by(|a, b| a.0.total_cmp(&b.0))
-                    };
-                    best?.1
+                // The last two plays are greedy: the engine's best play and the worst-scoring option each time.
+                Some(0) => sess.best_move()?,
+                Some(_) => {
+                    opts.iter()
+                        .filter_map(|o| sess.evaluate(o).ok().map(|e| (e.score, o.id.clone())))
+                        .min_by(|a, b| a.0.total_cmp(&b.0))?
+                        .1
                 }
                 None => opts[rng.random_range(0..opts.len())].id.clone(),
             };
