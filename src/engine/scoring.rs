@@ -237,8 +237,8 @@ pub fn delivered(t: &Technique, manner: &[Manner]) -> Technique {
     d
 }
 
-/// Groundwork a move needs that the work does not have yet (all of it when the move is premature).
-/// A move that answers a risk or dissociation marker present now need not wait for the story to be heard:
+/// Groundwork a move lacks at this moment. A move that answers a risk or dissociation marker present now need
+/// not wait for the story to be heard:
 /// safety comes first (its other groundwork, such as assessing before planning, still holds). And an
 /// evocative move while distress is above the window of tolerance lacks stabilisation now, whatever was done
 /// before: processing above the window overwhelms rather than integrates (Siegel 1999; Ogden et al. 2006).
@@ -257,7 +257,8 @@ pub fn missing_now(t: &Technique, manner: &[Manner], s: &ClientState, stage: &St
     missing
 }
 
-/// Groundwork a move needs that the work does not have yet, whatever the stage shows.
+/// Groundwork a move needs that the work does not have yet (all of it when the move is premature), whatever
+/// the stage shows.
 pub fn missing_groundwork(t: &Technique, manner: &[Manner], done: &BTreeSet<Groundwork>) -> Vec<Groundwork> {
     if manner.contains(&Manner::Premature) {
         if t.needs.is_empty() {
@@ -399,7 +400,7 @@ pub fn fit(
     let window = w.state.window_of_tolerance;
     let (m, note) = if gap > 0.0 {
         if prepared && sd < window {
-            (1.0, "; with its groundwork in place and distress inside the window of tolerance, activation is how this work helps")
+            (1.0, "; with its groundwork in place and distress still under the upper edge of the window of tolerance, activation is how this work helps")
         } else {
             (1.0 - gap, "")
         }

@@ -940,6 +940,19 @@ fn reason_better(alt: &Evaluation, chosen: &Evaluation, t: &Technique, rupture_o
             )
         };
     }
+    // A marker the alternative answers and the chosen move passed over is the reason, whatever else differs.
+    let marker = |e: &Evaluation| {
+        e.fit
+            .parts
+            .iter()
+            .find(|p| p.term == super::weights::FitTerm::Marker)
+            .map(|p| (p.value, p.why.clone()))
+    };
+    if let (Some((a, why)), Some((c, _))) = (marker(alt), marker(chosen))
+        && a > c + 0.4
+    {
+        return why;
+    }
     let wsum = |e: &Evaluation| e.fit.parts.iter().map(|p| p.weight).sum::<f32>().max(f32::EPSILON);
     let (wa, wc) = (wsum(alt), wsum(chosen));
     let best = alt
