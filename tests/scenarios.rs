@@ -142,7 +142,11 @@ fn a_path_that_leaves_a_present_safety_marker_unanswered_is_never_good() {
     let mut misses = 0;
     for f in common::shipped() {
         let sc = common::load_clean(&f);
-        assert!(!sc.standing.is_empty(), "{}: a safety check is always within reach", f.display());
+        assert!(
+            !sc.standing.is_empty(),
+            "{}: a safety check is always within reach",
+            f.display()
+        );
         for seed in 0..40u64 {
             let s = random_play(&sc, seed);
             // Read the markers from the scenario and the answers from the catalog, not from the classification:
@@ -153,7 +157,8 @@ fn a_path_that_leaves_a_present_safety_marker_unanswered_is_never_good() {
             let mut unanswered = false;
             for c in s.history() {
                 let stage = sc.stage(&c.stage).expect("stage");
-                let t = rapport::engine::scoring::delivered(lib.catalog.get(&c.technique).expect("technique"), &c.manner);
+                let t =
+                    rapport::engine::scoring::delivered(lib.catalog.get(&c.technique).expect("technique"), &c.manner);
                 answered_here.extend(t.answers.iter().copied());
                 if !c.standing {
                     unanswered |= stage.process_markers().iter().any(|m| {
@@ -177,11 +182,17 @@ fn a_path_that_leaves_a_present_safety_marker_unanswered_is_never_good() {
                     f.display(),
                     d.practice.verdict.label()
                 );
-                assert!(!d.practice.critical.is_empty(), "the debrief lists the critical miss in red");
+                assert!(
+                    !d.practice.critical.is_empty(),
+                    "the debrief lists the critical miss in red"
+                );
             }
         }
     }
-    assert!(misses > 0, "the walk met unanswered safety markers, so the rule was exercised");
+    assert!(
+        misses > 0,
+        "the walk met unanswered safety markers, so the rule was exercised"
+    );
 }
 
 #[test]
@@ -191,19 +202,49 @@ fn the_best_play_is_100_percent_and_recognised_as_the_mode_the_scenario_teaches(
         let sc = common::load_clean(&f);
         let e = rapport::engine::calibration::extremes(&sc, &lib.catalog, &lib.weights);
         let best = e.best.expect("a best play");
-        assert!((best.accuracy - 100.0).abs() < 0.01, "{}: {}", f.display(), best.accuracy);
-        assert!(best.verdict.is_good(), "{}: the best play reads {:?}", f.display(), best.verdict);
+        assert!(
+            (best.accuracy - 100.0).abs() < 0.01,
+            "{}: {}",
+            f.display(),
+            best.accuracy
+        );
+        assert!(
+            best.verdict.is_good(),
+            "{}: the best play reads {:?}",
+            f.display(),
+            best.verdict
+        );
         let worst = e.worst.expect("a worst play");
-        assert!(worst.accuracy < 50.0, "{}: worst play at {:.0}%", f.display(), worst.accuracy);
+        assert!(
+            worst.accuracy < 50.0,
+            "{}: worst play at {:.0}%",
+            f.display(),
+            worst.accuracy
+        );
         for (choices, is_best) in [(best.choices, true), (worst.choices, false)] {
             let s = Session::replay(sc.clone(), lib.catalog.clone(), &lib.weights, 0, &choices).expect("replays");
             let i = debrief::debrief(&s).integration;
             let top = &i.modes[0];
             if is_best {
-                assert_eq!(top.mode, sc.meta.integration_mode, "{}: best play read as {:?}", f.display(), top.mode);
+                assert_eq!(
+                    top.mode,
+                    sc.meta.integration_mode,
+                    "{}: best play read as {:?}",
+                    f.display(),
+                    top.mode
+                );
             } else {
-                let intended = i.modes.iter().find(|m| m.mode == sc.meta.integration_mode).expect("listed");
-                assert!(intended.strength < 0.25, "{}: the worst play reads as the taught mode ({:.2})", f.display(), intended.strength);
+                let intended = i
+                    .modes
+                    .iter()
+                    .find(|m| m.mode == sc.meta.integration_mode)
+                    .expect("listed");
+                assert!(
+                    intended.strength < 0.25,
+                    "{}: the worst play reads as the taught mode ({:.2})",
+                    f.display(),
+                    intended.strength
+                );
             }
         }
     }
@@ -226,12 +267,25 @@ fn remote_intake_shows_the_call_drop_as_an_event_never_caused_by_the_risk_questi
         assert!(s.ended().is_none(), "reaches the risk stage");
     }
     let events = s.choose("ri_risk.assess").expect("asks");
-    let feedback = events.iter().position(|e| matches!(e, Event::Feedback(_))).expect("feedback");
-    let speaks = events.iter().position(|e| matches!(e, Event::ClientSpeaks { .. })).expect("the scene changes");
+    let feedback = events
+        .iter()
+        .position(|e| matches!(e, Event::Feedback(_)))
+        .expect("feedback");
+    let speaks = events
+        .iter()
+        .position(|e| matches!(e, Event::ClientSpeaks { .. }))
+        .expect("the scene changes");
     for (i, e) in events.iter().enumerate() {
         if let Event::RuptureOpened { cause, .. } = e {
-            assert_eq!(*cause, RuptureCause::Script, "the drop is the script's, not the risk question's");
-            assert!(i > speaks && i > feedback, "shown after the new scene, not under the move");
+            assert_eq!(
+                *cause,
+                RuptureCause::Script,
+                "the drop is the script's, not the risk question's"
+            );
+            assert!(
+                i > speaks && i > feedback,
+                "shown after the new scene, not under the move"
+            );
         }
     }
     assert!(

@@ -45,7 +45,11 @@ fn scenario_requiring(requires: &str, client: &str, standing: &str, stages: &[&s
         .iter()
         .enumerate()
         .map(|(i, body)| {
-            let to = if i + 1 < stages.len() { format!("s{}", i + 1) } else { "end".into() };
+            let to = if i + 1 < stages.len() {
+                format!("s{}", i + 1)
+            } else {
+                "end".into()
+            };
             format!("(id: \"s{i}\", client: [(id: \"s{i}.a\", text: \"...\")], {body}, transitions: [(to: \"{to}\")]),")
         })
         .collect();
@@ -108,11 +112,19 @@ fn a_change_technique_before_a_shared_rationale_costs_and_after_it_fits() {
         ],
     );
     let mut s = session(&sc);
-    assert_eq!(term(&s, "early", FitTerm::Timing), Some(-1.0), "restructuring in minute two costs");
+    assert_eq!(
+        term(&s, "early", FitTerm::Timing),
+        Some(-1.0),
+        "restructuring in minute two costs"
+    );
     s.choose("explore").expect("ok");
     s.choose("why").expect("ok");
     assert!(s.state().groundwork.contains(&Groundwork::Rationale));
-    assert_eq!(term(&s, "later", FitTerm::Timing), None, "after the rationale nothing is missing");
+    assert_eq!(
+        term(&s, "later", FitTerm::Timing),
+        None,
+        "after the rationale nothing is missing"
+    );
 }
 
 #[test]
@@ -121,12 +133,10 @@ fn a_safety_plan_before_an_assessment_costs() {
     let sc = scenario(
         "",
         "",
-        &[
-            r#"phase: Assessment, markers: [Process(SafetyConcern)], options: [
+        &[r#"phase: Assessment, markers: [Process(SafetyConcern)], options: [
                 (id: "plan", technique: "safety_planning"),
                 (id: "assess", technique: "risk_assessment"),
-            ]"#,
-        ],
+            ]"#],
     );
     let s = session(&sc);
     assert_eq!(term(&s, "plan", FitTerm::Timing), Some(-1.0));
@@ -135,9 +145,18 @@ fn a_safety_plan_before_an_assessment_costs() {
 
 #[test]
 fn a_later_session_starts_with_the_groundwork_of_the_phases_before_it() {
-    let sc = scenario("", "", &[r#"phase: Intervention, options: [(id: "x", technique: "behavioural_activation")]"#]);
+    let sc = scenario(
+        "",
+        "",
+        &[r#"phase: Intervention, options: [(id: "x", technique: "behavioural_activation")]"#],
+    );
     let s = session(&sc);
-    for g in [Groundwork::Explored, Groundwork::Formulation, Groundwork::Rationale, Groundwork::Goals] {
+    for g in [
+        Groundwork::Explored,
+        Groundwork::Formulation,
+        Groundwork::Rationale,
+        Groundwork::Goals,
+    ] {
         assert!(s.state().groundwork.contains(&g), "{g:?}");
     }
     assert_eq!(term(&s, "x", FitTerm::Timing), None);
@@ -175,14 +194,24 @@ fn reactance_weighs_on_the_pattern_outside_the_intervention_phase() {
         term(&s, "reflect", FitTerm::Reactance).unwrap_or_default(),
         term(&s, "advise", FitTerm::Reactance).unwrap_or_default(),
     );
-    assert!(r >= 0.0, "a reflection to a cooperative client is not marked down ({r})");
-    assert!(a - r < 0.3, "advice gains little from low reactance on one move ({a} vs {r})");
+    assert!(
+        r >= 0.0,
+        "a reflection to a cooperative client is not marked down ({r})"
+    );
+    assert!(
+        a - r < 0.3,
+        "advice gains little from low reactance on one move ({a} vs {r})"
+    );
 }
 
 #[test]
 fn compliance_is_not_low_reactance() {
     // A deferent client takes direction on outwardly: no bonus for direction.
-    let plain = scenario("", "", &[r#"phase: Intervention, options: [(id: "advise", technique: "direct_advice")]"#]);
+    let plain = scenario(
+        "",
+        "",
+        &[r#"phase: Intervention, options: [(id: "advise", technique: "direct_advice")]"#],
+    );
     let deferent = scenario(
         "compliance: 0.8,",
         "",
@@ -204,7 +233,11 @@ fn an_unanswered_safety_marker_is_a_critical_miss_and_the_session_cannot_be_good
         ]"#],
     );
     let mut s = session(&sc);
-    assert_eq!(term(&s, "warm", FitTerm::Marker), Some(-1.0), "warmth alone does not answer it");
+    assert_eq!(
+        term(&s, "warm", FitTerm::Marker),
+        Some(-1.0),
+        "warmth alone does not answer it"
+    );
     let events = s.choose("warm").expect("ok");
     assert!(events.iter().any(|e| matches!(
         e,
@@ -230,7 +263,10 @@ fn asking_about_safety_never_opens_a_rupture() {
     );
     let mut s = session(&sc);
     let events = s.choose("assess").expect("ok");
-    assert!(!events.iter().any(|e| matches!(e, Event::RuptureOpened { .. })), "{events:?}");
+    assert!(
+        !events.iter().any(|e| matches!(e, Event::RuptureOpened { .. })),
+        "{events:?}"
+    );
 }
 
 #[test]
@@ -247,7 +283,11 @@ fn a_standing_safety_check_is_offered_at_every_stage_answered_and_the_stage_goes
     let mut s = session(&sc);
     assert!(s.available().iter().any(|o| o.id == "check"));
     let events = s.choose("check").expect("ok");
-    assert!(events.iter().any(|e| matches!(e, Event::ClientReplies { text, .. } if text.contains("nothing like that"))));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::ClientReplies { text, .. } if text.contains("nothing like that")))
+    );
     assert_eq!(s.stage_id(), "s0", "the stage goes on");
     assert!(!s.available().iter().any(|o| o.id == "check"), "once per stage");
     s.choose("a").expect("ok");
@@ -275,12 +315,21 @@ fn common_factors_follow_the_moment() {
         let o = s.available().into_iter().find(|o| o.id == id).expect("offered");
         s.evaluate(o).expect("ok").common_factors.total
     };
-    assert!(cf("reflect") > cf("formulate"), "{} vs {}", cf("reflect"), cf("formulate"));
+    assert!(
+        cf("reflect") > cf("formulate"),
+        "{} vs {}",
+        cf("reflect"),
+        cf("formulate")
+    );
 }
 
 #[test]
 fn soothing_at_moderate_distress_is_not_marked_down() {
-    let sc = scenario("", "", &[r#"phase: Intervention, options: [(id: "breathe", technique: "paced_breathing")]"#]);
+    let sc = scenario(
+        "",
+        "",
+        &[r#"phase: Intervention, options: [(id: "breathe", technique: "paced_breathing")]"#],
+    );
     assert_eq!(term(&session(&sc), "breathe", FitTerm::Arousal), Some(1.0));
 }
 
@@ -330,7 +379,11 @@ fn readiness_moves_at_most_one_stage_a_session_and_can_be_switched_off() {
     assert!(s.state().stage_moves <= 1);
     let off = scenario("", "", &refs);
     let s = session(&off);
-    assert_eq!(term(&s, "x0", FitTerm::Stage), None, "no behaviour target: no stage term");
+    assert_eq!(
+        term(&s, "x0", FitTerm::Stage),
+        None,
+        "no behaviour target: no stage term"
+    );
 }
 
 #[test]
@@ -349,7 +402,11 @@ fn the_best_play_is_100_percent_and_a_poor_move_is_classified_poor() {
     assert!((debrief::debrief(&best).practice.accuracy - 100.0).abs() < 0.01);
     let mut poor = session(&sc);
     poor.choose("dispute").expect("ok");
-    assert!(poor.history()[0].class >= MoveClass::Questionable, "{:?}", poor.history()[0].class);
+    assert!(
+        poor.history()[0].class >= MoveClass::Questionable,
+        "{:?}",
+        poor.history()[0].class
+    );
     assert!(debrief::debrief(&poor).practice.accuracy < 75.0);
 }
 
@@ -365,13 +422,30 @@ fn a_scripted_rupture_is_an_event_after_the_scene_not_under_the_move() {
     );
     let mut s = session(&sc);
     let events = s.choose("ask").expect("ok");
-    let speaks = events.iter().position(|e| matches!(e, Event::ClientSpeaks { .. })).expect("speaks");
+    let speaks = events
+        .iter()
+        .position(|e| matches!(e, Event::ClientSpeaks { .. }))
+        .expect("speaks");
     let opened = events
         .iter()
-        .position(|e| matches!(e, Event::RuptureOpened { cause: RuptureCause::Script, .. }))
+        .position(|e| {
+            matches!(
+                e,
+                Event::RuptureOpened {
+                    cause: RuptureCause::Script,
+                    ..
+                }
+            )
+        })
         .expect("opened by the script");
     assert!(opened > speaks, "shown after the new scene: {events:?}");
-    assert!(!events.iter().any(|e| matches!(e, Event::RuptureOpened { cause: RuptureCause::Move, .. })));
+    assert!(!events.iter().any(|e| matches!(
+        e,
+        Event::RuptureOpened {
+            cause: RuptureCause::Move,
+            ..
+        }
+    )));
 }
 
 #[test]
@@ -380,14 +454,29 @@ fn the_simulated_srs_sits_near_the_ceiling_after_a_good_session_and_flags_a_rupt
     let w = &lib.weights;
     use rapport::engine::model::{Alliance, RuptureKind};
     use rapport::engine::scoring::srs;
-    let good = Alliance { goal: 0.72, task: 0.7, bond: 0.75 };
-    assert!(!srs(good, 0.0, None, None, w).flagged, "{}", srs(good, 0.0, None, None, w).total);
-    let strained = Alliance { goal: 0.5, task: 0.45, bond: 0.55 };
+    let good = Alliance {
+        goal: 0.72,
+        task: 0.7,
+        bond: 0.75,
+    };
+    assert!(
+        !srs(good, 0.0, None, None, w).flagged,
+        "{}",
+        srs(good, 0.0, None, None, w).total
+    );
+    let strained = Alliance {
+        goal: 0.5,
+        task: 0.45,
+        bond: 0.55,
+    };
     assert!(srs(strained, 0.0, Some(RuptureKind::Withdrawal), None, w).flagged);
     // A deferent client inflates the report; a confrontation is voiced.
     let polite = srs(strained, 0.9, Some(RuptureKind::Withdrawal), None, w);
     assert!(polite.total > srs(strained, 0.0, None, None, w).total && polite.politeness > 0.0);
-    assert_eq!(srs(strained, 0.9, Some(RuptureKind::Confrontation), None, w).politeness, 0.0);
+    assert_eq!(
+        srs(strained, 0.9, Some(RuptureKind::Confrontation), None, w).politeness,
+        0.0
+    );
     // A drop of three or more since the last rating is flagged even above the cut-off.
     assert!(srs(good, 0.0, None, Some(40.0 + 3.0), w).flagged);
 }
@@ -398,7 +487,9 @@ fn safety_moves_are_exempt_from_preference_and_culture_penalties() {
         r#"preferences: (dislikes: [School(Crisis), School(CognitiveBehavioural)], strength: 1.0),
            culture: (salience: 1.0),"#,
         "",
-        &[r#"phase: Assessment, markers: [Process(SafetyConcern)], options: [(id: "assess", technique: "risk_assessment")]"#],
+        &[
+            r#"phase: Assessment, markers: [Process(SafetyConcern)], options: [(id: "assess", technique: "risk_assessment")]"#,
+        ],
     );
     let s = session(&sc);
     assert_eq!(term(&s, "assess", FitTerm::Preference), None);
@@ -432,7 +523,11 @@ fn a_version_one_file_still_loads_with_defaults() {
 
 #[test]
 fn the_mirror_counts_every_school_a_technique_belongs_to() {
-    let sc = scenario("", "", &[r#"phase: Assessment, options: [(id: "r", technique: "empathic_reflection")]"#]);
+    let sc = scenario(
+        "",
+        "",
+        &[r#"phase: Assessment, options: [(id: "r", technique: "empathic_reflection")]"#],
+    );
     let mut s = session(&sc);
     s.choose("r").expect("ok");
     let d = debrief::debrief(&s);

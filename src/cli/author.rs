@@ -163,18 +163,25 @@ pub fn calibrate(lib: &Library, paths: &[std::path::PathBuf], format: Format, pe
         eprintln!("no playable scenario found");
         return ExitCode::from(2);
     }
-    let (stages, agreeing, pairs, concordant, overrides, contradictions, declared): (usize, usize, usize, usize, usize, usize, usize) =
-        rows.iter().fold((0, 0, 0, 0, 0, 0, 0), |t, (c, _)| {
-            (
-                t.0 + c.stages,
-                t.1 + c.agreeing,
-                t.2 + c.pairs,
-                t.3 + c.concordant,
-                t.4 + c.overrides,
-                t.5 + c.contradictions.len(),
-                t.6 + c.declared,
-            )
-        });
+    let (stages, agreeing, pairs, concordant, overrides, contradictions, declared): (
+        usize,
+        usize,
+        usize,
+        usize,
+        usize,
+        usize,
+        usize,
+    ) = rows.iter().fold((0, 0, 0, 0, 0, 0, 0), |t, (c, _)| {
+        (
+            t.0 + c.stages,
+            t.1 + c.agreeing,
+            t.2 + c.pairs,
+            t.3 + c.concordant,
+            t.4 + c.overrides,
+            t.5 + c.contradictions.len(),
+            t.6 + c.declared,
+        )
+    });
     match format {
         Format::Json => {
             let doc = serde_json::json!({
@@ -313,5 +320,9 @@ pub fn techniques(lib: &Library, school: Option<&str>, word: Option<&str>, forma
             println!("{} of {} techniques", list.len(), lib.catalog.techniques.len());
         }
     }
-    if list.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if list.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -165,7 +165,9 @@ pub fn run(cmd: Command, catalog: Option<PathBuf>) -> ExitCode {
         Command::Graph { file, format } => author::graph(&lib, &file, format),
         Command::Analyze { file, format } => author::analyze(&lib, &file, format),
         Command::New { name, dir } => author::new(&name, &dir),
-        Command::Techniques { school, word, format } => author::techniques(&lib, school.as_deref(), word.as_deref(), format),
+        Command::Techniques { school, word, format } => {
+            author::techniques(&lib, school.as_deref(), word.as_deref(), format)
+        }
         Command::Calibrate { paths, format, stages } => author::calibrate(&lib, &paths, format, stages),
     }
 }

@@ -304,7 +304,12 @@ fn print_debrief(out: &mut impl Write, d: &Debrief) {
         d.practice.verdict.label(),
         d.practice.verdict.explain()
     );
-    let classes: Vec<String> = d.practice.classes.iter().map(|(c, n)| format!("{} {n}", c.label())).collect();
+    let classes: Vec<String> = d
+        .practice
+        .classes
+        .iter()
+        .map(|(c, n)| format!("{} {n}", c.label()))
+        .collect();
     let _ = writeln!(out, "Moves: {}", classes.join(", "));
     for c in &d.practice.critical {
         let _ = writeln!(out, "  !! Critical miss at step {} ({}): {}", c.step, c.stage, c.what);

@@ -63,12 +63,20 @@ pub struct Calibration {
 impl Calibration {
     /// Share of ordered pairs the engine orders as the author does, 0..1 (a rank agreement, like Kendall's).
     pub fn pair_agreement(&self) -> f32 {
-        if self.pairs == 0 { 1.0 } else { self.concordant as f32 / self.pairs as f32 }
+        if self.pairs == 0 {
+            1.0
+        } else {
+            self.concordant as f32 / self.pairs as f32
+        }
     }
 
     /// Share of compared stages that agree, 0..1.
     pub fn agreement(&self) -> f32 {
-        if self.stages == 0 { 1.0 } else { self.agreeing as f32 / self.stages as f32 }
+        if self.stages == 0 {
+            1.0
+        } else {
+            self.agreeing as f32 / self.stages as f32
+        }
     }
 }
 
@@ -76,7 +84,11 @@ impl Calibration {
 pub fn calibrate(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Calibration {
     let options = scenario.stages.iter().flat_map(|s| s.options.iter());
     let declared = options.clone().filter(|o| o.intent.is_some()).count();
-    let undeclared = options.clone().filter(|o| o.intent.is_none()).map(|o| o.id.clone()).collect();
+    let undeclared = options
+        .clone()
+        .filter(|o| o.intent.is_none())
+        .map(|o| o.id.clone())
+        .collect();
     let overrides = options.filter(|o| o.fit.is_some() || o.alliance.is_some()).count();
     let mut cal = Calibration {
         scenario: scenario.id.clone(),
@@ -152,12 +164,18 @@ fn compare(s: &Session, cal: &mut Calibration) {
     let tolerance = s.weights().classes.best;
     let bests: Vec<&Ranked> = ranked.iter().filter(|r| r.intent == Some(Intent::Best)).collect();
     let mut agrees = true;
-    if let (Some(top), false) = (ranked.iter().max_by(|a, b| a.score.total_cmp(&b.score)), bests.is_empty()) {
+    if let (Some(top), false) = (
+        ranked.iter().max_by(|a, b| a.score.total_cmp(&b.score)),
+        bests.is_empty(),
+    ) {
         let best_high = bests.iter().map(|r| r.score).fold(f32::MIN, f32::max);
         let best_low = bests.iter().map(|r| r.score).fold(f32::MAX, f32::min);
         if top.score > best_high + tolerance {
             agrees = false;
-            let best = bests.iter().max_by(|a, b| a.score.total_cmp(&b.score)).map_or("", |r| r.option.as_str());
+            let best = bests
+                .iter()
+                .max_by(|a, b| a.score.total_cmp(&b.score))
+                .map_or("", |r| r.option.as_str());
             cal.contradictions.push(Contradiction {
                 code: "R601",
                 stage: stage.clone(),

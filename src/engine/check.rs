@@ -97,7 +97,11 @@ fn check_version_two(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
         if let Some(r) = st.reactance {
             cx.range(&format!("stages[{i}].reactance"), "reactance", r, 0.0, 1.0);
         }
-        for m in st.process_markers().into_iter().filter(|m| super::scoring::is_critical(*m)) {
+        for m in st
+            .process_markers()
+            .into_iter()
+            .filter(|m| super::scoring::is_critical(*m))
+        {
             if !st.options.iter().chain(s.standing.iter()).any(|o| answers(o, &m)) {
                 let d = cx.push(
                     Code::R605,
@@ -123,7 +127,13 @@ fn check_version_two(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
             }
         }
     }
-    let options: HashSet<&str> = s.stages.iter().flat_map(|st| st.options.iter()).chain(s.standing.iter()).map(|o| o.id.as_str()).collect();
+    let options: HashSet<&str> = s
+        .stages
+        .iter()
+        .flat_map(|st| st.options.iter())
+        .chain(s.standing.iter())
+        .map(|o| o.id.as_str())
+        .collect();
     let mut named = Vec::new();
     fn walk<'a>(c: &'a Condition, path: String, out: &mut Vec<(&'a Condition, String)>) {
         match c {
@@ -185,7 +195,11 @@ fn check_version_two(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
             && s.stage(n).is_none()
             && s.ending(n).is_none()
         {
-            cx.push(Code::R101, &format!("standing[{j}].next"), format!("there is no stage or ending `{n}`"));
+            cx.push(
+                Code::R101,
+                &format!("standing[{j}].next"),
+                format!("there is no stage or ending `{n}`"),
+            );
         }
     }
 }

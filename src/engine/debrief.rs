@@ -51,7 +51,9 @@ impl Verdict {
             Verdict::Unsafe => {
                 "a safety step was missed: a risk or dissociation marker left unanswered while a move that answered it was open, or no risk check where this client's material calls for one; in practice that comes before everything else"
             }
-            _ => "100% means the best move open at every stage, judged as a supervisor would against the moves on offer, not against perfection",
+            _ => {
+                "100% means the best move open at every stage, judged as a supervisor would against the moves on offer, not against perfection"
+            }
         }
     }
 
@@ -228,7 +230,10 @@ pub fn debrief(session: &Session) -> Debrief {
     critical.extend(missing_required.iter().map(|g| CriticalItem {
         step: h.len(),
         stage: session.ended().unwrap_or_default().to_owned(),
-        what: format!("the session ended without {}, which this client's material calls for", g.label()),
+        what: format!(
+            "the session ended without {}, which this client's material calls for",
+            g.label()
+        ),
     }));
     let mut classes: BTreeMap<MoveClass, usize> = BTreeMap::new();
     for c in h {
@@ -303,7 +308,12 @@ pub fn debrief(session: &Session) -> Debrief {
         ending_text: ending
             .map(|e| {
                 std::iter::once(e.debrief.as_str())
-                    .chain(e.notes.iter().filter(|n| session.holds(&n.when)).map(|n| n.text.as_str()))
+                    .chain(
+                        e.notes
+                            .iter()
+                            .filter(|n| session.holds(&n.when))
+                            .map(|n| n.text.as_str()),
+                    )
                     .collect::<Vec<_>>()
                     .join("\n\n")
             })
@@ -346,7 +356,10 @@ fn integration(session: &Session) -> Integration {
             *schools.entry(*s).or_default() += 1;
         }
     }
-    let technical: Vec<_> = h.iter().filter(|c| c.schools.iter().any(|s| *s != School::Common)).collect();
+    let technical: Vec<_> = h
+        .iter()
+        .filter(|c| c.schools.iter().any(|s| *s != School::Common))
+        .collect();
     let nt = technical.len();
     let mut counts: BTreeMap<School, usize> = BTreeMap::new();
     for c in &technical {
@@ -357,7 +370,11 @@ fn integration(session: &Session) -> Integration {
     let nt_schools: usize = counts.values().sum();
     // How many schools lead a move (its own school): a move that several schools share is one school's move.
     let primary_n = {
-        let mut v: Vec<School> = technical.iter().map(|c| c.school).filter(|s| *s != School::Common).collect();
+        let mut v: Vec<School> = technical
+            .iter()
+            .map(|c| c.school)
+            .filter(|s| *s != School::Common)
+            .collect();
         v.sort();
         v.dedup();
         v.len()
@@ -384,7 +401,10 @@ fn integration(session: &Session) -> Integration {
     let mut at_boundary = 0;
     let mut unfounded = 0;
     for w in technical.windows(2) {
-        let shared = w[0].schools.iter().any(|s| *s != School::Common && w[1].schools.contains(s));
+        let shared = w[0]
+            .schools
+            .iter()
+            .any(|s| *s != School::Common && w[1].schools.contains(s));
         if !shared {
             switches += 1;
             if w[0].phase != w[1].phase {
@@ -462,11 +482,18 @@ fn integration(session: &Session) -> Integration {
     });
     // Sequential integration orders the work by readiness: switches come with a change of phase, and moves
     // that need groundwork come after it.
-    let needing: Vec<_> = h.iter().filter(|c| session.technique(&c.technique).is_some_and(|t| !t.needs.is_empty())).collect();
+    let needing: Vec<_> = h
+        .iter()
+        .filter(|c| session.technique(&c.technique).is_some_and(|t| !t.needs.is_empty()))
+        .collect();
     let timely = frac(needing.iter().filter(|c| c.missing.is_empty()).count(), needing.len());
     modes.push(ModeMatch {
         mode: IntegrationMode::Sequential,
-        strength: if switches > 0 && !needing.is_empty() { aligned * timely } else { 0.0 },
+        strength: if switches > 0 && !needing.is_empty() {
+            aligned * timely
+        } else {
+            0.0
+        },
         evidence: vec![
             format!("{at_boundary} of {switches} school switches came with a change of phase"),
             format!(
@@ -545,7 +572,11 @@ fn integration(session: &Session) -> Integration {
     // A mode is a way of reasoning well: a play-through that misses what the moment needed is not handed
     // back with a flattering label, so every strength is scaled by the session's accuracy.
     let accuracy = mean(h.iter().map(|c| c.accuracy)) / 100.0;
-    let quality = if h.iter().any(|c| c.critical.is_some()) { accuracy * 0.5 } else { accuracy };
+    let quality = if h.iter().any(|c| c.critical.is_some()) {
+        accuracy * 0.5
+    } else {
+        accuracy
+    };
     for m in &mut modes {
         m.strength = (m.strength * quality).clamp(0.0, 1.0);
     }

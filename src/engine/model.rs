@@ -586,7 +586,9 @@ impl ProcessMarker {
             ProcessMarker::SafetyConcern => "Stanley & Brown 2012; Jobes 2016",
             ProcessMarker::Dissociation => "Najavits 2002; Ogden, Minton & Pain 2006",
             ProcessMarker::Ambivalence => "Miller & Rollnick 2013",
-            ProcessMarker::ChangeTalk => "Miller & Rollnick 2013 (elaborate, affirm, reflect); White & Epston 1990 (unique outcomes)",
+            ProcessMarker::ChangeTalk => {
+                "Miller & Rollnick 2013 (elaborate, affirm, reflect); White & Epston 1990 (unique outcomes)"
+            }
             _ => "Elliott, Watson, Goldman & Greenberg 2004",
         }
     }
@@ -1008,11 +1010,19 @@ impl Scenario {
             }
         }
         let mut out = std::collections::BTreeSet::new();
-        let options = self.stages.iter().flat_map(|s| s.options.iter()).chain(self.standing.iter());
+        let options = self
+            .stages
+            .iter()
+            .flat_map(|s| s.options.iter())
+            .chain(self.standing.iter());
         for c in options.filter_map(|o| o.when.as_ref()) {
             walk(c, &mut out);
         }
-        for c in self.stages.iter().flat_map(|s| s.transitions.iter().filter_map(|t| t.when.as_ref())) {
+        for c in self
+            .stages
+            .iter()
+            .flat_map(|s| s.transitions.iter().filter_map(|t| t.when.as_ref()))
+        {
             walk(c, &mut out);
         }
         for n in self.endings.iter().flat_map(|e| e.notes.iter()) {

@@ -276,9 +276,18 @@ pub fn redundant(t: &Technique, done: &BTreeSet<Groundwork>) -> Vec<Groundwork> 
         .provides
         .iter()
         .copied()
-        .filter(|g| matches!(g, Groundwork::RiskAssessed | Groundwork::Formulation | Groundwork::Rationale | Groundwork::Goals))
+        .filter(|g| {
+            matches!(
+                g,
+                Groundwork::RiskAssessed | Groundwork::Formulation | Groundwork::Rationale | Groundwork::Goals
+            )
+        })
         .collect();
-    if !laid.is_empty() && laid.iter().all(|g| done.contains(g)) { laid } else { Vec::new() }
+    if !laid.is_empty() && laid.iter().all(|g| done.contains(g)) {
+        laid
+    } else {
+        Vec::new()
+    }
 }
 
 /// Markers that must be answered before anything else: risk and dissociation.
@@ -328,7 +337,11 @@ pub fn fit(
     // directiveness of the treatment, so outside the intervention phase it reads the session's pattern.
     let r = s.reactance;
     let d = if on_move { t.directiveness } else { pattern_d };
-    let whose = if on_move { "this move" } else { "the session's work so far, with this move," };
+    let whose = if on_move {
+        "this move"
+    } else {
+        "the session's work so far, with this move,"
+    };
     // The evidence is asymmetric: reactant clients do worse with direction; for cooperative clients
     // direction is only mildly better, and client-led work costs them nothing.
     let mut m = -(2.0 * r - 1.0) * (2.0 * d - 1.0);
@@ -363,7 +376,9 @@ pub fn fit(
         (_, "high") => format!(
             "{name}'s reactance is moderate ({r:.2}) and {whose} is directive ({d:.2}): direction may meet some pushback"
         ),
-        (_, _) => format!("{name}'s reactance ({r:.2}) and the directiveness of {whose} ({d:.2}) are moderate: little is at stake here"),
+        (_, _) => format!(
+            "{name}'s reactance ({r:.2}) and the directiveness of {whose} ({d:.2}) are moderate: little is at stake here"
+        ),
     };
     add(FitTerm::Reactance, m, why + &cite(w, FitTerm::Reactance));
 
@@ -400,7 +415,10 @@ pub fn fit(
     let window = w.state.window_of_tolerance;
     let (m, note) = if gap > 0.0 {
         if prepared && sd < window {
-            (1.0, "; with its groundwork in place and distress still under the upper edge of the window of tolerance, activation is how this work helps")
+            (
+                1.0,
+                "; with its groundwork in place and distress still under the upper edge of the window of tolerance, activation is how this work helps",
+            )
         } else {
             (1.0 - gap, "")
         }
@@ -718,7 +736,14 @@ pub fn score(fit: f32, alliance_mean_delta: f32, cf: f32, w: &Weights) -> f32 {
 }
 
 /// Evaluates a move deterministically in a state, with the option's manner and any author override.
-pub fn evaluate(t: &Technique, option: &Choice, c: &ClientProfile, s: &ClientState, stage: &Stage, w: &Weights) -> Evaluation {
+pub fn evaluate(
+    t: &Technique,
+    option: &Choice,
+    c: &ClientProfile,
+    s: &ClientState,
+    stage: &Stage,
+    w: &Weights,
+) -> Evaluation {
     let t = &delivered(t, &option.manner);
     let mut fit = fit(t, &option.manner, c, s, stage, w);
     if let Some(f) = option.fit {
@@ -728,7 +753,9 @@ pub fn evaluate(t: &Technique, option: &Choice, c: &ClientProfile, s: &ClientSta
     }
     let cf = common_factors(t, &relevant_factors(stage.phase, s, stage, w), w);
     let premature = !missing_now(t, &option.manner, s, stage, w).is_empty();
-    let delta = option.alliance.unwrap_or_else(|| alliance_delta(t, fit.total, premature, w));
+    let delta = option
+        .alliance
+        .unwrap_or_else(|| alliance_delta(t, fit.total, premature, w));
     let (expected_repair, repair_chance) = match (&s.rupture, t.repair) {
         (Some(open), Some(kind)) => {
             let p = repair_chance(kind, open.kind, w);

@@ -341,7 +341,14 @@ impl Session {
             .catalog
             .get(&option.technique)
             .ok_or_else(|| SessionError::UnknownTechnique(option.technique.clone()))?;
-        Ok(scoring::evaluate(t, option, &self.scenario.client, &self.state, st, &self.weights))
+        Ok(scoring::evaluate(
+            t,
+            option,
+            &self.scenario.client,
+            &self.state,
+            st,
+            &self.weights,
+        ))
     }
 
     /// The move the engine's best play makes now: a standing move that lays what the scenario requires as soon
@@ -351,9 +358,10 @@ impl Session {
         let open = self.available();
         let stage = self.stage()?;
         // Risk or dissociation present now comes first: the stage's own answer (or a standing one that answers it).
-        let urgent = stage.process_markers().iter().any(|m| {
-            scoring::is_critical_now(*m, &self.state) && !self.state.answered_here.contains(m)
-        });
+        let urgent = stage
+            .process_markers()
+            .iter()
+            .any(|m| scoring::is_critical_now(*m, &self.state) && !self.state.answered_here.contains(m));
         let required = open.iter().filter(|_| !urgent).find(|o| {
             self.is_standing(o)
                 && self.catalog.get(&o.technique).is_some_and(|t| {
@@ -377,7 +385,9 @@ impl Session {
     /// Whether `option` answers a risk or dissociation marker present and unanswered now.
     fn critical_open(&self, option: &Choice) -> bool {
         let Some(stage) = self.stage() else { return false };
-        let Some(t) = self.catalog.get(&option.technique) else { return false };
+        let Some(t) = self.catalog.get(&option.technique) else {
+            return false;
+        };
         let answers = scoring::delivered(t, &option.manner).answers;
         stage.process_markers().iter().any(|m| {
             scoring::is_critical_now(*m, &self.state) && !self.state.answered_here.contains(m) && answers.contains(m)
@@ -433,7 +443,11 @@ impl Session {
             .fold(eval.score, f32::max);
         // A standing move is not the stage's answer (the stage goes on): only the move that leaves the stage can
         // leave a marker unanswered.
-        let critical = if standing { None } else { self.critical_miss(stage, option) };
+        let critical = if standing {
+            None
+        } else {
+            self.critical_miss(stage, option)
+        };
         let loss = best_score - eval.score;
         // A standing move does not take the stage's place (the stage goes on), so it is not graded against
         // the stage's options: it is best when it answers a marker present now, good otherwise.
@@ -455,7 +469,8 @@ impl Session {
             });
         }
         let better = self.better_alternatives(option, &eval);
-        self.state.answered_here
+        self.state
+            .answered_here
             .extend(stage.process_markers().into_iter().filter(|m| t.answers.contains(m)));
         let before = self.state.alliance;
         let rupture_before = self.state.rupture.clone();
@@ -493,8 +508,7 @@ impl Session {
                     if stage
                         .process_markers()
                         .iter()
-                        .any(|m| scoring::is_critical(*m) && t.answers.contains(m)) => {
-                }
+                        .any(|m| scoring::is_critical(*m) && t.answers.contains(m)) => {}
                 (None, _) => {
                     alliance = alliance.apply(decay(r.open_decay));
                     self.state.dropout_risk = (self.state.dropout_risk + r.open_dropout).min(1.0);
