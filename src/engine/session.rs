@@ -856,7 +856,7 @@ impl Session {
             .filter(|x| named.contains(*x))
             .collect();
         format!(
-            "{}|{:?}|{}|{}|{}|{}|{}|{:?}|{:?}|{:?}|{}|{:?}|{}|{}|{}|{:?}|{}",
+            "{}|{:?}|{}|{}|{}|{}|{}|{:?}|{:?}|{:?}|{}|{:?}|{}|{}|{}|{:?}|{}|{:?}|{:?}|{}|{}",
             self.stage,
             self.ended,
             q(st.alliance.goal),
@@ -873,7 +873,12 @@ impl Session {
             st.srs_flagged,
             st.stage_moves,
             self.standing_taken,
-            chosen.join(",")
+            chosen.join(","),
+            st.laid,
+            st.answered_here,
+            // The session's pattern of directiveness and focus, to a tenth: it moves the trait terms.
+            (st.pattern.directiveness / st.pattern.moves as f32 * 10.0).round() as i32,
+            (st.pattern.focus / st.pattern.moves as f32 * 10.0).round() as i32
         )
     }
 
