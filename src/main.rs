@@ -8,7 +8,12 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     match args.command {
-        Some(cmd) => cli::run(cmd, args.catalog),
+        Some(cmd) => {
+            // A command piped into `head` stops quietly when the reader goes, as Unix tools do, instead of
+            // panicking on "failed printing to stdout: Broken pipe".
+            sigpipe::reset();
+            cli::run(cmd, args.catalog)
+        }
         None => open_app(args),
     }
 }

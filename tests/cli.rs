@@ -214,3 +214,28 @@ fn test_runs_golden_plays_and_reports_drift() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("DRIFT"), "{}", stdout(&o));
 }
+
+/// Piped into a reader that stops early (`rapport calibrate scenarios --stages | head -1`), a command ends quietly
+/// instead of panicking on the broken pipe (the robustness review's finding).
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(["calibrate", "scenarios", "--stages"])
+        .current_dir(common::root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("reads a line");
+    // The reader is dropped here: the rest of the output goes nowhere.
+    let out = child.wait_with_output().expect("ends");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!first.is_empty());
+    assert!(!err.contains("panicked"), "{err}");
+    assert_ne!(out.status.code(), Some(101), "a panic exits 101");
+}
