@@ -407,7 +407,12 @@ fn the_best_play_is_100_percent_and_a_poor_move_is_classified_poor() {
         "{:?}",
         poor.history()[0].class
     );
-    assert!(debrief::debrief(&poor).practice.accuracy < 75.0);
+    let d = debrief::debrief(&poor);
+    assert!(d.practice.accuracy < 75.0);
+    // The debrief teaches forward: the weak move, and what would have served better.
+    let lesson = d.next_time.first().expect("a lesson");
+    assert_eq!(lesson.step, 1);
+    assert!(!lesson.better.is_empty() && !lesson.reason.is_empty(), "{lesson:?}");
 }
 
 #[test]

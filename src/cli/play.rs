@@ -311,6 +311,21 @@ fn print_debrief(out: &mut impl Write, d: &Debrief) {
         .map(|(c, n)| format!("{} {n}", c.label()))
         .collect();
     let _ = writeln!(out, "Moves: {}", classes.join(", "));
+    for l in &d.next_time {
+        let _ = writeln!(
+            out,
+            "Next time, step {} ({}): you chose {} ({}).{}",
+            l.step,
+            l.stage,
+            l.chose,
+            l.class.label(),
+            if l.better.is_empty() {
+                String::new()
+            } else {
+                format!(" Better: {}, because {}.", l.better, l.reason)
+            }
+        );
+    }
     for c in &d.practice.critical {
         let _ = writeln!(out, "  !! Critical miss at step {} ({}): {}", c.step, c.stage, c.what);
     }

@@ -166,12 +166,27 @@ pub struct Debrief {
     pub choices: Vec<ChoiceLine>,
     pub missed_repairs: Vec<MissedRepair>,
     pub integration: Integration,
-    /// Rubric items touched, with how often.
+    /// What to try next time: the moves that lost most against the best move open, worst first, each with
+    /// the better move and why. The debrief leads with these, so it teaches forward.
+    pub next_time: Vec<Lesson>,
     /// Rubric items touched: (item, by moves that were best, good or questionable, by poor moves and critical
     /// misses). A lecture touches MITI partnership against it, not for it.
     pub rubric: Vec<(String, usize, usize)>,
     /// Simulated SRS totals where the trainee asked for feedback: (step, total, flagged).
     pub srs: Vec<(usize, f32, bool)>,
+}
+
+/// A move to do differently next time, and what would have served better.
+#[derive(Debug, Clone, Serialize)]
+pub struct Lesson {
+    pub step: usize,
+    /// The stage's title (the stage id when it has none).
+    pub stage: String,
+    pub chose: String,
+    pub class: MoveClass,
+    /// The better move open at that moment, and why; empty when none was clearly better.
+    pub better: String,
+    pub reason: String,
 }
 
 /// One line of the choice table.
@@ -229,7 +244,7 @@ pub fn debrief(session: &Session) -> Debrief {
     let mut critical = critical;
     critical.extend(missing_required.iter().map(|g| CriticalItem {
         step: h.len(),
-        stage: session.ended().unwrap_or_default().to_owned(),
+        stage: ending.map_or_else(String::new, |e| e.title.clone()),
         what: format!(
             "the session ended without {}, which this client's material calls for",
             g.label()
@@ -337,6 +352,7 @@ pub fn debrief(session: &Session) -> Debrief {
             .collect(),
         missed_repairs: missed,
         integration: integration(session),
+        next_time: lessons(session),
         rubric,
         srs: h
             .iter()
@@ -618,4 +634,38 @@ fn integration(session: &Session) -> Integration {
         intended: sc.meta.integration_mode,
         note,
     }
+}
+
+/// The three moves that lost most, worst first: critical misses, then poor and questionable moves.
+fn lessons(session: &Session) -> Vec<Lesson> {
+    let sc = session.scenario();
+    let mut weak: Vec<_> = session
+        .history()
+        .iter()
+        .filter(|c| c.class >= MoveClass::Questionable)
+        .collect();
+    weak.sort_by(|a, b| b.class.cmp(&a.class).then(a.accuracy.total_cmp(&b.accuracy)));
+    weak.into_iter()
+        .take(3)
+        .map(|c| {
+            let title = sc
+                .stage(&c.stage)
+                .map(|s| s.title.clone())
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| c.stage.clone());
+            let (better, reason) = c
+                .better
+                .first()
+                .map(|b| (b.name.clone(), b.reason.clone()))
+                .unwrap_or_default();
+            Lesson {
+                step: c.step,
+                stage: title,
+                chose: c.technique_name.clone(),
+                class: c.class,
+                better,
+                reason,
+            }
+        })
+        .collect()
 }

@@ -43,6 +43,20 @@ fn draw(mut contexts: EguiContexts, active: Res<Active>, mut actions: MessageWri
                     .size(20.0),
             );
             ui.label(egui::RichText::new(p.verdict.explain()).small());
+            if !d.next_time.is_empty() {
+                ui.label(egui::RichText::new("What to try next time").strong());
+                for l in &d.next_time {
+                    ui.horizontal_wrapped(|ui| {
+                        ui.colored_label(
+                            super::class_colour(l.class),
+                            format!("Step {} ({}): {} was {}.", l.step, l.stage, l.chose, l.class.label()),
+                        );
+                        if !l.better.is_empty() {
+                            ui.label(format!("Better: {}, because {}.", l.better, l.reason));
+                        }
+                    });
+                }
+            }
             ui.horizontal_wrapped(|ui| {
                 for (c, n) in &p.classes {
                     ui.colored_label(super::class_colour(*c), format!("{} {} {n}", c.symbol(), c.label()));
