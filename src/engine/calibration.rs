@@ -298,19 +298,17 @@ fn play(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights, pic
             .into_iter()
             .filter_map(|o| s.evaluate(o).ok().map(|e| (e.score, o.id.clone(), o.intent)))
             .collect();
-        if let (Pick::Highest, Some(id)) = (pick, s.best_move()) {
-            s.choose(&id).ok()?;
-            continue;
-        }
-        let chosen = match pick {
-            Pick::Highest => scored.iter().max_by(|a, b| a.0.total_cmp(&b.0)),
-            Pick::Lowest => scored.iter().min_by(|a, b| a.0.total_cmp(&b.0)),
+        let id = match pick {
+            // The engine's best play is one rule, the session's.
+            Pick::Highest => s.best_move()?,
+            Pick::Lowest => scored.iter().min_by(|a, b| a.0.total_cmp(&b.0))?.1.clone(),
             Pick::Declared => scored
                 .iter()
                 .find(|x| x.2 == Some(Intent::Best))
-                .or_else(|| scored.iter().max_by(|a, b| a.0.total_cmp(&b.0))),
-        }?;
-        let id = chosen.1.clone();
+                .or_else(|| scored.iter().max_by(|a, b| a.0.total_cmp(&b.0)))?
+                .1
+                .clone(),
+        };
         s.choose(&id).ok()?;
     }
     let d = super::debrief::debrief(&s);

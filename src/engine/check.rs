@@ -134,35 +134,11 @@ fn check_version_two(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
         .chain(s.standing.iter())
         .map(|o| o.id.as_str())
         .collect();
-    let mut named = Vec::new();
-    fn walk<'a>(c: &'a Condition, path: String, out: &mut Vec<(&'a Condition, String)>) {
-        match c {
-            Condition::All(v) | Condition::Any(v) => {
-                for (k, c) in v.iter().enumerate() {
-                    walk(c, format!("{path}[0][{k}]"), out);
-                }
-            }
-            Condition::Not(b) => walk(b, format!("{path}[0]"), out),
-            _ => out.push((c, path)),
-        }
-    }
-    for (i, e) in s.endings.iter().enumerate() {
-        for (j, n) in e.notes.iter().enumerate() {
-            walk(&n.when, format!("endings[{i}].notes[{j}].when"), &mut named);
-        }
-    }
-    for (i, st) in s.stages.iter().enumerate() {
-        for (j, t) in st.transitions.iter().enumerate() {
-            if let Some(c) = &t.when {
-                walk(c, format!("stages[{i}].transitions[{j}].when"), &mut named);
-            }
-        }
-        for (j, o) in st.options.iter().enumerate() {
-            if let Some(c) = &o.when {
-                walk(c, format!("stages[{i}].options[{j}].when"), &mut named);
-            }
-        }
-    }
+    let named: Vec<(&Condition, String)> = s
+        .conditions()
+        .into_iter()
+        .flat_map(|(c, path)| c.leaves(path))
+        .collect();
     for (c, path) in named {
         match c {
             Condition::Chose(o) if !options.contains(o.as_str()) => {

@@ -999,34 +999,41 @@ impl Scenario {
 
     /// Option and technique ids that `Chose` and `Used` conditions name anywhere in the scenario.
     pub fn named_choices(&self) -> std::collections::BTreeSet<String> {
-        fn walk(c: &Condition, out: &mut std::collections::BTreeSet<String>) {
-            match c {
-                Condition::Chose(x) | Condition::Used(x) => {
-                    out.insert(x.clone());
+        self.conditions()
+            .iter()
+            .flat_map(|(c, path)| c.leaves(path.clone()))
+            .filter_map(|(c, _)| match c {
+                Condition::Chose(x) | Condition::Used(x) => Some(x.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Every condition the scenario holds (option guards, standing guards, transitions, ending notes), each
+    /// with its path in the file, for the checker's positions.
+    pub fn conditions(&self) -> Vec<(&Condition, String)> {
+        let mut out = Vec::new();
+        for (i, st) in self.stages.iter().enumerate() {
+            for (j, o) in st.options.iter().enumerate() {
+                if let Some(c) = &o.when {
+                    out.push((c, format!("stages[{i}].options[{j}].when")));
                 }
-                Condition::All(v) | Condition::Any(v) => v.iter().for_each(|c| walk(c, out)),
-                Condition::Not(b) => walk(b, out),
-                _ => {}
+            }
+            for (j, t) in st.transitions.iter().enumerate() {
+                if let Some(c) = &t.when {
+                    out.push((c, format!("stages[{i}].transitions[{j}].when")));
+                }
             }
         }
-        let mut out = std::collections::BTreeSet::new();
-        let options = self
-            .stages
-            .iter()
-            .flat_map(|s| s.options.iter())
-            .chain(self.standing.iter());
-        for c in options.filter_map(|o| o.when.as_ref()) {
-            walk(c, &mut out);
+        for (j, o) in self.standing.iter().enumerate() {
+            if let Some(c) = &o.when {
+                out.push((c, format!("standing[{j}].when")));
+            }
         }
-        for c in self
-            .stages
-            .iter()
-            .flat_map(|s| s.transitions.iter().filter_map(|t| t.when.as_ref()))
-        {
-            walk(c, &mut out);
-        }
-        for n in self.endings.iter().flat_map(|e| e.notes.iter()) {
-            walk(&n.when, &mut out);
+        for (i, e) in self.endings.iter().enumerate() {
+            for (j, n) in e.notes.iter().enumerate() {
+                out.push((&n.when, format!("endings[{i}].notes[{j}].when")));
+            }
         }
         out
     }
@@ -1101,6 +1108,19 @@ impl Condition {
             Condition::All(v) => v.iter().map(|c| c.describe()).collect::<Vec<_>>().join(" and "),
             Condition::Any(v) => format!("({})", v.iter().map(|c| c.describe()).collect::<Vec<_>>().join(" or ")),
             Condition::Not(b) => format!("not {}", b.describe()),
+        }
+    }
+
+    /// The conditions under `All`, `Any` and `Not`, each with its path below `path`.
+    pub fn leaves(&self, path: String) -> Vec<(&Condition, String)> {
+        match self {
+            Condition::All(v) | Condition::Any(v) => v
+                .iter()
+                .enumerate()
+                .flat_map(|(k, c)| c.leaves(format!("{path}[0][{k}]")))
+                .collect(),
+            Condition::Not(b) => b.leaves(format!("{path}[0]")),
+            _ => vec![(self, path)],
         }
     }
 
