@@ -344,7 +344,7 @@ fn scripted_flooding_counts_and_evocative_work_is_then_marked_down() {
         ]"#],
     );
     let s = session(&sc);
-    assert!((s.state().distress - 0.9).abs() < 1e-6);
+    assert!((s.state().distress() - 0.9).abs() < 1e-6);
     assert!(score(&s, "breathe") > score(&s, "chair"));
 }
 
@@ -376,7 +376,7 @@ fn readiness_moves_at_most_one_stage_a_session_and_can_be_switched_off() {
     for i in 0..8 {
         s.choose(&format!("x{i}")).expect("ok");
     }
-    assert!(s.state().stage_moves <= 1);
+    assert!(s.state().people[0].stage_moves <= 1);
     let off = scenario("", "", &refs);
     let s = session(&off);
     assert_eq!(

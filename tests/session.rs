@@ -130,12 +130,12 @@ fn a_poor_move_opens_a_rupture_and_a_repair_can_mend_it() {
             )),
             "{ev:?}"
         );
-        assert!(s.state().rupture.is_some());
-        let before = s.state().alliance.mean();
+        assert!(s.state().rupture().is_some());
+        let before = s.state().alliance().mean();
         let ev = s.choose("middle.meta").expect("ok");
         if ev.iter().any(|e| matches!(e, Event::RuptureRepaired { .. })) {
             repaired += 1;
-            assert!(s.state().alliance.mean() > before);
+            assert!(s.state().alliance().mean() > before);
             assert_eq!(s.state().repaired, 1);
         } else {
             assert!(ev.iter().any(|e| matches!(e, Event::RepairFailed { .. })));
@@ -179,7 +179,7 @@ fn a_session_resumes_at_the_same_stage_after_an_edit() {
     let r = Session::resume(Arc::new(edited), lib.catalog.clone(), &lib.weights, 5, snap).expect("resumes");
     assert_eq!(r.stage_id(), "middle");
     assert_eq!(r.history().len(), 1);
-    assert_eq!(r.state().alliance, s.state().alliance);
+    assert_eq!(r.state().alliance(), s.state().alliance());
     assert!(matches!(r.events().last(), Some(Event::ClientSpeaks { text, .. }) if text == "Edited words."));
     // A stage removed by the edit cannot be resumed; the caller keeps the old session.
     let mut gone = (*sc).clone();
@@ -216,7 +216,7 @@ proptest! {
             let id = opts[p % opts.len()].id.clone();
             s.choose(&id).expect("an offered option is always accepted");
             let st = s.state();
-            for v in [st.alliance.goal, st.alliance.task, st.alliance.bond, st.reactance, st.distress, st.dropout_risk] {
+            for v in [st.alliance().goal, st.alliance().task, st.alliance().bond, st.people[0].reactance, st.distress(), st.dropout_risk] {
                 prop_assert!((0.0..=1.0).contains(&v), "state value {v} out of range");
             }
             let o = s.history().last().expect("a choice");

@@ -118,7 +118,9 @@ pub fn run(
                     "practice": d.practice.score,
                     "fit": d.practice.mean_fit,
                     "common_factors": d.practice.mean_common_factors,
-                    "alliance": session.state().alliance,
+                    "alliance": session.state().alliance(),
+                    "split": session.state().split(),
+                    "within_system": session.state().within,
                 },
                 "ending": session.ended(),
                 "debrief": d,
@@ -142,14 +144,24 @@ pub fn run(
 fn prompt(out: &mut impl Write, input: &mut impl BufRead, s: &Session) -> Option<String> {
     let options = s.available();
     let _ = writeln!(out, "\nWhat do you do?");
+    let room = s.state().present.len() > 1;
     for (i, o) in options.iter().enumerate() {
         let name = s
             .technique(&o.technique)
             .map_or(o.technique.as_str(), |t| t.name.as_str());
-        let _ = writeln!(out, "  {}. {name}", i + 1);
+        let to = if room { format!("  (to {})", addressees(s, &s.default_to(o))) } else { String::new() };
+        let _ = writeln!(out, "  {}. {name}{to}", i + 1);
         if !o.say.is_empty() {
             let _ = writeln!(out, "     \"{}\"", o.say);
         }
+    }
+    if room {
+        let ids: Vec<&str> = s.state().present.iter().map(|i| s.state().people[*i].id.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "  (to turn a move to one person, type its number and their id: `1 {}`)",
+            ids.first().copied().unwrap_or("")
+        );
     }
     loop {
         let _ = write!(out, "> ");
@@ -162,8 +174,14 @@ fn prompt(out: &mut impl Write, input: &mut impl BufRead, s: &Session) -> Option
         if t == "q" {
             return None;
         }
-        match t.parse::<usize>() {
-            Ok(n) if (1..=options.len()).contains(&n) => return Some(options[n - 1].id.clone()),
+        let (num, who) = t.split_once(' ').map_or((t, None), |(a, b)| (a, Some(b.trim())));
+        match num.parse::<usize>() {
+            Ok(n) if (1..=options.len()).contains(&n) => {
+                return Some(match who {
+                    Some(p) if !p.is_empty() => format!("{}@{p}", options[n - 1].id),
+                    _ => options[n - 1].id.clone(),
+                });
+            }
             _ => {
                 let _ = writeln!(out, "type a number from 1 to {}, or q to stop", options.len());
             }
@@ -171,30 +189,67 @@ fn prompt(out: &mut impl Write, input: &mut impl BufRead, s: &Session) -> Option
     }
 }
 
+/// The names of the people at `idx`, joined ("everyone" when all present are named).
+fn addressees(s: &Session, idx: &[usize]) -> String {
+    if s.is_system() && idx.len() > 1 && s.state().present.iter().all(|i| idx.contains(i)) {
+        return "everyone".into();
+    }
+    let names: Vec<&str> = idx.iter().filter_map(|i| s.people().get(*i)).map(|c| c.name.as_str()).collect();
+    names.join(" and ")
+}
+
+/// A person's name by id (the client's name in individual work).
+fn name_of<'a>(s: &'a Session, id: &str) -> &'a str {
+    s.scenario()
+        .person_index(id)
+        .and_then(|i| s.people().get(i))
+        .map_or(s.scenario().client.name.as_str(), |c| c.name.as_str())
+}
+
 fn print_event(out: &mut impl Write, e: &Event, s: &Session) {
-    let name = &s.scenario().client.name;
+    let client = &s.scenario().client.name;
     let _ = match e {
-        Event::ClientSpeaks { text, nonverbal, .. } => {
-            if nonverbal.is_empty() {
+        Event::ClientSpeaks {
+            text,
+            nonverbal,
+            speaker,
+            also,
+            ..
+        } => {
+            let name = name_of(s, speaker);
+            let r = if nonverbal.is_empty() {
                 writeln!(out, "\n{name}: \"{text}\"")
             } else {
                 writeln!(out, "\n[{nonverbal}]\n{name}: \"{text}\"")
+            };
+            for a in also {
+                let who = name_of(s, &a.person);
+                if !a.nonverbal.is_empty() {
+                    let _ = writeln!(out, "[{who}: {}]", a.nonverbal);
+                }
+                if !a.text.is_empty() {
+                    let _ = writeln!(out, "{who}: \"{}\"", a.text);
+                }
             }
+            r
         }
-        Event::Feedback(o) => print_feedback(out, o),
-        Event::ClientReplies { text, .. } => writeln!(out, "\n{name}: \"{text}\""),
-        Event::CriticalMiss { marker, .. } => writeln!(
+        Event::Feedback(o) => print_feedback(out, o, s),
+        Event::ClientReplies { text, .. } => writeln!(out, "\n{client}: \"{text}\""),
+        Event::CriticalMiss { marker, person, .. } => writeln!(
             out,
-            "  !! CRITICAL MISS: {name} showed {} {} marker and this move left it unanswered.",
+            "  !! CRITICAL MISS: {} showed {} {} marker and this move left it unanswered.",
+            name_of(s, person),
             rapport::engine::scoring::article(marker.label()),
             marker.label()
         ),
         Event::RuptureOpened {
             kind,
             cause: RuptureCause::Move,
+            person,
             ..
         } => {
-            writeln!(out, "  ! A {} rupture has opened after this move.", kind.label())
+            let whose = if s.is_system() { format!(" with {}", name_of(s, person)) } else { String::new() };
+            writeln!(out, "  ! A {} rupture has opened{whose} after this move.", kind.label())
         }
         Event::RuptureOpened {
             kind,
@@ -207,7 +262,7 @@ fn print_event(out: &mut impl Write, e: &Event, s: &Session) {
                 kind.label()
             )
         }
-        Event::RuptureRepaired { kind, strategy } => {
+        Event::RuptureRepaired { kind, strategy, .. } => {
             writeln!(
                 out,
                 "  + The {} rupture is repaired ({}).",
@@ -234,9 +289,15 @@ fn print_event(out: &mut impl Write, e: &Event, s: &Session) {
     };
 }
 
-fn print_feedback(out: &mut impl Write, o: &ChoiceOutcome) -> std::io::Result<()> {
+fn print_feedback(out: &mut impl Write, o: &ChoiceOutcome, s: &Session) -> std::io::Result<()> {
     let e = &o.evaluation;
-    writeln!(out, "\n  You chose: {} ({})", o.technique_name, o.school.label())?;
+    let to = if s.is_system() {
+        let idx: Vec<usize> = o.to.iter().filter_map(|id| s.scenario().person_index(id)).collect();
+        format!(", to {}", addressees(s, &idx))
+    } else {
+        String::new()
+    };
+    writeln!(out, "\n  You chose: {} ({}){to}", o.technique_name, o.school.label())?;
     writeln!(
         out,
         "  {} {}: accuracy {:.0}% against the best move open here",
@@ -271,12 +332,30 @@ fn print_feedback(out: &mut impl Write, o: &ChoiceOutcome) -> std::io::Result<()
         d.task,
         d.bond
     )?;
-    if let Some(srs) = o.srs {
+    if s.is_system() {
+        let each: Vec<String> = o
+            .people_after
+            .iter()
+            .zip(s.people())
+            .map(|(a, c)| format!("{} {:.2} (bond {:.2})", c.name, a.mean(), a.bond))
+            .collect();
+        writeln!(out, "  Each person: {}", each.join(", "))?;
         writeln!(
             out,
-            "  Session Rating Scale (simulated): {:.0}/40{}",
-            srs.total,
-            if srs.flagged {
+            "  Split alliance {:.2}{}   Within-system alliance {:.2}",
+            o.split_after,
+            if o.split_after >= s.weights().system.split_flag { " (split)" } else { "" },
+            o.within_after.unwrap_or(0.0)
+        )?;
+    }
+    for r in &o.srs {
+        let scale = if r.child { "Child Session Rating Scale" } else { "Session Rating Scale" };
+        let who = if s.is_system() { format!(", {}", r.name) } else { String::new() };
+        writeln!(
+            out,
+            "  {scale} (simulated{who}): {:.0}/40{}",
+            r.srs.total,
+            if r.srs.flagged {
                 " - below 36 or a drop: worth asking what would make it better"
             } else {
                 ""

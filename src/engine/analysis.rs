@@ -156,7 +156,8 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
         .sum();
 
     // Score each option once at the intake state.
-    let intake = ClientState::from_intake(&s.client, &s.initial_groundwork());
+    let intake = ClientState::of_scenario(s);
+    let people: Vec<_> = s.persons().into_iter().map(|(_, c)| c).collect();
     let mut option_scores: Vec<Vec<(f32, Vec<usize>)>> = Vec::with_capacity(stage_n);
     let mut all_scores = Vec::new();
     let mut dominated = Vec::new();
@@ -168,7 +169,8 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
                 v.push((f32::NAN, vec![]));
                 continue;
             };
-            let e = scoring::evaluate(t, o, &s.client, &intake, st, &w);
+            let moment = scoring::Moment::new(s, st, &intake, default_to(s, st, o));
+            let e = scoring::evaluate(t, o, &people, &intake, &moment, &w);
             let targets = option_targets(st, o, e.fit.band)
                 .into_iter()
                 .filter_map(|id| g.index.get(id).copied())
@@ -626,11 +628,15 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
         reactance: None,
         assumes: vec![],
         stage_of_change: None,
+        present: vec![],
+        speaker: None,
+        also: vec![],
         options: (0..3)
             .map(|k| Choice {
                 id: format!("s{i}.o{k}"),
                 technique: techniques[(i * 3 + k) % techniques.len().max(1)].to_owned(),
                 say: String::new(),
+                to: Default::default(),
                 feedback: String::new(),
                 intent: None,
                 manner: vec![],
@@ -698,6 +704,7 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
             delivery: Delivery::InPerson,
         },
         look: Look::default(),
+        within_system: None,
     });
     Scenario {
         version: FORMAT_VERSION,
@@ -715,6 +722,7 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
             minutes: None,
         },
         client,
+        people: vec![],
         weights: None,
         variables: vec![],
         start: "s0".into(),
@@ -731,5 +739,16 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
                 notes: vec![],
             })
             .collect(),
+    }
+}
+
+/// Whom an option reaches by default at a stage: the people its words name, or everyone present.
+fn default_to(s: &Scenario, st: &super::model::Stage, o: &super::model::Choice) -> Vec<usize> {
+    match &o.to {
+        super::model::Addressee::People(ids) => {
+            let v: Vec<usize> = ids.iter().filter_map(|id| s.person_index(id)).collect();
+            if v.is_empty() { s.present(st) } else { v }
+        }
+        _ => s.present(st),
     }
 }

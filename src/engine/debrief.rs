@@ -276,8 +276,8 @@ pub fn debrief(session: &Session) -> Debrief {
     };
     let client = ClientCourse {
         outcome: ending.map(|e| e.outcome),
-        start_alliance: sc.client.alliance,
-        final_alliance: state.alliance,
+        start_alliance: session.trajectory().first().map_or(sc.client.alliance, |t| t.1),
+        final_alliance: state.alliance(),
         dropout_risk: state.dropout_risk,
         ruptures_opened: state.ruptures,
         ruptures_repaired: state.repaired,
@@ -287,7 +287,7 @@ pub fn debrief(session: &Session) -> Debrief {
     for e in session.events() {
         match e {
             Event::Feedback(o) => step = o.step,
-            Event::MissedRepair { kind, stage } => missed.push(MissedRepair {
+            Event::MissedRepair { kind, stage, .. } => missed.push(MissedRepair {
                 step,
                 stage: stage.clone(),
                 kind: kind.label().to_owned(),
@@ -356,7 +356,7 @@ pub fn debrief(session: &Session) -> Debrief {
         rubric,
         srs: h
             .iter()
-            .filter_map(|c| c.srs.map(|s| (c.step, s.total, s.flagged)))
+            .flat_map(|c| c.srs.iter().map(|s| (c.step, s.srs.total, s.srs.flagged)))
             .collect(),
     }
 }

@@ -82,6 +82,16 @@ pub enum Code {
     R605,
     /// A fit or alliance override without a reason.
     R606,
+    /// A person named in an addressee, speaker, aside or condition who is not in `people`.
+    R701,
+    /// A marker, speaker or addressee on someone who is not in the room at that stage.
+    R702,
+    /// A person who never speaks.
+    R703,
+    /// A technique made for couples, families or groups addressed to one person.
+    R704,
+    /// A child's technique addressed to an adult.
+    R705,
 }
 
 impl Code {
@@ -119,6 +129,11 @@ impl Code {
             Code::R604 => "R604",
             Code::R605 => "R605",
             Code::R606 => "R606",
+            Code::R701 => "R701",
+            Code::R702 => "R702",
+            Code::R703 => "R703",
+            Code::R704 => "R704",
+            Code::R705 => "R705",
         }
     }
 
@@ -157,13 +172,28 @@ impl Code {
             Code::R604 => "version-1 file",
             Code::R605 => "unanswerable safety marker",
             Code::R606 => "override without a reason",
+            Code::R701 => "unknown person",
+            Code::R702 => "person not in the room",
+            Code::R703 => "person who never speaks",
+            Code::R704 => "systemic technique addressed to one person",
+            Code::R705 => "child's technique addressed to an adult",
         }
     }
 
     /// The severity a code has unless configured otherwise.
     pub fn default_severity(self) -> Severity {
         match self {
-            Code::R307 | Code::R403 | Code::R404 | Code::R601 | Code::R602 | Code::R603 | Code::R605 | Code::R606 => {
+            Code::R307
+            | Code::R403
+            | Code::R404
+            | Code::R601
+            | Code::R602
+            | Code::R603
+            | Code::R605
+            | Code::R606
+            | Code::R703
+            | Code::R704
+            | Code::R705 => {
                 Severity::Warning
             }
             Code::R604 => Severity::Note,
@@ -171,7 +201,7 @@ impl Code {
         }
     }
 
-    pub const ALL: [Code; 32] = [
+    pub const ALL: [Code; 37] = [
         Code::R001,
         Code::R002,
         Code::R003,
@@ -204,6 +234,11 @@ impl Code {
         Code::R604,
         Code::R605,
         Code::R606,
+        Code::R701,
+        Code::R702,
+        Code::R703,
+        Code::R704,
+        Code::R705,
     ];
 
     pub fn parse(s: &str) -> Option<Code> {

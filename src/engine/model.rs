@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 
 use super::catalog::{ChangeProcess, School};
 
+/// The id of the one person in a scenario without `people`.
+pub const SOLE: &str = "client";
+
 /// The newest format version this engine reads and writes.
 pub const FORMAT_VERSION: u32 = 2;
 /// The oldest format version still read (its files load with defaults for what it lacks).
@@ -24,6 +27,10 @@ pub struct Scenario {
     pub id: String,
     pub meta: Meta,
     pub client: ClientProfile,
+    /// (v2) The people in the room when there is more than one (partners, a parent and child, a family, a
+    /// group). Left out, the client is the one person. Each person's profile falls back to the client block.
+    #[serde(default)]
+    pub people: Vec<Person>,
     /// Per-scenario changes to the default weights of `assets/weights.ron`.
     #[serde(default)]
     pub weights: Option<WeightOverrides>,
@@ -166,6 +173,87 @@ pub struct ClientProfile {
     /// How the app draws the client.
     #[serde(default)]
     pub look: Look,
+    /// (v2, with `people`) The room's shared sense of purpose and safety at the start, 0..1 (SOFTA's two
+    /// systemic dimensions). Left out, the mean of the people's goal agreement.
+    #[serde(default)]
+    pub within_system: Option<f32>,
+}
+
+/// (v2) One person in the room. Every field but the id, name and age falls back to the client block.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    /// Stable id, used by addressees, speakers and conditions.
+    pub id: String,
+    pub name: String,
+    pub age: u32,
+    #[serde(default)]
+    pub pronouns: String,
+    /// Their place in the case: "partner", "mother", "group member".
+    #[serde(default)]
+    pub role: String,
+    /// Their own account, for the briefing.
+    #[serde(default)]
+    pub history: String,
+    #[serde(default)]
+    pub reactance: Option<Reactance>,
+    #[serde(default)]
+    pub coping_style: Option<f32>,
+    #[serde(default)]
+    pub distress: Option<f32>,
+    #[serde(default)]
+    pub impairment: Option<f32>,
+    #[serde(default)]
+    pub stage_of_change: Option<StageOfChange>,
+    #[serde(default)]
+    pub compliance: Option<f32>,
+    #[serde(default)]
+    pub preferences: Option<Preferences>,
+    #[serde(default)]
+    pub culture: Option<Culture>,
+    #[serde(default)]
+    pub religion_salience: Option<f32>,
+    #[serde(default)]
+    pub rupture_style: Option<RuptureKind>,
+    #[serde(default)]
+    pub expectancy: Option<f32>,
+    #[serde(default)]
+    pub alliance: Option<Alliance>,
+    #[serde(default)]
+    pub look: Option<Look>,
+}
+
+/// The age up to which a person rates the session on the Child Session Rating Scale (Duncan, Miller &
+/// Sparks 2003: the CSRS is for children aged 6 to 12).
+pub const CHILD_AGE: u32 = 12;
+
+impl Person {
+    /// The person's full profile: their own fields, the client block's where they left one out.
+    pub fn profile(&self, case: &ClientProfile) -> ClientProfile {
+        let c = case.clone();
+        ClientProfile {
+            name: self.name.clone(),
+            age: self.age,
+            pronouns: self.pronouns.clone(),
+            history: if self.history.is_empty() { c.history } else { self.history.clone() },
+            presenting_concerns: c.presenting_concerns,
+            reactance: self.reactance.unwrap_or(c.reactance),
+            coping_style: self.coping_style.unwrap_or(c.coping_style),
+            distress: self.distress.unwrap_or(c.distress),
+            impairment: self.impairment.unwrap_or(c.impairment),
+            stage_of_change: self.stage_of_change.or(c.stage_of_change),
+            compliance: self.compliance.unwrap_or(c.compliance),
+            preferences: self.preferences.clone().unwrap_or(c.preferences),
+            culture: self.culture.clone().unwrap_or(c.culture),
+            religion_salience: self.religion_salience.unwrap_or(c.religion_salience),
+            rupture_style: self.rupture_style.unwrap_or(c.rupture_style),
+            expectancy: self.expectancy.unwrap_or(c.expectancy),
+            alliance: self.alliance.unwrap_or(c.alliance),
+            setting: c.setting,
+            look: self.look.clone().unwrap_or(c.look),
+            within_system: None,
+        }
+    }
 }
 
 /// Reactance as a trait and as a state that moves during the session.
@@ -467,9 +555,43 @@ pub struct Stage {
     #[serde(default)]
     pub assumes: Vec<Groundwork>,
     pub options: Vec<Choice>,
+    /// (v2) Who is in the room at this stage (person ids); empty means everyone.
+    #[serde(default)]
+    pub present: Vec<String>,
+    /// (v2) Whose lines, markers, distress and rupture lines these are; default the first person present.
+    #[serde(default)]
+    pub speaker: Option<String>,
+    /// (v2) Another person's words or non-verbal in the same moment, with their own markers.
+    #[serde(default)]
+    pub also: Vec<Aside>,
     /// Evaluated in order after a choice with no `next`; the first that holds wins.
     #[serde(default)]
     pub transitions: Vec<Transition>,
+}
+
+/// (v2) What another person in the room says or shows while the speaker speaks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Aside {
+    pub person: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub nonverbal: String,
+    #[serde(default)]
+    pub markers: Vec<Marker>,
+}
+
+/// (v2) Whom a move is addressed to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Addressee {
+    /// The trainee turns the move to whoever they choose (everyone unless they choose).
+    #[default]
+    Anyone,
+    /// The whole room.
+    Everyone,
+    /// These people, as the words say.
+    People(Vec<String>),
 }
 
 /// A client line with a stable id.
@@ -620,6 +742,9 @@ pub struct Choice {
     /// What the therapist says or does, in this client's context.
     #[serde(default)]
     pub say: String,
+    /// (v2) Whom the move is addressed to, where more than one person is in the room.
+    #[serde(default)]
+    pub to: Addressee,
     /// The author's teaching note, shown with the computed feedback.
     #[serde(default)]
     pub feedback: String,
@@ -769,6 +894,12 @@ pub enum Condition {
     CriticalMiss,
     /// (v2) The last simulated Session Rating Scale was flagged (below the cut-off, or a drop).
     SrsFlagged,
+    /// (v2) A condition about the alliance or ruptures, read for one person (by id).
+    Person(String, Box<Condition>),
+    /// (v2) The split alliance: the range of the bonds of the people present.
+    Split(Cmp),
+    /// (v2) The within-system alliance: the room's shared purpose and safety.
+    Within(Cmp),
     /// A Bool variable is true.
     Flag(String),
     /// A Number variable against a threshold.
@@ -1038,6 +1169,56 @@ impl Scenario {
         out
     }
 
+    /// The people in the room, as (id, full profile); a scenario without `people` has one, `client`.
+    pub fn persons(&self) -> Vec<(String, ClientProfile)> {
+        if self.people.is_empty() {
+            return vec![(SOLE.to_owned(), self.client.clone())];
+        }
+        self.people.iter().map(|p| (p.id.clone(), p.profile(&self.client))).collect()
+    }
+
+    /// The index of a person by id (the sole client is `client`).
+    pub fn person_index(&self, id: &str) -> Option<usize> {
+        if self.people.is_empty() {
+            return (id == SOLE).then_some(0);
+        }
+        self.people.iter().position(|p| p.id == id)
+    }
+
+    /// Who is in the room at a stage, by index (everyone when the stage does not say; unknown ids left out).
+    pub fn present(&self, stage: &Stage) -> Vec<usize> {
+        let all = self.people.len().max(1);
+        if stage.present.is_empty() {
+            return (0..all).collect();
+        }
+        let mut v: Vec<usize> = stage.present.iter().filter_map(|id| self.person_index(id)).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// The speaker at a stage, by index: the named one, else the first person present.
+    pub fn speaker(&self, stage: &Stage) -> usize {
+        stage
+            .speaker
+            .as_deref()
+            .and_then(|id| self.person_index(id))
+            .or_else(|| self.present(stage).first().copied())
+            .unwrap_or(0)
+    }
+
+    /// Every marker at a stage with the person who shows it: the stage's own are the speaker's.
+    pub fn markers_at(&self, stage: &Stage) -> Vec<(usize, Marker)> {
+        let speaker = self.speaker(stage);
+        let mut v: Vec<(usize, Marker)> = stage.markers.iter().map(|m| (speaker, *m)).collect();
+        for a in &stage.also {
+            if let Some(i) = self.person_index(&a.person) {
+                v.extend(a.markers.iter().map(|m| (i, *m)));
+            }
+        }
+        v
+    }
+
     /// Finds an option by id at a stage or among the standing moves.
     pub fn option<'a>(&'a self, stage: &'a Stage, id: &str) -> Option<(&'a Choice, bool)> {
         stage
@@ -1103,6 +1284,9 @@ impl Condition {
             Condition::Used(t) => format!("used {t}"),
             Condition::CriticalMiss => "critical miss".into(),
             Condition::SrsFlagged => "SRS flagged".into(),
+            Condition::Person(p, c) => format!("{p}: {}", c.describe()),
+            Condition::Split(c) => format!("split alliance {}", c.describe()),
+            Condition::Within(c) => format!("within-system alliance {}", c.describe()),
             Condition::Flag(v) => v.clone(),
             Condition::Var(v, c) => format!("{v} {}", c.describe()),
             Condition::All(v) => v.iter().map(|c| c.describe()).collect::<Vec<_>>().join(" and "),
@@ -1120,6 +1304,11 @@ impl Condition {
                 .flat_map(|(k, c)| c.leaves(format!("{path}[0][{k}]")))
                 .collect(),
             Condition::Not(b) => b.leaves(format!("{path}[0]")),
+            Condition::Person(_, b) => {
+                let mut v = vec![(self, path.clone())];
+                v.extend(b.leaves(format!("{path}[1]")));
+                v
+            }
             _ => vec![(self, path)],
         }
     }
@@ -1131,6 +1320,7 @@ impl Condition {
             Condition::RuptureOpen | Condition::RuptureOpenOf(_) => Some(false),
             Condition::All(v) | Condition::Any(v) => v.iter().find_map(Condition::rupture_edge),
             Condition::Not(b) => b.rupture_edge().map(|r| !r),
+            Condition::Person(_, b) => b.rupture_edge(),
             _ => None,
         }
     }

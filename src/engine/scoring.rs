@@ -10,9 +10,10 @@ use super::model::{
 };
 use super::weights::{FitTerm, Weights};
 
-/// The client's state as it moves through a session (the intake gives its start).
+/// One person's state as it moves through a session (their profile gives its start).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ClientState {
+pub struct PersonState {
+    pub id: String,
     /// Reactance as a state, 0..1.
     pub reactance: f32,
     pub distress: f32,
@@ -24,6 +25,35 @@ pub struct ClientState {
     pub stage_moves: u32,
     pub alliance: Alliance,
     pub rupture: Option<OpenRupture>,
+    /// The last simulated SRS total, to flag a drop.
+    pub last_srs: Option<f32>,
+}
+
+impl PersonState {
+    pub fn from_profile(id: &str, c: &ClientProfile) -> PersonState {
+        PersonState {
+            id: id.to_owned(),
+            reactance: c.reactance.state,
+            distress: c.distress,
+            stage_of_change: c.stage_of_change,
+            stage_progress: 0.0,
+            stage_moves: 0,
+            alliance: c.alliance.clamped(),
+            rupture: None,
+            last_srs: None,
+        }
+    }
+}
+
+/// The state of the room as it moves through a session: each person's, and the work's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClientState {
+    /// Everyone in the case, in the scenario's order (one for an individual scenario).
+    pub people: Vec<PersonState>,
+    /// Who is in the room at the current stage (indices into `people`).
+    pub present: Vec<usize>,
+    /// The within-system alliance, 0..1, where more than one person is in the case.
+    pub within: Option<f32>,
     /// Ruptures repaired so far.
     pub repaired: u32,
     /// Ruptures opened so far.
@@ -36,12 +66,11 @@ pub struct ClientState {
     pub pattern: Pattern,
     /// Safety or dissociation markers left unanswered so far.
     pub critical_misses: u32,
-    /// The last simulated SRS total, to flag a drop.
-    pub last_srs: Option<f32>,
     /// Whether the last SRS was flagged.
     pub srs_flagged: bool,
-    /// Markers already answered at the current stage (a standing safety check before the stage's own move).
-    pub answered_here: Vec<ProcessMarker>,
+    /// Markers already answered at the current stage, with the person who showed them (a standing safety
+    /// check before the stage's own move).
+    pub answered_here: Vec<(usize, ProcessMarker)>,
     /// Groundwork the trainee's own moves laid in this session (not what the session started with).
     pub laid: BTreeSet<Groundwork>,
 }
@@ -92,26 +121,103 @@ pub struct OpenRupture {
 }
 
 impl ClientState {
-    pub fn from_intake(c: &ClientProfile, groundwork: &[Groundwork]) -> ClientState {
+    /// The state at the intake: each person as their profile says, the work with `groundwork` in place.
+    pub fn from_intake(people: &[(String, ClientProfile)], within: Option<f32>, groundwork: &[Groundwork]) -> ClientState {
+        let states: Vec<PersonState> = people.iter().map(|(id, c)| PersonState::from_profile(id, c)).collect();
+        let within = (states.len() > 1).then(|| {
+            within
+                .unwrap_or_else(|| states.iter().map(|p| p.alliance.goal).sum::<f32>() / states.len() as f32)
+                .clamp(0.0, 1.0)
+        });
         ClientState {
-            reactance: c.reactance.state,
-            distress: c.distress,
-            stage_of_change: c.stage_of_change,
-            stage_progress: 0.0,
-            stage_moves: 0,
-            alliance: c.alliance.clamped(),
-            rupture: None,
+            present: (0..states.len()).collect(),
+            people: states,
+            within,
             repaired: 0,
             ruptures: 0,
             dropout_risk: 0.0,
             groundwork: groundwork.iter().copied().collect(),
             pattern: Pattern::default(),
             critical_misses: 0,
-            last_srs: None,
             srs_flagged: false,
             answered_here: Vec::new(),
             laid: BTreeSet::new(),
         }
+    }
+
+    /// The state of a scenario's people at its intake.
+    pub fn of_scenario(s: &super::model::Scenario) -> ClientState {
+        ClientState::from_intake(&s.persons(), s.client.within_system, &s.initial_groundwork())
+    }
+
+    /// Whether more than one person is in the case (the systemic terms apply).
+    pub fn is_system(&self) -> bool {
+        self.people.len() > 1
+    }
+
+    /// The mean alliance of the people present (the one person's alliance in individual work).
+    pub fn alliance(&self) -> Alliance {
+        mean_alliance(self.present.iter().filter_map(|i| self.people.get(*i)).map(|p| p.alliance))
+    }
+
+    /// The open rupture of the first person present who has one.
+    pub fn rupture(&self) -> Option<&OpenRupture> {
+        self.present
+            .iter()
+            .filter_map(|i| self.people.get(*i))
+            .find_map(|p| p.rupture.as_ref())
+    }
+
+    /// The highest distress among the people present.
+    pub fn distress(&self) -> f32 {
+        self.present
+            .iter()
+            .filter_map(|i| self.people.get(*i))
+            .map(|p| p.distress)
+            .fold(0.0, f32::max)
+    }
+
+    /// The split alliance: the range of the bonds of the people present (0 with one person present).
+    pub fn split(&self) -> f32 {
+        split_of(self.present.iter().filter_map(|i| self.people.get(*i)).map(|p| p.alliance.bond))
+    }
+
+    /// The unit's alliance the score reads: one person's mean alliance, or, in a room, the members' mean
+    /// and the within-system alliance in SOFTA's proportion.
+    pub fn unit_alliance(&self, w: &Weights) -> f32 {
+        unit_alliance(self.alliance().mean(), self.within, self.present.len(), w)
+    }
+}
+
+/// The component-wise mean of alliances (a neutral .5 when there are none).
+pub fn mean_alliance(v: impl Iterator<Item = Alliance>) -> Alliance {
+    let (mut sum, mut n) = (Alliance { goal: 0.0, task: 0.0, bond: 0.0 }, 0.0);
+    for a in v {
+        sum.goal += a.goal;
+        sum.task += a.task;
+        sum.bond += a.bond;
+        n += 1.0;
+    }
+    if n == 0.0 {
+        return Alliance { goal: 0.5, task: 0.5, bond: 0.5 };
+    }
+    Alliance { goal: sum.goal / n, task: sum.task / n, bond: sum.bond / n }
+}
+
+/// The range of the bonds: how unbalanced the individual alliances are.
+pub fn split_of(bonds: impl Iterator<Item = f32>) -> f32 {
+    let (lo, hi) = bonds.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), b| (lo.min(b), hi.max(b)));
+    if hi >= lo { hi - lo } else { 0.0 }
+}
+
+/// The unit's alliance from the members' mean alliance and the within-system alliance (`system.individual_share`).
+pub fn unit_alliance(members: f32, within: Option<f32>, present: usize, w: &Weights) -> f32 {
+    match within {
+        Some(x) if present > 1 => {
+            let k = w.system.individual_share.clamp(0.0, 1.0);
+            k * members + (1.0 - k) * x
+        }
+        _ => members,
     }
 }
 
@@ -119,6 +225,8 @@ impl ClientState {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FitPart {
     pub term: FitTerm,
+    /// The person this term reads (None for the room's terms: timing and markers).
+    pub person: Option<usize>,
     /// The match, -1..1.
     pub value: f32,
     pub weight: f32,
@@ -134,6 +242,8 @@ pub struct FitReport {
     pub band: FitBand,
     /// True when the scenario author set this fit by hand.
     pub overridden: bool,
+    /// The fit for each addressee: their own terms with the room's (what moves their alliance).
+    pub by_person: Vec<(usize, f32)>,
 }
 
 /// One common factor a move carries.
@@ -151,13 +261,42 @@ pub struct CfReport {
     pub total: f32,
 }
 
+/// What a move does to one person in the room.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PersonEffect {
+    pub person: usize,
+    pub addressed: bool,
+    /// The fit of the move for them (their own terms with the room's); 0 for those not addressed.
+    pub fit: f32,
+    pub delta: AllianceDelta,
+}
+
+/// Whether a technique speaks to the system: systemic work, or a move made for couples, families or groups.
+/// Addressed to everyone it builds (or, fitting badly, costs) the within-system alliance.
+pub fn speaks_to_system(t: &Technique) -> bool {
+    t.schools().any(|s| s == super::catalog::School::Systemic)
+        || t.formats.iter().any(|f| {
+            matches!(
+                f,
+                super::model::Format::Couple | super::model::Format::Family | super::model::Format::Group
+            )
+        })
+}
+
 /// A deterministic evaluation of a move in a state: what the trainee is scored on.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evaluation {
     pub fit: FitReport,
     pub common_factors: CfReport,
-    /// The alliance change the move itself makes (before rupture repair or decay).
+    /// The alliance change the move itself makes (before rupture repair or decay): the addressees' mean.
     pub alliance: AllianceDelta,
+    /// What the move does to each person present: the addressees' alliance follows its fit for them; the
+    /// others hear the therapist take a side.
+    pub people: Vec<PersonEffect>,
+    /// The change in the within-system alliance (0 with one person).
+    pub within: f32,
+    /// The change in the split alliance (0 with one person present).
+    pub split: f32,
     /// The expected change in mean alliance from repair (or decay while a rupture stays open).
     pub expected_repair: f32,
     /// Repair chance, when a rupture is open and this is a repair move.
@@ -237,21 +376,87 @@ pub fn delivered(t: &Technique, manner: &[Manner]) -> Technique {
     d
 }
 
+/// The moment a move is made in: the stage, the process markers each person present shows there, and whom
+/// the move is addressed to.
+#[derive(Debug, Clone)]
+pub struct Moment<'a> {
+    pub stage: &'a Stage,
+    /// Process markers of the people present, with the person who shows each.
+    pub markers: Vec<(usize, ProcessMarker)>,
+    /// The addressees (indices into the people).
+    pub to: Vec<usize>,
+}
+
+impl<'a> Moment<'a> {
+    /// The moment at `stage` for a move addressed to `to`.
+    pub fn new(scenario: &super::model::Scenario, stage: &'a Stage, s: &ClientState, to: Vec<usize>) -> Moment<'a> {
+        let markers = scenario
+            .markers_at(stage)
+            .into_iter()
+            .filter(|(i, _)| s.present.contains(i))
+            .filter_map(|(i, m)| match m {
+                super::model::Marker::Process(p) => Some((i, p)),
+                super::model::Marker::Rupture(_) => None,
+            })
+            .collect();
+        Moment { stage, markers, to }
+    }
+
+    /// A moment with one person, who shows the stage's markers (tests and the intake analysis).
+    pub fn sole(stage: &'a Stage) -> Moment<'a> {
+        Moment {
+            stage,
+            markers: stage.process_markers().into_iter().map(|m| (0, m)).collect(),
+            to: vec![0],
+        }
+    }
+
+    /// Whether `t` answers the marker `m` shown by person `i`: the right task, turned to them. In a room, a
+    /// move to everyone answers one person's marker only when it is work with the system (an enactment
+    /// around a partner's vulnerability); a reflection to "both of you" does not meet the one who showed it.
+    pub fn answers(&self, t: &Technique, i: usize, m: ProcessMarker) -> bool {
+        t.answers.contains(&m) && self.to.contains(&i) && (self.to.len() == 1 || speaks_to_system(t))
+    }
+
+    /// Whether `t` answers any marker here.
+    pub fn answers_any(&self, t: &Technique) -> bool {
+        self.markers.iter().any(|(i, m)| self.answers(t, *i, *m))
+    }
+
+    /// The markers not yet answered at this stage.
+    pub fn unanswered(&self, s: &ClientState) -> Vec<(usize, ProcessMarker)> {
+        self.markers
+            .iter()
+            .copied()
+            .filter(|x| !s.answered_here.contains(x))
+            .collect()
+    }
+
+    /// The highest distress among the addressees.
+    pub fn distress(&self, s: &ClientState) -> f32 {
+        self.to
+            .iter()
+            .filter_map(|i| s.people.get(*i))
+            .map(|p| p.distress)
+            .fold(0.0, f32::max)
+    }
+}
+
 /// Groundwork a move lacks at this moment. A move that answers a risk or dissociation marker present now need
 /// not wait for the story to be heard:
 /// safety comes first (its other groundwork, such as assessing before planning, still holds). And an
 /// evocative move while distress is above the window of tolerance lacks stabilisation now, whatever was done
 /// before: processing above the window overwhelms rather than integrates (Siegel 1999; Ogden et al. 2006).
-pub fn missing_now(t: &Technique, manner: &[Manner], s: &ClientState, stage: &Stage, w: &Weights) -> Vec<Groundwork> {
-    let urgent = stage
-        .process_markers()
+pub fn missing_now(t: &Technique, manner: &[Manner], s: &ClientState, m: &Moment, w: &Weights) -> Vec<Groundwork> {
+    let urgent = m
+        .markers
         .iter()
-        .any(|m| is_critical_now(*m, s) && t.answers.contains(m));
+        .any(|(i, mk)| is_critical_now(*mk, s) && m.answers(t, *i, *mk));
     let mut missing = missing_groundwork(t, manner, &s.groundwork);
     if urgent {
         missing.retain(|g| *g != Groundwork::Explored);
     }
-    if t.arousal > 0.3 && s.distress > w.state.window_of_tolerance && !missing.contains(&Groundwork::Stabilised) {
+    if t.arousal > 0.3 && m.distress(s) > w.state.window_of_tolerance && !missing.contains(&Groundwork::Stabilised) {
         missing.push(Groundwork::Stabilised);
     }
     missing
@@ -308,34 +513,87 @@ fn trait_on_move(phase: Phase, reactance_now: f32) -> bool {
     phase == Phase::Intervention || reactance_now >= 0.65
 }
 
-/// The fit of technique `t` (as delivered, with `manner`) to the client now (scoring-model.md section 1).
-pub fn fit(
-    t: &Technique,
-    manner: &[Manner],
-    c: &ClientProfile,
-    s: &ClientState,
-    stage: &Stage,
-    w: &Weights,
-) -> FitReport {
-    let name = &c.name;
-    let mut parts = Vec::new();
-    let mut add = |term: FitTerm, value: f32, why: String| {
-        let weight = w.fit_weight(term);
+/// Collects the terms of a fit, each with its weight (terms with no weight are left out).
+struct Terms<'w> {
+    w: &'w Weights,
+    person: Option<usize>,
+    parts: Vec<FitPart>,
+}
+
+impl Terms<'_> {
+    fn add(&mut self, term: FitTerm, value: f32, why: String) {
+        let weight = self.w.fit_weight(term);
         if weight > 0.0 {
-            parts.push(FitPart {
+            self.parts.push(FitPart {
                 term,
+                person: self.person,
                 value: value.clamp(-1.0, 1.0),
                 weight,
                 why,
             });
         }
-    };
-    let on_move = trait_on_move(stage.phase, s.reactance);
+    }
+}
+
+/// The fit of technique `t` (as delivered, with `manner`) at this moment (scoring-model.md section 1): each
+/// addressee's own terms, weighed equally among them, and the room's (timing in the process, markers).
+pub fn fit(t: &Technique, manner: &[Manner], people: &[ClientProfile], s: &ClientState, m: &Moment, w: &Weights) -> FitReport {
+    let missing = missing_now(t, manner, s, m, w);
+    let mut room = Terms { w, person: None, parts: Vec::new() };
+    room_terms(&mut room, t, people, s, m, &missing);
+    let to: Vec<usize> = m.to.iter().copied().filter(|i| *i < people.len() && *i < s.people.len()).collect();
+    let share = 1.0 / to.len().max(1) as f32;
+    let mut parts = Vec::new();
+    let mut by_person = Vec::new();
+    for &i in &to {
+        let mut own = Terms { w, person: Some(i), parts: Vec::new() };
+        person_terms(&mut own, t, manner, &people[i], &s.people[i], s, m.stage, &missing);
+        by_person.push((i, weighted_mean(own.parts.iter().chain(&room.parts))));
+        parts.extend(own.parts.into_iter().map(|p| FitPart { weight: p.weight * share, ..p }));
+    }
+    parts.extend(room.parts);
+    let total = weighted_mean(parts.iter());
+    FitReport {
+        parts,
+        total,
+        band: FitBand::of(total),
+        overridden: false,
+        by_person,
+    }
+}
+
+fn weighted_mean<'p>(parts: impl Iterator<Item = &'p FitPart> + Clone) -> f32 {
+    let wsum: f32 = parts.clone().map(|p| p.weight).sum();
+    if wsum > 0.0 {
+        parts.map(|p| p.weight * p.value).sum::<f32>() / wsum
+    } else {
+        0.0
+    }
+}
+
+/// The terms that read one person: reactance, coping style, distress, impairment, stage of change,
+/// preferences, culture and faith.
+#[allow(clippy::too_many_arguments)]
+fn person_terms(
+    terms: &mut Terms,
+    t: &Technique,
+    manner: &[Manner],
+    c: &ClientProfile,
+    p: &PersonState,
+    s: &ClientState,
+    stage: &Stage,
+    missing: &[Groundwork],
+) {
+    let w = terms.w;
+    let mut add = |term: FitTerm, value: f32, why: String| terms.add(term, value, why);
+    let _ = manner;
+    let name = &c.name;
+    let on_move = trait_on_move(stage.phase, p.reactance);
     let (pattern_d, pattern_f) = s.pattern.with(t);
 
     // Reactance: high -> non-directive; low -> directive mildly better. Beutler's finding is about the
     // directiveness of the treatment, so outside the intervention phase it reads the session's pattern.
-    let r = s.reactance;
+    let r = p.reactance;
     let d = if on_move { t.directiveness } else { pattern_d };
     let whose = if on_move {
         "this move"
@@ -407,8 +665,7 @@ pub fn fit(
     // Distress and arousal. High distress calls for support; it does not follow that support harms at
     // moderate distress, so soothing is marked down only as distress falls toward low. Processing inside the
     // window of tolerance, with its groundwork in place, is the work itself (Foa & Kozak 1986; Siegel 1999).
-    let missing = missing_now(t, manner, s, stage, w);
-    let (sd, a) = (s.distress, t.arousal);
+    let (sd, a) = (p.distress, t.arousal);
     let ideal = 1.0 - 2.0 * sd;
     let gap = a - ideal;
     let prepared = !t.needs.is_empty() && missing.is_empty() && a > 0.3;
@@ -451,46 +708,8 @@ pub fn fit(
         why + &cite(w, FitTerm::Intensity),
     );
 
-    // Timing: where the work is. A move that needs groundwork the session has not laid costs; a move that only
-    // lays groundwork already in place, with no marker calling for it, adds little now.
-    // Laying groundwork is not redundant in the phase whose task it is (a client who asks "how is this
-    // supposed to work?" in psychoeducation is owed the explanation).
-    let again: Vec<Groundwork> = redundant(t, &s.groundwork)
-        .into_iter()
-        .filter(|g| !Groundwork::of_phase(stage.phase).contains(g))
-        .collect();
-    let answers_now = stage.process_markers().iter().any(|p| t.answers.contains(p));
-    if !again.is_empty() && !answers_now && missing.is_empty() {
-        let what: Vec<&str> = again.iter().map(|g| g.label()).collect();
-        add(
-            FitTerm::Timing,
-            -0.5,
-            format!(
-                "the work already has {}: doing it again, with nothing new calling for it, spends the moment on ground already covered",
-                what.join(" and ")
-            ) + &cite(w, FitTerm::Timing),
-        );
-    } else if !missing.is_empty() {
-        // Right timing is what a move should have; only its absence is scored, so a technique with
-        // prerequisites gains nothing over one without them.
-        let lack: Vec<&str> = missing.iter().map(|g| g.label()).collect();
-        let (v, why) = (
-            -1.0,
-            format!(
-                "this move comes before {}{}: it lands when the work has that in place, and pushed earlier it tends to be heard as imposed",
-                lack.join(" and "),
-                if s.distress > w.state.window_of_tolerance && missing.contains(&Groundwork::Stabilised) {
-                    " (distress is above the window of tolerance now)"
-                } else {
-                    ""
-                }
-            ),
-        );
-        add(FitTerm::Timing, v, why + &cite(w, FitTerm::Timing));
-    }
-
     // Stage of change, where behaviour change is the target.
-    if let Some(stage_now) = s.stage_of_change.filter(|_| !t.processes.is_empty()) {
+    if let Some(stage_now) = p.stage_of_change.filter(|_| !t.processes.is_empty()) {
         let sum: i32 = t
             .processes
             .iter()
@@ -569,46 +788,94 @@ pub fn fit(
         add(FitTerm::Religion, ad * rs, why + &cite(w, FitTerm::Religion));
     }
 
+}
+
+/// The terms that read the room: timing in the process of the work, and the markers the people show.
+fn room_terms(terms: &mut Terms, t: &Technique, people: &[ClientProfile], s: &ClientState, m: &Moment, missing: &[Groundwork]) {
+    let w = terms.w;
+    let mut add = |term: FitTerm, value: f32, why: String| terms.add(term, value, why);
+    // Timing: where the work is. A move that needs groundwork the session has not laid costs; a move that only
+    // lays groundwork already in place, with no marker calling for it, adds little now.
+    // Laying groundwork is not redundant in the phase whose task it is (a client who asks "how is this
+    // supposed to work?" in psychoeducation is owed the explanation).
+    let again: Vec<Groundwork> = redundant(t, &s.groundwork)
+        .into_iter()
+        .filter(|g| !Groundwork::of_phase(m.stage.phase).contains(g))
+        .collect();
+    let answers_now = m.answers_any(t);
+    if !again.is_empty() && !answers_now && missing.is_empty() {
+        let what: Vec<&str> = again.iter().map(|g| g.label()).collect();
+        add(
+            FitTerm::Timing,
+            -0.5,
+            format!(
+                "the work already has {}: doing it again, with nothing new calling for it, spends the moment on ground already covered",
+                what.join(" and ")
+            ) + &cite(w, FitTerm::Timing),
+        );
+    } else if !missing.is_empty() {
+        // Right timing is what a move should have; only its absence is scored, so a technique with
+        // prerequisites gains nothing over one without them.
+        let lack: Vec<&str> = missing.iter().map(|g| g.label()).collect();
+        let (v, why) = (
+            -1.0,
+            format!(
+                "this move comes before {}{}: it lands when the work has that in place, and pushed earlier it tends to be heard as imposed",
+                lack.join(" and "),
+                if m.distress(s) > w.state.window_of_tolerance && missing.contains(&Groundwork::Stabilised) {
+                    " (distress is above the window of tolerance now)"
+                } else {
+                    ""
+                }
+            ),
+        );
+        add(FitTerm::Timing, v, why + &cite(w, FitTerm::Timing));
+    }
+
     // Process markers demand an answer: the task that answers one fits; passing one over costs, and passing
     // over risk or dissociation costs most.
-    let present: Vec<ProcessMarker> = stage
-        .process_markers()
-        .into_iter()
-        .filter(|m| !s.answered_here.contains(m))
-        .collect();
+    let present = m.unanswered(s);
     if !present.is_empty() {
         let critical = present
             .iter()
-            .find(|p| is_critical_now(**p, s) && !t.answers.contains(p));
-        let answered = present.iter().find(|p| t.answers.contains(p));
+            .find(|(i, p)| is_critical_now(*p, s) && !m.answers(t, *i, *p));
+        let answered = present.iter().find(|(i, p)| m.answers(t, *i, *p));
+        let who = |i: usize| people.get(i).map_or("The client", |c| c.name.as_str());
         let (v, why, marker) = match (critical, answered) {
-            (Some(p), _) => (
+            (Some(&(i, p)), _) => (
                 -1.0,
                 format!(
-                    "{name} shows {} {} marker and this move does not answer it: risk and dissociation come before anything else",
+                    "{} shows {} {} marker and this move does not answer it{}: risk and dissociation come before anything else",
+                    who(i),
                     article(p.label()),
-                    p.label()
+                    p.label(),
+                    if t.answers.contains(&p) { " (it is not addressed to them)" } else { "" }
                 ),
-                *p,
+                p,
             ),
-            (None, Some(p)) => (
+            (None, Some(&(i, p))) => (
                 1.0,
                 format!(
-                    "{name} shows {} {} marker, and this is the task that answers it",
+                    "{} shows {} {} marker, and this is the task that answers it",
+                    who(i),
                     article(p.label()),
                     p.label()
                 ),
-                *p,
+                p,
             ),
             (None, None) => {
-                let labels: Vec<&str> = present.iter().map(|p| p.label()).collect();
+                let labels: Vec<&str> = present.iter().map(|(_, p)| p.label()).collect();
+                let (i, first) = present[0];
+                let elsewhere = present.iter().any(|(_, p)| t.answers.contains(p));
                 (
-                    if is_critical_now(present[0], s) { -1.0 } else { -0.5 },
+                    if is_critical_now(first, s) { -1.0 } else { -0.5 },
                     format!(
-                        "{name} shows a marker ({}) that this move passes over",
-                        labels.join(", ")
+                        "{} shows a marker ({}) that this move passes over{}",
+                        who(i),
+                        labels.join(", "),
+                        if elsewhere { ": the task would answer it, turned to them" } else { "" }
                     ),
-                    present[0],
+                    first,
                 )
             }
         };
@@ -620,29 +887,18 @@ pub fn fit(
         add(FitTerm::Marker, v, format!("{why} ({}; {effect})", marker.source()));
     }
 
-    let wsum: f32 = parts.iter().map(|p| p.weight).sum();
-    let total = if wsum > 0.0 {
-        parts.iter().map(|p| p.weight * p.value).sum::<f32>() / wsum
-    } else {
-        0.0
-    };
-    FitReport {
-        parts,
-        total,
-        band: FitBand::of(total),
-        overridden: false,
-    }
 }
 
 /// The common-factor qualities this moment calls for: the relationship factors always, plus those the
 /// phase and the client's state make relevant (the table in `assets/weights.ron`, with its sources).
-pub fn relevant_factors(phase: Phase, s: &ClientState, stage: &Stage, w: &Weights) -> Vec<Quality> {
-    let flooded = s.distress >= 0.65 || stage.process_markers().contains(&ProcessMarker::Vulnerability);
+pub fn relevant_factors(s: &ClientState, m: &Moment, w: &Weights) -> Vec<Quality> {
+    let flooded =
+        m.distress(s) >= 0.65 || m.markers.iter().any(|(_, p)| *p == ProcessMarker::Vulnerability);
     let mut v: Vec<Quality> = w.moment.always.clone();
-    if !flooded && let Some(extra) = w.moment.phases.get(&phase) {
+    if !flooded && let Some(extra) = w.moment.phases.get(&m.stage.phase) {
         v.extend(extra.iter().copied());
     }
-    if s.rupture.is_some() {
+    if s.rupture().is_some() {
         v.push(Quality::Repair);
     }
     v.sort();
@@ -735,46 +991,123 @@ pub fn score(fit: f32, alliance_mean_delta: f32, cf: f32, w: &Weights) -> f32 {
     (50.0 * (1.0 + raw)).clamp(0.0, 100.0)
 }
 
-/// Evaluates a move deterministically in a state, with the option's manner and any author override.
-pub fn evaluate(
-    t: &Technique,
-    option: &Choice,
-    c: &ClientProfile,
-    s: &ClientState,
-    stage: &Stage,
-    w: &Weights,
-) -> Evaluation {
+/// Evaluates a move deterministically in a state, with the option's manner and any author override, for
+/// its addressees in `m`.
+pub fn evaluate(t: &Technique, option: &Choice, people: &[ClientProfile], s: &ClientState, m: &Moment, w: &Weights) -> Evaluation {
     let t = &delivered(t, &option.manner);
-    let mut fit = fit(t, &option.manner, c, s, stage, w);
+    let mut fit = fit(t, &option.manner, people, s, m, w);
     if let Some(f) = option.fit {
         fit.total = f.clamp(-1.0, 1.0);
         fit.band = FitBand::of(fit.total);
         fit.overridden = true;
-    }
-    let cf = common_factors(t, &relevant_factors(stage.phase, s, stage, w), w);
-    let premature = !missing_now(t, &option.manner, s, stage, w).is_empty();
-    let delta = option
-        .alliance
-        .unwrap_or_else(|| alliance_delta(t, fit.total, premature, w));
-    let (expected_repair, repair_chance) = match (&s.rupture, t.repair) {
-        (Some(open), Some(kind)) => {
-            let p = repair_chance(kind, open.kind, w);
-            let after = s.alliance.apply(delta);
-            let restore = (open.alliance_before.mean() - after.mean()).max(0.0) + w.alliance.repair_gain;
-            (p * restore - (1.0 - p) * w.alliance.open_decay, Some(p))
+        for x in &mut fit.by_person {
+            x.1 = fit.total;
         }
-        (Some(_), None) => (-w.alliance.open_decay, None),
-        _ => (0.0, None),
+    }
+    let cf = common_factors(t, &relevant_factors(s, m, w), w);
+    let premature = !missing_now(t, &option.manner, s, m, w).is_empty();
+    let effects = effects(t, option, &fit, premature, s, m, w);
+    let addressed: Vec<&PersonEffect> = effects.iter().filter(|e| e.addressed).collect();
+    let n = addressed.len().max(1) as f32;
+    let alliance = AllianceDelta {
+        goal: addressed.iter().map(|e| e.delta.goal).sum::<f32>() / n,
+        task: addressed.iter().map(|e| e.delta.task).sum::<f32>() / n,
+        bond: addressed.iter().map(|e| e.delta.bond).sum::<f32>() / n,
     };
-    let score = score(fit.total, delta.mean() + expected_repair, cf.total, w);
+    let within = match s.within {
+        Some(x) if s.present.len() > 1 && speaks_to_system(t) && s.present.iter().all(|i| m.to.contains(i)) => {
+            (x + w.alliance.eta_goal * fit.total).clamp(0.0, 1.0) - x
+        }
+        _ => 0.0,
+    };
+    let bond_after = |i: usize| {
+        let b = s.people[i].alliance.bond;
+        effects.iter().find(|e| e.person == i).map_or(b, |e| (b + e.delta.bond).clamp(0.0, 1.0))
+    };
+    let split = split_of(s.present.iter().map(|&i| bond_after(i))) - s.split();
+    // A mild difference between members' bonds is ordinary turn-taking (the therapist works with one partner
+    // while the other watches); only the part of a split beyond the flag counts against the unit.
+    let flag = w.system.split_flag;
+    let beyond = (s.split() + split - flag).max(0.0) - (s.split() - flag).max(0.0);
+
+    // Each open rupture: repaired (in expectation) by a repair move addressed to its person, else decaying.
+    let mut chance = None;
+    let mut expected = Vec::new();
+    for &i in &s.present {
+        let Some(open) = &s.people[i].rupture else {
+            expected.push(0.0);
+            continue;
+        };
+        match t.repair.filter(|_| m.to.contains(&i)) {
+            Some(kind) => {
+                let p = repair_chance(kind, open.kind, w);
+                chance.get_or_insert(p);
+                let d = effects.iter().find(|e| e.person == i).map_or_else(AllianceDelta::default, |e| e.delta);
+                let after = s.people[i].alliance.apply(d);
+                let restore = (open.alliance_before.mean() - after.mean()).max(0.0) + w.alliance.repair_gain;
+                expected.push(p * restore - (1.0 - p) * w.alliance.open_decay);
+            }
+            None => expected.push(-w.alliance.open_decay),
+        }
+    }
+    let present = s.present.len().max(1) as f32;
+    let members = effects.iter().map(|e| e.delta.mean()).sum::<f32>() / present;
+    let share = if s.is_system() && s.present.len() > 1 { w.system.individual_share } else { 1.0 };
+    let expected_repair = share * expected.iter().sum::<f32>() / present;
+    let unit = unit_alliance(members, s.within.map(|_| within), s.present.len(), w);
+    let signal = unit + expected_repair - w.system.split_weight() * beyond;
+    let score = score(fit.total, signal, cf.total, w);
     Evaluation {
         fit,
         common_factors: cf,
-        alliance: delta,
+        alliance,
+        people: effects,
+        within,
+        split,
         expected_repair,
-        repair_chance,
+        repair_chance: chance,
         score,
     }
+}
+
+/// The alliance change for each person present. The addressees' follows the move's fit for them (or the
+/// author's override). The others hear the therapist take a side: their bond falls by the bond the addressees
+/// gained, less the safety the room already has (multidirected partiality; SOFTA's safety within the system).
+fn effects(
+    t: &Technique,
+    option: &Choice,
+    fit: &FitReport,
+    premature: bool,
+    s: &ClientState,
+    m: &Moment,
+    w: &Weights,
+) -> Vec<PersonEffect> {
+    let mut out: Vec<PersonEffect> = fit
+        .by_person
+        .iter()
+        .map(|&(i, f)| PersonEffect {
+            person: i,
+            addressed: true,
+            fit: f,
+            delta: option.alliance.unwrap_or_else(|| alliance_delta(t, f, premature, w)),
+        })
+        .collect();
+    let gain = out.iter().map(|e| e.delta.bond.max(0.0)).sum::<f32>() / out.len().max(1) as f32;
+    let safety = s.within.unwrap_or(0.0);
+    for &j in &s.present {
+        if !m.to.contains(&j) {
+            out.push(PersonEffect {
+                person: j,
+                addressed: false,
+                fit: 0.0,
+                delta: AllianceDelta {
+                    bond: -gain * (1.0 - safety),
+                    ..AllianceDelta::default()
+                },
+            });
+        }
+    }
+    out
 }
 
 /// The simulated Session Rating Scale (Duncan, Miller et al. 2003): four 0-10 items, as the client would

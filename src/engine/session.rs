@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use super::catalog::{Catalog, RepairKind, School, Technique};
 use super::model::{
-    Alliance, AllianceDelta, Choice, Condition, Effect, FitBand, Intent, Manner, Marker, Outcome, Phase, ProcessMarker,
-    RuptureKind, RuptureMarker, Scenario, Stage, Value,
+    Addressee, Alliance, AllianceDelta, Aside, Choice, ClientProfile, Condition, Effect, FitBand, Intent, Manner, Marker,
+    Outcome, Phase, ProcessMarker, RuptureKind, RuptureMarker, Scenario, Stage, Value,
 };
-use super::scoring::{self, ClientState, Evaluation, MoveClass, OpenRupture, Srs};
+use super::scoring::{self, ClientState, Evaluation, Moment, MoveClass, OpenRupture, Srs};
 use super::weights::Weights;
 
 /// A session runs at most this many choices; it guards against loops an author left open.
@@ -34,6 +34,10 @@ pub enum SessionError {
     DeadEnd(String),
     #[error("the session went past {MAX_STEPS} choices; the scenario loops")]
     StepLimit,
+    #[error("`{0}` is not someone in the room now")]
+    UnknownPerson(String),
+    #[error("the option `{0}` is addressed by its words; it cannot be turned to someone else")]
+    FixedAddressee(String),
 }
 
 /// What happened, in order, for a front end to show.
@@ -46,6 +50,11 @@ pub enum Event {
         text: String,
         nonverbal: String,
         markers: Vec<Marker>,
+        /// Who speaks (a person's id; `client` in individual work).
+        speaker: String,
+        /// The others' words or non-verbal in the same moment.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        also: Vec<Aside>,
     },
     Feedback(Box<ChoiceOutcome>),
     /// The client answers the move just made.
@@ -54,6 +63,8 @@ pub enum Event {
         text: String,
     },
     RuptureOpened {
+        /// Whose rupture it is.
+        person: String,
         kind: RuptureKind,
         stage: String,
         markers: Vec<RuptureMarker>,
@@ -63,16 +74,24 @@ pub enum Event {
     CriticalMiss {
         stage: String,
         marker: ProcessMarker,
+        /// Who showed the marker.
+        person: String,
     },
     RuptureRepaired {
+        /// Whose rupture it is.
+        person: String,
         kind: RuptureKind,
         strategy: RepairKind,
     },
     RepairFailed {
+        /// Whose rupture it is.
+        person: String,
         kind: RuptureKind,
         strategy: RepairKind,
     },
     MissedRepair {
+        /// Whose rupture it is.
+        person: String,
         kind: RuptureKind,
         stage: String,
     },
@@ -121,8 +140,16 @@ pub struct ChoiceOutcome {
     pub alliance_after: Alliance,
     /// The actual change, including repair or decay.
     pub alliance_change: AllianceDelta,
-    /// The simulated SRS, when the move asks the client for feedback.
-    pub srs: Option<Srs>,
+    /// The simulated SRS from each person present, when the move asks for feedback.
+    pub srs: Vec<PersonSrs>,
+    /// Whom the move was addressed to (person ids; `client` in individual work).
+    pub to: Vec<String>,
+    /// Each person's alliance after the move, in the scenario's order.
+    pub people_after: Vec<Alliance>,
+    /// The split alliance after the move (0 with one person present).
+    pub split_after: f32,
+    /// The within-system alliance after the move, where more than one person is in the case.
+    pub within_after: Option<f32>,
     /// The author's teaching note.
     pub feedback: String,
     pub better: Vec<Alternative>,
@@ -155,6 +182,15 @@ pub struct ChoiceOutcome {
     pub override_reason: String,
 }
 
+/// One person's Session Rating Scale (a child's is the Child Session Rating Scale).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PersonSrs {
+    pub person: String,
+    pub name: String,
+    pub child: bool,
+    pub srs: Srs,
+}
+
 /// The state a hot reload carries across: the stage id and everything the client has been through.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Snapshot {
@@ -170,6 +206,8 @@ pub struct Snapshot {
 #[derive(Debug, Clone)]
 pub struct Session {
     scenario: Arc<Scenario>,
+    /// Each person's full profile, in the scenario's order.
+    people: Arc<Vec<ClientProfile>>,
     catalog: Arc<Catalog>,
     weights: Weights,
     seed: u64,
@@ -197,15 +235,17 @@ impl Session {
         seed: u64,
     ) -> Result<Session, SessionError> {
         let weights = weights.with_overrides(scenario.weights.as_ref());
-        let state = ClientState::from_intake(&scenario.client, &scenario.initial_groundwork());
+        let state = ClientState::of_scenario(&scenario);
+        let people = Arc::new(scenario.persons().into_iter().map(|(_, c)| c).collect());
         let variables = scenario.variables.iter().map(|v| (v.id.clone(), v.initial)).collect();
         let start = scenario.start.clone();
         if scenario.stage(&start).is_none() {
             return Err(SessionError::UnknownStage(start));
         }
         let mut s = Session {
-            trajectory: vec![(start.clone(), state.alliance)],
+            trajectory: vec![(start.clone(), state.alliance())],
             scenario,
+            people,
             catalog,
             weights,
             seed,
@@ -257,6 +297,64 @@ impl Session {
 
     pub fn state(&self) -> &ClientState {
         &self.state
+    }
+
+    /// Each person's full profile, in the scenario's order.
+    pub fn people(&self) -> &[ClientProfile] {
+        &self.people
+    }
+
+    /// Whether more than one person is in the case.
+    pub fn is_system(&self) -> bool {
+        self.people.len() > 1
+    }
+
+    /// The people a move on `option` reaches by default: those its words name, or everyone present.
+    pub fn default_to(&self, option: &Choice) -> Vec<usize> {
+        match &option.to {
+            Addressee::People(ids) if self.is_system() => {
+                let v: Vec<usize> = ids.iter().filter_map(|id| self.scenario.person_index(id)).collect();
+                if v.is_empty() { self.state.present.clone() } else { v }
+            }
+            _ => self.state.present.clone(),
+        }
+    }
+
+    /// Whether the trainee can turn `option` to someone of their choosing.
+    pub fn can_address(&self, option: &Choice) -> bool {
+        self.is_system() && self.state.present.len() > 1 && option.to == Addressee::Anyone
+    }
+
+    /// The ways to address `option` now: the default first, then (for a move the trainee can turn) each
+    /// person present; each with its choice key (`option` or `option@person`).
+    pub fn addressings(&self, option: &Choice) -> Vec<(Vec<usize>, String)> {
+        let mut v = vec![(self.default_to(option), option.id.clone())];
+        if self.can_address(option) {
+            for &i in &self.state.present {
+                v.push((vec![i], format!("{}@{}", option.id, self.state.people[i].id)));
+            }
+        }
+        v
+    }
+
+    /// Splits a choice key `option@a+b` into the option id and its addressees (None: the default).
+    fn parse_choice(&self, key: &str) -> Result<(String, Option<Vec<usize>>), SessionError> {
+        let Some((id, who)) = key.split_once('@') else {
+            return Ok((key.to_owned(), None));
+        };
+        if who == "everyone" {
+            return Ok((id.to_owned(), Some(self.state.present.clone())));
+        }
+        let mut to = Vec::new();
+        for p in who.split('+') {
+            match self.scenario.person_index(p).filter(|i| self.state.present.contains(i)) {
+                Some(i) if !to.contains(&i) => to.push(i),
+                Some(_) => {}
+                None => return Err(SessionError::UnknownPerson(p.to_owned())),
+            }
+        }
+        to.sort_unstable();
+        Ok((id.to_owned(), Some(to)))
     }
 
     pub fn stage_id(&self) -> &str {
@@ -334,21 +432,33 @@ impl Session {
         self.scenario.standing.iter().any(|o| o.id == option.id)
     }
 
-    /// Evaluates an option at the current state without choosing it.
+    /// Evaluates an option at the current state without choosing it, addressed as its words say.
     pub fn evaluate(&self, option: &Choice) -> Result<Evaluation, SessionError> {
+        self.evaluate_to(option, &self.default_to(option))
+    }
+
+    /// Evaluates an option addressed to `to` at the current state without choosing it.
+    pub fn evaluate_to(&self, option: &Choice, to: &[usize]) -> Result<Evaluation, SessionError> {
         let st = self.stage().ok_or(SessionError::Ended)?;
         let t = self
             .catalog
             .get(&option.technique)
             .ok_or_else(|| SessionError::UnknownTechnique(option.technique.clone()))?;
-        Ok(scoring::evaluate(
-            t,
-            option,
-            &self.scenario.client,
-            &self.state,
-            st,
-            &self.weights,
-        ))
+        let m = self.moment(st, to.to_vec());
+        Ok(scoring::evaluate(t, option, &self.people, &self.state, &m, &self.weights))
+    }
+
+    /// The moment at `stage` for a move addressed to `to`.
+    pub fn moment<'a>(&self, stage: &'a Stage, to: Vec<usize>) -> Moment<'a> {
+        Moment::new(&self.scenario, stage, &self.state, to)
+    }
+
+    /// The best score open now for `option` over the ways it can be addressed, with the choice key.
+    fn best_addressing(&self, option: &Choice) -> Option<(f32, String)> {
+        self.addressings(option)
+            .into_iter()
+            .filter_map(|(to, key)| self.evaluate_to(option, &to).ok().map(|e| (e.score, key)))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
     }
 
     /// The move the engine's best play makes now: a standing move that lays what the scenario requires as soon
@@ -358,10 +468,11 @@ impl Session {
         let open = self.available();
         let stage = self.stage()?;
         // Risk or dissociation present now comes first: the stage's own answer (or a standing one that answers it).
-        let urgent = stage
-            .process_markers()
+        let moment = self.moment(stage, self.state.present.clone());
+        let urgent = moment
+            .unanswered(&self.state)
             .iter()
-            .any(|m| scoring::is_critical_now(*m, &self.state) && !self.state.answered_here.contains(m));
+            .any(|(_, m)| scoring::is_critical_now(*m, &self.state));
         let required = open.iter().filter(|_| !urgent).find(|o| {
             self.is_standing(o)
                 && self.catalog.get(&o.technique).is_some_and(|t| {
@@ -369,7 +480,8 @@ impl Session {
                     t.provides
                         .iter()
                         .any(|g| self.scenario.requires.contains(g) && !self.state.laid.contains(g))
-                        && scoring::missing_now(&t, &o.manner, &self.state, stage, &self.weights).is_empty()
+                        && scoring::missing_now(&t, &o.manner, &self.state, &self.moment(stage, self.default_to(o)), &self.weights)
+                            .is_empty()
                 })
         });
         if let Some(o) = required {
@@ -377,57 +489,81 @@ impl Session {
         }
         open.into_iter()
             .filter(|o| !self.is_standing(o) || self.critical_open(o))
-            .filter_map(|o| self.evaluate(o).ok().map(|e| (e.score, o.id.clone())))
+            .filter_map(|o| self.best_addressing(o))
             .max_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, id)| id)
     }
 
-    /// Whether `option` answers a risk or dissociation marker present and unanswered now.
+    /// Whether `option` (turned to whoever it can reach) answers a risk or dissociation marker present and
+    /// unanswered now.
     fn critical_open(&self, option: &Choice) -> bool {
         let Some(stage) = self.stage() else { return false };
-        let Some(t) = self.catalog.get(&option.technique) else {
-            return false;
-        };
-        let answers = scoring::delivered(t, &option.manner).answers;
-        stage.process_markers().iter().any(|m| {
-            scoring::is_critical_now(*m, &self.state) && !self.state.answered_here.contains(m) && answers.contains(m)
+        self.addressings(option)
+            .into_iter()
+            .any(|(to, _)| !self.critical_left(stage, option, to).1.is_empty())
+    }
+
+    /// The critical markers (risk, dissociation) unanswered now, split into those `option` addressed to `to`
+    /// leaves unanswered and those it answers, each with the person who shows it.
+    #[allow(clippy::type_complexity)]
+    fn critical_left(
+        &self,
+        stage: &Stage,
+        option: &Choice,
+        to: Vec<usize>,
+    ) -> (Vec<(usize, ProcessMarker)>, Vec<(usize, ProcessMarker)>) {
+        let m = self.moment(stage, to);
+        let delivered = self.catalog.get(&option.technique).map(|t| scoring::delivered(t, &option.manner));
+        m.unanswered(&self.state)
+            .into_iter()
+            .filter(|(_, mk)| scoring::is_critical_now(*mk, &self.state))
+            .partition(|(i, mk)| !delivered.as_ref().is_some_and(|t| m.answers(t, *i, *mk)))
+    }
+
+    /// The critical marker (risk, dissociation) at this stage that `option` addressed to `to` leaves
+    /// unanswered while another open move answers it, with the person who shows it.
+    fn critical_miss(&self, stage: &Stage, option: &Choice, to: &[usize]) -> Option<(usize, ProcessMarker)> {
+        let open = self.available();
+        self.critical_left(stage, option, to.to_vec()).0.into_iter().find(|x| {
+            open.iter().any(|o| {
+                self.addressings(o)
+                    .into_iter()
+                    .any(|(to, _)| self.critical_left(stage, o, to).1.contains(x))
+            })
         })
     }
 
-    /// The critical marker (risk, dissociation) at this stage that `option` leaves unanswered while
-    /// another open move answers it.
-    fn critical_miss(&self, stage: &Stage, option: &Choice) -> Option<ProcessMarker> {
-        let answers = |o: &Choice, m: &ProcessMarker| {
-            self.catalog
-                .get(&o.technique)
-                .is_some_and(|t| scoring::delivered(t, &o.manner).answers.contains(m))
-        };
-        let open = self.available();
-        stage
-            .process_markers()
-            .into_iter()
-            .filter(|m| scoring::is_critical_now(*m, &self.state) && !self.state.answered_here.contains(m))
-            .find(|m| !answers(option, m) && open.iter().any(|o| answers(o, m)))
-    }
-
-    /// Makes a choice; returns the events it caused.
-    pub fn choose(&mut self, option_id: &str) -> Result<Vec<Event>, SessionError> {
+    /// Makes a choice (`option`, or `option@person` to turn a move to someone); returns the events it caused.
+    pub fn choose(&mut self, choice: &str) -> Result<Vec<Event>, SessionError> {
         if self.ended.is_some() {
             return Err(SessionError::Ended);
         }
         if self.history.len() >= MAX_STEPS {
             return Err(SessionError::StepLimit);
         }
+        let (option_id, chosen_to) = self.parse_choice(choice)?;
         let scenario = Arc::clone(&self.scenario);
         let stage = scenario
             .stage(&self.stage)
             .ok_or_else(|| SessionError::UnknownStage(self.stage.clone()))?;
         let (option, standing) = scenario
-            .option(stage, option_id)
-            .ok_or_else(|| SessionError::UnknownOption(option_id.to_owned()))?;
+            .option(stage, &option_id)
+            .ok_or_else(|| SessionError::UnknownOption(option_id.clone()))?;
         if !self.available().iter().any(|o| o.id == option.id) {
-            return Err(SessionError::NotOffered(option_id.to_owned()));
+            return Err(SessionError::NotOffered(option_id));
         }
+        let to = match chosen_to {
+            None => self.default_to(option),
+            Some(to) if to == self.default_to(option) => to,
+            Some(_) if !self.can_address(option) => return Err(SessionError::FixedAddressee(option_id)),
+            Some(to) => to,
+        };
+        let key = if to == self.default_to(option) || !self.can_address(option) {
+            option.id.clone()
+        } else {
+            let ids: Vec<&str> = to.iter().map(|i| self.state.people[*i].id.as_str()).collect();
+            format!("{}@{}", option.id, ids.join("+"))
+        };
         let catalog = Arc::clone(&self.catalog);
         let t = catalog
             .get(&option.technique)
@@ -435,23 +571,24 @@ impl Session {
         let t = &scoring::delivered(t, &option.manner);
         let first_event = self.events.len();
 
-        let eval = self.evaluate(option)?;
+        let eval = self.evaluate_to(option, &to)?;
         let best_score = self
             .available()
             .iter()
-            .filter_map(|o| self.evaluate(o).ok().map(|e| e.score))
+            .filter_map(|o| self.best_addressing(o).map(|x| x.0))
             .fold(eval.score, f32::max);
         // A standing move is not the stage's answer (the stage goes on): only the move that leaves the stage can
         // leave a marker unanswered.
         let critical = if standing {
             None
         } else {
-            self.critical_miss(stage, option)
+            self.critical_miss(stage, option, &to)
         };
         let loss = best_score - eval.score;
+        let moment = self.moment(stage, to.clone());
         // A standing move does not take the stage's place (the stage goes on), so it is not graded against
         // the stage's options: it is best when it answers a marker present now, good otherwise.
-        let answers_now = stage.process_markers().iter().any(|m| t.answers.contains(m));
+        let answers_now = moment.answers_any(t);
         let (class, accuracy) = if standing && critical.is_none() {
             (if answers_now { MoveClass::Best } else { MoveClass::Good }, 100.0)
         } else {
@@ -460,87 +597,116 @@ impl Session {
                 scoring::accuracy(loss, critical.is_some(), &self.weights),
             )
         };
-        let missing = scoring::missing_now(t, &option.manner, &self.state, stage, &self.weights);
-        if let Some(marker) = critical {
+        let missing = scoring::missing_now(t, &option.manner, &self.state, &moment, &self.weights);
+        if let Some((who, marker)) = critical {
             self.state.critical_misses += 1;
             self.events.push(Event::CriticalMiss {
                 stage: stage.id.clone(),
                 marker,
+                person: self.state.people[who].id.clone(),
             });
         }
-        let better = self.better_alternatives(option, &eval);
-        self.state
-            .answered_here
-            .extend(stage.process_markers().into_iter().filter(|m| t.answers.contains(m)));
-        let before = self.state.alliance;
-        let rupture_before = self.state.rupture.clone();
-        let mut alliance = before.apply(eval.alliance);
+        let better = self.better_alternatives(option, &key, &eval);
+        let answered: Vec<(usize, ProcessMarker)> = moment
+            .markers
+            .iter()
+            .copied()
+            .filter(|(i, m)| moment.answers(t, *i, *m))
+            .collect();
+        self.state.answered_here.extend(answered);
+        let before = self.state.alliance();
+        let rupture_before = self.state.rupture().map(|r| r.kind);
+        // Safety first: grounding or a risk assessment that answers a safety or dissociation marker at this
+        // stage holds an open rupture for later instead of counting as a missed repair.
+        let holds_for_safety = moment
+            .markers
+            .iter()
+            .any(|(i, m)| scoring::is_critical(*m) && moment.answers(t, *i, *m));
 
-        // An open rupture is repaired by the right move, or decays the alliance while it stays open.
+        // Each person present: their alliance moves by the move's effect on them; an open rupture is repaired
+        // by a repair move turned to them, or decays while it stays open; a move that fits them badly, or
+        // sides against them, can open one.
         let r = self.weights.alliance.clone();
-        if let Some(open) = &rupture_before {
-            match (t.repair, eval.repair_chance) {
-                (Some(kind), Some(p)) if self.rng.random::<f32>() < p => {
-                    alliance = Alliance {
-                        goal: alliance.goal.max(open.alliance_before.goal) + r.repair_gain,
-                        task: alliance.task.max(open.alliance_before.task) + r.repair_gain,
-                        bond: alliance.bond.max(open.alliance_before.bond) + r.repair_gain,
+        for effect in eval.people.clone() {
+            let i = effect.person;
+            let p_before = self.state.people[i].alliance;
+            let mut alliance = p_before.apply(effect.delta);
+            let open = self.state.people[i].rupture.clone();
+            if let Some(open) = &open {
+                let repair = t.repair.filter(|_| effect.addressed);
+                match (repair, eval.repair_chance) {
+                    (Some(kind), Some(chance)) if self.rng.random::<f32>() < chance => {
+                        alliance = Alliance {
+                            goal: alliance.goal.max(open.alliance_before.goal) + r.repair_gain,
+                            task: alliance.task.max(open.alliance_before.task) + r.repair_gain,
+                            bond: alliance.bond.max(open.alliance_before.bond) + r.repair_gain,
+                        }
+                        .clamped();
+                        self.state.people[i].rupture = None;
+                        self.state.repaired += 1;
+                        self.events.push(Event::RuptureRepaired {
+                            person: self.state.people[i].id.clone(),
+                            kind: open.kind,
+                            strategy: kind,
+                        });
                     }
-                    .clamped();
-                    self.state.rupture = None;
-                    self.state.repaired += 1;
-                    self.events.push(Event::RuptureRepaired {
-                        kind: open.kind,
-                        strategy: kind,
-                    });
+                    (Some(kind), _) => {
+                        alliance = alliance.apply(decay(r.open_decay));
+                        self.state.dropout_risk = (self.state.dropout_risk + r.open_dropout).min(1.0);
+                        self.events.push(Event::RepairFailed {
+                            person: self.state.people[i].id.clone(),
+                            kind: open.kind,
+                            strategy: kind,
+                        });
+                    }
+                    (None, _) if holds_for_safety => {}
+                    (None, _) => {
+                        alliance = alliance.apply(decay(r.open_decay));
+                        self.state.dropout_risk = (self.state.dropout_risk + r.open_dropout).min(1.0);
+                        self.events.push(Event::MissedRepair {
+                            person: self.state.people[i].id.clone(),
+                            kind: open.kind,
+                            stage: self.stage.clone(),
+                        });
+                    }
                 }
-                (Some(kind), _) => {
-                    alliance = alliance.apply(decay(r.open_decay));
-                    self.state.dropout_risk = (self.state.dropout_risk + r.open_dropout).min(1.0);
-                    self.events.push(Event::RepairFailed {
-                        kind: open.kind,
-                        strategy: kind,
-                    });
-                }
-                // Safety first: grounding or a risk assessment that answers a safety or dissociation marker
-                // at this stage holds the rupture for later instead of counting as a missed repair.
-                (None, _)
-                    if stage
-                        .process_markers()
-                        .iter()
-                        .any(|m| scoring::is_critical(*m) && t.answers.contains(m)) => {}
-                (None, _) => {
-                    alliance = alliance.apply(decay(r.open_decay));
-                    self.state.dropout_risk = (self.state.dropout_risk + r.open_dropout).min(1.0);
-                    self.events.push(Event::MissedRepair {
-                        kind: open.kind,
-                        stage: self.stage.clone(),
-                    });
-                }
+            } else if !t.is_safety()
+                && ((effect.addressed && effect.fit < r.rupture_fit) || effect.delta.min() < -r.rupture_delta)
+            {
+                // A poor move opens a rupture; its kind follows the person's reactance state. Asking about
+                // safety never opens one by itself.
+                self.open_rupture(i, stage, p_before, Vec::new());
+                self.push_rupture_opened(i, super::session::RuptureCause::Move);
             }
-        } else if !t.is_safety() && (eval.fit.total < r.rupture_fit || eval.alliance.min() < -r.rupture_delta) {
-            // A poor move opens a rupture; its kind follows the reactance state. Asking about safety never
-            // opens one by itself.
-            self.open_rupture(stage, before, Vec::new());
-            self.push_rupture_opened(super::session::RuptureCause::Move);
+            self.state.people[i].alliance = alliance;
         }
-        self.state.alliance = alliance;
+        if let Some(w) = self.state.within.as_mut() {
+            *w = (*w + eval.within).clamp(0.0, 1.0);
+        }
 
-        // The client's state moves: reactance with directiveness, distress with arousal, readiness with matched work.
-        let s = &self.weights.state;
-        let trait_r = scenario.client.reactance.trait_level;
-        let mut react = self.state.reactance + s.reactance_rise * (2.0 * t.directiveness - 1.0) * trait_r;
-        react += s.reactance_settle * (trait_r - react);
-        self.state.reactance = react.clamp(0.0, 1.0);
-        self.state.distress = (self.state.distress + s.distress_per_arousal * t.arousal).clamp(0.0, 1.0);
-        let stage_term = eval.fit.parts.iter().find(|p| p.term == super::weights::FitTerm::Stage);
-        let can_move = self.state.stage_moves < s.stage_moves_per_session;
-        if can_move && stage_term.is_some_and(|p| p.value > 0.0) && eval.fit.band == FitBand::Good {
-            self.state.stage_progress += s.stage_progress;
-            if self.state.stage_progress >= 1.0 {
-                self.state.stage_progress = 0.0;
-                self.state.stage_moves += 1;
-                self.state.stage_of_change = self.state.stage_of_change.map(|x| x.next());
+        // Each addressee's state moves: reactance with directiveness, distress with arousal, readiness with
+        // matched work.
+        let st_rules = self.weights.state.clone();
+        for &(i, fit_i) in &eval.fit.by_person {
+            let trait_r = self.people[i].reactance.trait_level;
+            let p = &mut self.state.people[i];
+            let mut react = p.reactance + st_rules.reactance_rise * (2.0 * t.directiveness - 1.0) * trait_r;
+            react += st_rules.reactance_settle * (trait_r - react);
+            p.reactance = react.clamp(0.0, 1.0);
+            p.distress = (p.distress + st_rules.distress_per_arousal * t.arousal).clamp(0.0, 1.0);
+            let stage_term = eval
+                .fit
+                .parts
+                .iter()
+                .find(|x| x.term == super::weights::FitTerm::Stage && x.person == Some(i));
+            let can_move = p.stage_moves < st_rules.stage_moves_per_session;
+            if can_move && stage_term.is_some_and(|x| x.value > 0.0) && FitBand::of(fit_i) == FitBand::Good {
+                p.stage_progress += st_rules.stage_progress;
+                if p.stage_progress >= 1.0 {
+                    p.stage_progress = 0.0;
+                    p.stage_moves += 1;
+                    p.stage_of_change = p.stage_of_change.map(|x| x.next());
+                }
             }
         }
         self.state.pattern.add(t);
@@ -565,31 +731,18 @@ impl Session {
         }
 
         // The integration pattern reads process-experiential markers only (not crisis, trauma or MI ones).
-        let markers_present = stage
+        let markers_present = moment.markers.iter().filter(|(_, p)| p.is_experiential()).count();
+        let marker_answered = moment
             .markers
             .iter()
-            .filter(|m| matches!(m, Marker::Process(p) if p.is_experiential()))
-            .count();
-        let marker_answered = stage
-            .markers
-            .iter()
-            .any(|m| matches!(m, Marker::Process(p) if p.is_experiential() && t.answers.contains(p)));
-        // Only a move that explicitly asks the client to rate the session shows the simulated SRS.
-        let srs = (t.qualities.feedback >= 0.8).then(|| {
-            let r = scoring::srs(
-                self.state.alliance,
-                scenario.client.compliance,
-                self.state.rupture.as_ref().map(|r| r.kind),
-                self.state.last_srs,
-                &self.weights,
-            );
-            self.state.last_srs = Some(r.total);
-            self.state.srs_flagged = r.flagged;
-            r
+            .any(|(i, p)| p.is_experiential() && moment.answers(t, *i, *p));
+        // Only a move that explicitly asks for feedback shows the simulated SRS: one from each person present.
+        let srs = if t.qualities.feedback >= 0.8 { self.rate_session() } else { Vec::new() };
+        let culturally_adapted = to.iter().any(|&i| {
+            let c = &self.people[i];
+            (c.culture.salience >= 0.4 && t.adaptation.culture > 0.2)
+                || (c.religion_salience >= 0.4 && t.adaptation.religion > 0.2)
         });
-        let c = &scenario.client;
-        let culturally_adapted = (c.culture.salience >= 0.4 && t.adaptation.culture > 0.2)
-            || (c.religion_salience >= 0.4 && t.adaptation.religion > 0.2);
         let outcome = ChoiceOutcome {
             step: self.history.len() + 1,
             stage: stage.id.clone(),
@@ -599,13 +752,17 @@ impl Session {
             technique_name: t.name.clone(),
             school: t.school,
             alliance_before: before,
-            alliance_after: self.state.alliance,
-            alliance_change: self.state.alliance.minus(before),
+            alliance_after: self.state.alliance(),
+            alliance_change: self.state.alliance().minus(before),
             srs,
+            to: to.iter().map(|i| self.state.people[*i].id.clone()).collect(),
+            people_after: self.state.people.iter().map(|p| p.alliance).collect(),
+            split_after: self.state.split(),
+            within_after: self.state.within,
             feedback: option.feedback.clone(),
             better,
-            rupture_open_before: rupture_before.as_ref().map(|r| r.kind),
-            rupture_open_after: self.state.rupture.as_ref().map(|r| r.kind),
+            rupture_open_before: rupture_before,
+            rupture_open_after: self.state.rupture().map(|r| r.kind),
             markers_present,
             marker_answered,
             relational: t.is_relational(),
@@ -613,7 +770,7 @@ impl Session {
             class,
             accuracy,
             best_score,
-            critical,
+            critical: critical.map(|x| x.1),
             standing,
             intent: option.intent,
             manner: option.manner.clone(),
@@ -626,7 +783,7 @@ impl Session {
         self.events
             .insert(first_event, Event::Feedback(Box::new(outcome.clone())));
         self.history.push(outcome);
-        self.choices.push(option.id.clone());
+        self.choices.push(key);
         if let Some(text) = option.reply.as_ref().filter(|t| !t.trim().is_empty()) {
             self.events.push(Event::ClientReplies {
                 option: option.id.clone(),
@@ -639,7 +796,7 @@ impl Session {
             // A standing move without a `next` is answered and the stage goes on.
             None if standing => {
                 self.standing_taken.push(option.id.clone());
-                self.trajectory.push((stage.id.clone(), self.state.alliance));
+                self.trajectory.push((stage.id.clone(), self.state.alliance()));
                 return Ok(self.events[first_event..].to_vec());
             }
             None => stage
@@ -649,7 +806,7 @@ impl Session {
                 .map(|tr| tr.to.clone())
                 .ok_or_else(|| SessionError::DeadEnd(stage.id.clone()))?,
         };
-        self.trajectory.push((next.clone(), self.state.alliance));
+        self.trajectory.push((next.clone(), self.state.alliance()));
         if let Some(end) = scenario.ending(&next) {
             self.ended = Some(end.id.clone());
             self.events.push(Event::Ended {
@@ -670,13 +827,41 @@ impl Session {
         Ok(self.events[first_event..].to_vec())
     }
 
-    fn open_rupture(&mut self, stage: &Stage, before: Alliance, markers: Vec<RuptureMarker>) {
-        let c = &self.scenario.client;
+    /// Each person present rates the session (the SRS; a child the CSRS); a low or falling rating flags it.
+    fn rate_session(&mut self) -> Vec<PersonSrs> {
+        let mut out = Vec::new();
+        let mut flagged = false;
+        for &i in &self.state.present.clone() {
+            let c = &self.people[i];
+            let p = &self.state.people[i];
+            let r = scoring::srs(
+                p.alliance,
+                c.compliance,
+                p.rupture.as_ref().map(|r| r.kind),
+                p.last_srs,
+                &self.weights,
+            );
+            flagged |= r.flagged;
+            out.push(PersonSrs {
+                person: p.id.clone(),
+                name: c.name.clone(),
+                child: c.age <= super::model::CHILD_AGE,
+                srs: r,
+            });
+            self.state.people[i].last_srs = Some(r.total);
+        }
+        self.state.srs_flagged = flagged;
+        out
+    }
+
+    fn open_rupture(&mut self, person: usize, stage: &Stage, before: Alliance, markers: Vec<RuptureMarker>) {
+        let c = &self.people[person];
+        let p = &self.state.people[person];
         let kind = match markers.first() {
             Some(m) => m.kind(),
-            None => scoring::rupture_kind(self.state.reactance, c.compliance, c.rupture_style, &self.weights),
+            None => scoring::rupture_kind(p.reactance, c.compliance, c.rupture_style, &self.weights),
         };
-        self.state.rupture = Some(OpenRupture {
+        self.state.people[person].rupture = Some(OpenRupture {
             kind,
             stage: stage.id.clone(),
             alliance_before: before,
@@ -685,10 +870,11 @@ impl Session {
         self.state.ruptures += 1;
     }
 
-    /// Reports the rupture just opened, with what caused it.
-    fn push_rupture_opened(&mut self, cause: RuptureCause) {
-        if let Some(r) = &self.state.rupture {
+    /// Reports the rupture just opened for `person`, with what caused it.
+    fn push_rupture_opened(&mut self, person: usize, cause: RuptureCause) {
+        if let Some(r) = &self.state.people[person].rupture {
             self.events.push(Event::RuptureOpened {
+                person: self.state.people[person].id.clone(),
                 kind: r.kind,
                 stage: r.stage.clone(),
                 markers: r.markers.clone(),
@@ -706,23 +892,42 @@ impl Session {
         self.stage = id.to_owned();
         self.standing_taken.clear();
         self.state.answered_here.clear();
-        // The script can say how the client is as the stage opens (scripted flooding counts).
+        self.state.present = scenario.present(st);
+        let speaker = scenario.speaker(st);
+        // The script can say how the speaker is as the stage opens (scripted flooding counts).
+        let sp = &mut self.state.people[speaker];
         if let Some(d) = st.distress {
-            self.state.distress = d.clamp(0.0, 1.0);
+            sp.distress = d.clamp(0.0, 1.0);
         }
         if let Some(r) = st.reactance {
-            self.state.reactance = r.clamp(0.0, 1.0);
+            sp.reactance = r.clamp(0.0, 1.0);
+        }
+        if let (Some(now), Some(_)) = (st.stage_of_change, sp.stage_of_change) {
+            sp.stage_of_change = Some(now);
         }
         self.state.groundwork.extend(st.assumes.iter().copied());
-        if let (Some(now), Some(_)) = (st.stage_of_change, self.state.stage_of_change) {
-            self.state.stage_of_change = Some(now);
+        // Rupture markers open a rupture for the person who shows them, unless theirs is open already.
+        let mut scripted: Vec<usize> = Vec::new();
+        for (who, m) in scenario.markers_at(st) {
+            if let Marker::Rupture(r) = m
+                && self.state.people[who].rupture.is_none()
+                && !scripted.contains(&who)
+            {
+                scripted.push(who);
+                let markers: Vec<RuptureMarker> = scenario
+                    .markers_at(st)
+                    .into_iter()
+                    .filter_map(|(i, m)| match m {
+                        Marker::Rupture(x) if i == who => Some(x),
+                        _ => None,
+                    })
+                    .collect();
+                let _ = r;
+                let before = self.state.people[who].alliance;
+                self.open_rupture(who, st, before, markers);
+            }
         }
-        let scripted = st.rupture_markers();
-        let script_opens = !scripted.is_empty() && self.state.rupture.is_none();
-        if script_opens {
-            self.open_rupture(st, self.state.alliance, scripted);
-        }
-        let open = self.state.rupture.as_ref().map(|r| r.kind);
+        let open = self.state.people[speaker].rupture.as_ref().map(|r| r.kind);
         let rupture_lines: Vec<_> = st.rupture_lines.iter().filter(|l| Some(l.kind) == open).collect();
         let (line, text) = if !rupture_lines.is_empty() {
             let l = rupture_lines[self.rng.random_range(0..rupture_lines.len())];
@@ -733,7 +938,7 @@ impl Session {
             let l = &st.client[self.rng.random_range(0..st.client.len())];
             (l.id.clone(), l.text.clone())
         };
-        let name = &scenario.client.name;
+        let name = &self.people[speaker].name;
         // Authors who wrote rupture lines describe the rupture themselves; otherwise say what it looks like.
         let shown = match open {
             _ if !rupture_lines.is_empty() => String::new(),
@@ -757,40 +962,80 @@ impl Session {
             text,
             nonverbal,
             markers: st.markers.clone(),
+            speaker: self.state.people[speaker].id.clone(),
+            also: st.also.clone(),
         });
         // A scripted rupture is something that happened in the session, shown after the scene, never under
         // the trainee's move.
-        if script_opens {
-            self.push_rupture_opened(RuptureCause::Script);
+        for who in scripted {
+            self.push_rupture_opened(who, RuptureCause::Script);
         }
         Ok(())
     }
 
     /// Better options at the same stage, judged in the same state, each with the reason.
-    fn better_alternatives(&self, chosen: &Choice, eval: &Evaluation) -> Vec<Alternative> {
+    fn better_alternatives(&self, chosen: &Choice, key: &str, eval: &Evaluation) -> Vec<Alternative> {
         let mut out: Vec<Alternative> = self
             .available()
             .into_iter()
-            .filter(|o| o.id != chosen.id)
             // Never recommend a move the author marks as a mistake, nor a standing check the stage does not call for.
             .filter(|o| !matches!(o.intent, Some(Intent::Poor | Intent::Harmful)))
             .filter(|o| !self.is_standing(o) || self.critical_open(o))
             .filter_map(|o| {
                 let t = self.catalog.get(&o.technique)?;
-                let e = self.evaluate(o).ok()?;
+                // The same move turned to someone else is an alternative too (the best way to address it).
+                let (e, alt_key) = self
+                    .addressings(o)
+                    .into_iter()
+                    .filter(|(_, k)| k != key)
+                    .filter_map(|(to, k)| self.evaluate_to(o, &to).ok().map(|e| (e, k)))
+                    .max_by(|a, b| a.0.score.total_cmp(&b.0.score))?;
+                let same = o.id == chosen.id;
                 (e.score > eval.score + 1.0).then(|| Alternative {
-                    option: o.id.clone(),
+                    option: alt_key,
                     technique: t.id.clone(),
                     name: t.name.clone(),
                     score: e.score,
                     fit: e.fit.total,
-                    reason: reason_better(&e, eval, t, self.state.rupture.is_some()),
+                    reason: if same || e.split + 0.02 < eval.split {
+                        self.reason_balance(&e, eval)
+                    } else {
+                        reason_better(&e, eval, t, self.state.rupture().is_some())
+                    },
                 })
             })
             .collect();
         out.sort_by(|a, b| b.score.total_cmp(&a.score));
         out.truncate(3);
         out
+    }
+
+    /// Why a differently addressed move is better: the alliance stays balanced, or the right person is met.
+    fn reason_balance(&self, alt: &Evaluation, chosen: &Evaluation) -> String {
+        let name = |i: usize| self.people.get(i).map_or("the client", |c| c.name.as_str());
+        let sided: Vec<&str> = chosen
+            .people
+            .iter()
+            .filter(|e| !e.addressed && e.delta.bond < -0.005)
+            .map(|e| name(e.person))
+            .collect();
+        if chosen.split > alt.split + 0.005 && !sided.is_empty() {
+            format!(
+                "it keeps the alliance balanced: your move turns to one side, and {} hears it as taking sides (the split widens by {:.2}); an unbalanced alliance predicts dropout in couple and family work (Friedlander et al. 2018)",
+                sided.join(" and "),
+                chosen.split - alt.split
+            )
+        } else if alt.fit.total > chosen.fit.total + 0.05 {
+            format!(
+                "turned to whom it fits, its fit is {:+.2} against {:+.2}",
+                alt.fit.total, chosen.fit.total
+            )
+        } else {
+            format!(
+                "addressed this way it does more for the room's alliance (within-system {:+.2} against {:+.2})",
+                alt.within, chosen.within
+            )
+        }
     }
 
     fn apply(&mut self, e: &Effect) {
@@ -808,19 +1053,42 @@ impl Session {
 
     /// Evaluates a condition against the session now.
     pub fn holds(&self, c: &Condition) -> bool {
-        let a = &self.state.alliance;
+        self.holds_for(c, None)
+    }
+
+    /// Evaluates a condition, reading the alliance and ruptures of one person (`Some`) or of the room.
+    fn holds_for(&self, c: &Condition, person: Option<usize>) -> bool {
+        let (a, rupture) = match person.and_then(|i| self.state.people.get(i)) {
+            Some(p) => (p.alliance, p.rupture.as_ref()),
+            None => (self.state.alliance(), self.state.rupture()),
+        };
         match c {
             Condition::Alliance(cmp) => cmp.holds(a.mean()),
             Condition::Goal(cmp) => cmp.holds(a.goal),
             Condition::Task(cmp) => cmp.holds(a.task),
             Condition::Bond(cmp) => cmp.holds(a.bond),
-            Condition::RuptureOpen => self.state.rupture.is_some(),
-            Condition::RuptureOpenOf(k) => self.state.rupture.as_ref().is_some_and(|r| r.kind == *k),
+            Condition::RuptureOpen => rupture.is_some(),
+            Condition::RuptureOpenOf(k) => rupture.is_some_and(|r| r.kind == *k),
+            Condition::Person(id, inner) => match self.scenario.person_index(id) {
+                Some(i) => self.holds_for(inner, Some(i)),
+                None => false,
+            },
+            Condition::Split(cmp) => cmp.holds(self.state.split()),
+            Condition::Within(cmp) => self.state.within.is_some_and(|w| cmp.holds(w)),
             Condition::RuptureRepaired => self.state.repaired > 0,
             Condition::LastFit(b) => self.last.as_ref().is_some_and(|l| l.0 == *b),
             Condition::LastSchool(s) => self.last.as_ref().is_some_and(|l| l.1 == *s),
             Condition::LastProcess(p) => self.last.as_ref().is_some_and(|l| l.2.contains(p)),
-            Condition::ReadinessAtLeast(s) => self.state.stage_of_change.is_some_and(|now| now >= *s),
+            // Readiness is the addressed person's, or in a room anyone's present (the work moves one person at a time).
+            Condition::ReadinessAtLeast(s) => match person.and_then(|i| self.state.people.get(i)) {
+                Some(p) => p.stage_of_change.is_some_and(|now| now >= *s),
+                None => self
+                    .state
+                    .present
+                    .iter()
+                    .filter_map(|i| self.state.people.get(*i))
+                    .any(|p| p.stage_of_change.is_some_and(|now| now >= *s)),
+            },
             Condition::Done(g) => self.state.groundwork.contains(g),
             Condition::Chose(o) => self.choices.iter().any(|c| c == o),
             Condition::Used(t) => {
@@ -833,9 +1101,9 @@ impl Session {
             Condition::Var(v, cmp) => {
                 matches!(self.variables.get(v), Some(Value::Number(x)) if cmp.holds(*x))
             }
-            Condition::All(v) => v.iter().all(|c| self.holds(c)),
-            Condition::Any(v) => v.iter().any(|c| self.holds(c)),
-            Condition::Not(b) => !self.holds(b),
+            Condition::All(v) => v.iter().all(|c| self.holds_for(c, person)),
+            Condition::Any(v) => v.iter().any(|c| self.holds_for(c, person)),
+            Condition::Not(b) => !self.holds_for(b, person),
         }
     }
 
@@ -855,23 +1123,34 @@ impl Session {
             .flat_map(|c| [c.option.as_str(), c.technique.as_str()])
             .filter(|x| named.contains(*x))
             .collect();
+        let people: Vec<String> = st
+            .people
+            .iter()
+            .map(|p| {
+                format!(
+                    "{},{},{},{:?},{},{:?},{}",
+                    q(p.alliance.goal),
+                    q(p.alliance.task),
+                    q(p.alliance.bond),
+                    p.rupture.as_ref().map(|r| r.kind),
+                    p.stage_progress,
+                    p.stage_of_change,
+                    p.stage_moves
+                )
+            })
+            .collect();
         format!(
-            "{}|{:?}|{}|{}|{}|{}|{}|{:?}|{:?}|{:?}|{}|{:?}|{}|{}|{}|{:?}|{}|{:?}|{:?}|{}|{}",
+            "{}|{:?}|{}|{:?}|{}|{:?}|{}|{:?}|{}|{}|{:?}|{}|{:?}|{:?}|{}|{}",
             self.stage,
             self.ended,
-            q(st.alliance.goal),
-            q(st.alliance.task),
-            q(st.alliance.bond),
+            people.join(";"),
+            st.within.map(q),
             st.repaired.min(1),
-            st.stage_progress,
-            st.rupture.as_ref().map(|r| r.kind),
-            st.stage_of_change,
             self.last,
             vars.join(","),
             st.groundwork,
             st.critical_misses.min(1),
             st.srs_flagged,
-            st.stage_moves,
             self.standing_taken,
             chosen.join(","),
             st.laid,

@@ -24,7 +24,7 @@ pub fn line(e: &Event) -> String {
             cause: RuptureCause::Script,
             ..
         } => format!("rupture opened {} (in the script)", kind.label()),
-        Event::CriticalMiss { stage, marker } => format!("critical miss {stage} {}", marker.label()),
+        Event::CriticalMiss { stage, marker, .. } => format!("critical miss {stage} {}", marker.label()),
         Event::RuptureRepaired { kind, .. } => format!("rupture repaired {}", kind.label()),
         Event::RepairFailed { kind, .. } => format!("repair failed {}", kind.label()),
         Event::MissedRepair { kind, .. } => format!("missed repair {}", kind.label()),

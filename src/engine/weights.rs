@@ -173,6 +173,29 @@ pub struct SrsRules {
     pub sources: Vec<String>,
 }
 
+/// How several people in the room weigh in the score (couple, family and group work).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemRules {
+    /// The alliance-outcome correlation in couple and family therapy.
+    pub alliance_r: f32,
+    /// The split alliance-outcome correlation (a wider split, a poorer outcome).
+    pub split_r: f32,
+    /// The share of the unit's alliance carried by the members' individual alliances; the rest is the
+    /// within-system alliance (SOFTA: two individual and two systemic dimensions).
+    pub individual_share: f32,
+    /// A split at least this wide is shown as a split alliance.
+    pub split_flag: f32,
+    pub sources: Vec<String>,
+}
+
+impl SystemRules {
+    /// How much a change in split counts against the same change in alliance.
+    pub fn split_weight(&self) -> f32 {
+        if self.alliance_r > 0.0 { self.split_r / self.alliance_r } else { 0.0 }
+    }
+}
+
 /// How a move is classified against the best move open at its stage, by its loss in score points.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -202,6 +225,7 @@ pub struct Weights {
     pub state: StateRules,
     pub moment: MomentFactors,
     pub srs: SrsRules,
+    pub system: SystemRules,
     pub classes: Classes,
     /// TTM: +1 the process moves a client on from this stage, -1 it is mismatched, missing = 0.
     pub stage_table: BTreeMap<StageOfChange, BTreeMap<ChangeProcess, i8>>,
