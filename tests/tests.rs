@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod diagnostics;
 mod golden;
+mod people;
 mod scenarios;
 mod scoring;
 mod session;

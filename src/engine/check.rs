@@ -527,7 +527,7 @@ fn check_people(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
                     Code::R704,
                     &format!("stages[{i}].options[{j}]"),
                     format!(
-                        "`{}` ({}) is made for work with {} together, but this option reaches only one person",
+                        "`{}` ({}) is made for {} work, with the people in it together, but this option reaches only one person",
                         o.id,
                         t.id,
                         t.formats.iter().map(|f| f.label()).collect::<Vec<_>>().join(" or ")

@@ -1,0 +1,172 @@
+//! Several people in the room: addressee fit, the others' bond, the split, per-person ruptures, ratings and markers.
+
+use std::sync::Arc;
+
+use rapport::engine::model::{Cmp, Condition, Transition};
+use rapport::engine::session::{Event, SessionError};
+use rapport::engine::{Scenario, Session};
+
+use crate::common;
+
+fn couple() -> Arc<Scenario> {
+    common::load_clean(&common::fixture("two_people.ron"))
+}
+
+fn play(sc: Arc<Scenario>, choices: &[&str]) -> Session {
+    let lib = common::lib();
+    let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
+    Session::replay(sc, lib.catalog.clone(), &lib.weights, 1, &choices).expect("plays")
+}
+
+fn bond(s: &Session, id: &str) -> f32 {
+    let i = s.scenario().person_index(id).expect("a person");
+    s.state().people[i].alliance.bond
+}
+
+#[test]
+fn a_move_is_judged_against_its_addressee() {
+    let s = play(couple(), &[]);
+    let o = s.stage().unwrap().option("open.reflect").unwrap().clone();
+    let amara = s.evaluate_to(&o, &[0]).unwrap();
+    let daniel = s.evaluate_to(&o, &[1]).unwrap();
+    // The same reflection reads Amara's reactance and coping, or Daniel's.
+    let reactance = |e: &rapport::engine::scoring::Evaluation| {
+        e.fit
+            .parts
+            .iter()
+            .find(|p| p.term == rapport::engine::weights::FitTerm::Coping)
+            .map(|p| p.why.clone())
+            .unwrap()
+    };
+    assert!(reactance(&amara).starts_with("Amara"), "{}", reactance(&amara));
+    assert!(reactance(&daniel).starts_with("Daniel"), "{}", reactance(&daniel));
+    assert!(
+        daniel.fit.total > amara.fit.total,
+        "an insight-focused reflection fits internalizing Daniel ({:+.2}) better than externalizing Amara ({:+.2})",
+        daniel.fit.total,
+        amara.fit.total
+    );
+}
+
+#[test]
+fn turning_to_one_partner_costs_the_others_bond_and_everyone_costs_no_one() {
+    let sc = couple();
+    let start = play(sc.clone(), &[]);
+    let one = play(sc.clone(), &["open.reflect@amara"]);
+    assert!(bond(&one, "amara") > bond(&start, "amara"));
+    assert!(bond(&one, "daniel") < bond(&start, "daniel"), "Daniel hears the therapist take Amara's side");
+    assert!(one.state().split() > 0.05);
+    let both = play(sc, &["open.reflect"]);
+    assert!(bond(&both, "amara") >= bond(&start, "amara") && bond(&both, "daniel") >= bond(&start, "daniel"));
+    assert!(both.state().split() < 1e-6);
+    assert_eq!(both.history()[0].to, vec!["amara".to_string(), "daniel".to_string()]);
+}
+
+#[test]
+fn a_safer_room_softens_the_cost_of_turning_to_one_person() {
+    let mut safe = (*couple()).clone();
+    safe.client.within_system = Some(0.9);
+    let unsafe_room = play(couple(), &["open.reflect@amara"]);
+    let safe_room = play(Arc::new(safe), &["open.reflect@amara"]);
+    assert!(bond(&safe_room, "daniel") > bond(&unsafe_room, "daniel"));
+}
+
+#[test]
+fn the_split_alliance_drives_the_scenarios_conditions() {
+    // With a lower bar, one turn to Amara splits the alliance enough to end in the split ending.
+    let mut sc = (*couple()).clone();
+    sc.stages[0].transitions[0] = Transition {
+        when: Some(Condition::Split(Cmp::AtLeast(0.05))),
+        to: "end_split".into(),
+    };
+    let sc = Arc::new(sc);
+    assert_eq!(play(sc.clone(), &["open.reflect@amara"]).ended(), Some("end_split"));
+    assert_eq!(play(sc, &["open.reflect"]).ended(), None, "a balanced move keeps the session going");
+}
+
+#[test]
+fn ruptures_belong_to_a_person() {
+    let s = play(couple(), &["open.advise_amara"]);
+    let opened: Vec<&str> = s
+        .events()
+        .iter()
+        .filter_map(|e| match e {
+            Event::RuptureOpened { person, .. } => Some(person.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(opened, vec!["amara"], "advice pushed at reactant Amara ruptures with her, not with Daniel");
+    assert!(s.holds(&Condition::Person("amara".into(), Box::new(Condition::RuptureOpen))));
+    assert!(!s.holds(&Condition::Person("daniel".into(), Box::new(Condition::RuptureOpen))));
+    assert!(s.holds(&Condition::RuptureOpen));
+}
+
+#[test]
+fn each_person_rates_the_session() {
+    let s = play(couple(), &["open.feedback"]);
+    let srs = &s.history()[0].srs;
+    let names: Vec<&str> = srs.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, vec!["Amara", "Daniel"]);
+    // Daniel is compliant: part of his rating is politeness; Amara's is not.
+    assert!(srs[1].srs.politeness > 0.0 && srs[0].srs.politeness == 0.0);
+    assert!(srs.iter().all(|r| !r.child));
+}
+
+#[test]
+fn a_marker_is_answered_by_turning_to_the_person_who_shows_it() {
+    let s = play(couple(), &[]);
+    let reflect = s.stage().unwrap().option("open.reflect").unwrap().clone();
+    let marker = |e: &rapport::engine::scoring::Evaluation| {
+        e.fit
+            .parts
+            .iter()
+            .find(|p| p.term == rapport::engine::weights::FitTerm::Marker)
+            .map(|p| (p.value, p.why.clone()))
+            .unwrap()
+    };
+    // Daniel looks at the floor (his vulnerability): a reflection to both of them passes it over; turned to
+    // him, the same reflection answers it.
+    let (to_both, why) = marker(&s.evaluate_to(&reflect, &[0, 1]).unwrap());
+    assert!(to_both < 0.0 && why.starts_with("Daniel"), "{why}");
+    let (to_daniel, _) = marker(&s.evaluate_to(&reflect, &[1]).unwrap());
+    assert!(to_daniel > 0.0);
+    let (to_amara, _) = marker(&s.evaluate_to(&reflect, &[0]).unwrap());
+    assert!(to_amara < 0.0);
+}
+
+#[test]
+fn addressees_are_recorded_in_the_choice_and_replay_exactly() {
+    let sc = couple();
+    let s = play(sc.clone(), &["open.reflect@daniel", "cycle.map"]);
+    assert_eq!(s.choices(), ["open.reflect@daniel", "cycle.map"]);
+    let again = play(sc.clone(), &["open.reflect@daniel", "cycle.map"]);
+    assert_eq!(s.events(), again.events());
+    let lib = common::lib();
+    let mut fresh = Session::new(sc, lib.catalog.clone(), &lib.weights, 1).unwrap();
+    assert_eq!(
+        fresh.choose("open.affirm_daniel@amara"),
+        Err(SessionError::FixedAddressee("open.affirm_daniel".into()))
+    );
+    assert_eq!(fresh.choose("open.reflect@nobody"), Err(SessionError::UnknownPerson("nobody".into())));
+}
+
+#[test]
+fn the_best_play_meets_the_person_who_shows_the_marker() {
+    let s = play(couple(), &[]);
+    let best = s.best_move().unwrap();
+    assert!(
+        best == "open.affirm_daniel" || best == "open.reflect@daniel",
+        "the best move turns to Daniel, who shows the vulnerability: got {best}"
+    );
+}
+
+#[test]
+fn an_individual_scenario_is_the_case_of_one_person() {
+    let sc = common::load_clean(&common::fixture("minimal.ron"));
+    let s = play(sc.clone(), &[]);
+    assert_eq!(s.state().people.len(), 1);
+    assert_eq!(s.state().within, None);
+    let o = s.available()[0].clone();
+    assert_eq!(s.addressings(&o).len(), 1, "nobody else to turn to");
+    assert_eq!(s.evaluate(&o).unwrap().split, 0.0);
+}
