@@ -142,8 +142,11 @@ fn a_path_that_leaves_a_present_safety_marker_unanswered_is_never_good() {
     let mut misses = 0;
     for f in common::shipped() {
         let sc = common::load_clean(&f);
+        // In conjoint work the safety check is the individual screen, with one person in the room (Bograd &
+        // Mederos 1999): asked in front of a partner it is not safe to answer.
+        let seen_alone = !sc.people.is_empty() && sc.stages.iter().any(|st| st.present.len() == 1);
         assert!(
-            !sc.standing.is_empty(),
+            !sc.standing.is_empty() || seen_alone,
             "{}: a safety check is always within reach",
             f.display()
         );
@@ -159,9 +162,25 @@ fn a_path_that_leaves_a_present_safety_marker_unanswered_is_never_good() {
                 let stage = sc.stage(&c.stage).expect("stage");
                 let t =
                     rapport::engine::scoring::delivered(lib.catalog.get(&c.technique).expect("technique"), &c.manner);
-                answered_here.extend(t.answers.iter().copied());
+                // A marker belongs to the person who shows it, and is answered by turning to them.
+                let markers: Vec<(String, ProcessMarker)> = sc
+                    .markers_at(stage)
+                    .into_iter()
+                    .filter_map(|(i, m)| match m {
+                        rapport::engine::model::Marker::Process(p) => Some((s.state().people[i].id.clone(), p)),
+                        _ => None,
+                    })
+                    .collect();
+                for (who, m) in &markers {
+                    if t.answers.contains(m) && c.to.len() == 1 && c.to[0] == *who {
+                        answered_here.push(*m);
+                    }
+                }
+                if sc.people.is_empty() {
+                    answered_here.extend(t.answers.iter().copied());
+                }
                 if !c.standing {
-                    unanswered |= stage.process_markers().iter().any(|m| {
+                    unanswered |= markers.iter().any(|(_, m)| {
                         let critical = match m {
                             ProcessMarker::SafetyConcern => !assessed,
                             ProcessMarker::Dissociation => true,

@@ -237,6 +237,8 @@ pub struct Active {
     pub pending: Option<Box<ChoiceOutcome>>,
     /// The option highlighted by number keys or a click, confirmed with Enter.
     pub highlighted: Option<String>,
+    /// Whom the trainee turns the highlighted move to (None: everyone, or whom its words name).
+    pub addressee: Option<usize>,
     /// The "why" tag for the next choice, and the tags given so far (by step).
     pub why: Option<WhyTag>,
     pub whys: Vec<(usize, WhyTag)>,
@@ -272,19 +274,27 @@ pub enum Mood {
 }
 
 impl Mood {
+    /// The mood of the speaker (the one client in individual work).
     pub fn of(active: &Active) -> Mood {
+        let who = active.session.as_ref().and_then(speaker).unwrap_or(0);
+        Mood::of_person(active, who)
+    }
+
+    /// The mood of person `i`: their own rupture, repair or distress.
+    pub fn of_person(active: &Active, i: usize) -> Mood {
         let Some(s) = &active.session else { return Mood::Calm };
-        match s.state().rupture.as_ref().map(|r| r.kind) {
+        let Some(p) = s.state().people.get(i) else { return Mood::Calm };
+        match p.rupture.as_ref().map(|r| r.kind) {
             Some(RuptureKind::Withdrawal) => Mood::Withdrawn,
             Some(RuptureKind::Confrontation) => Mood::Confronting,
             None if active
                 .last_events
                 .iter()
-                .any(|e| matches!(e, Event::RuptureRepaired { .. })) =>
+                .any(|e| matches!(e, Event::RuptureRepaired { person, .. } if *person == p.id)) =>
             {
                 Mood::Relieved
             }
-            None if s.state().distress >= 0.6 => Mood::Distressed,
+            None if p.distress >= 0.6 => Mood::Distressed,
             None => Mood::Calm,
         }
     }
@@ -305,6 +315,14 @@ impl Mood {
     }
 }
 
+/// The person speaking now: the speaker of the last line in the session (None before any).
+pub fn speaker(s: &Session) -> Option<usize> {
+    s.events().iter().rev().find_map(|e| match e {
+        Event::ClientSpeaks { speaker, .. } => s.scenario().person_index(speaker),
+        _ => None,
+    })
+}
+
 /// Everything the trainee can do; UI systems write it, [`apply_actions`] carries it out.
 #[derive(Message, Debug, Clone, PartialEq)]
 pub enum Action {
@@ -316,6 +334,8 @@ pub enum Action {
     Highlight(String),
     /// Make a choice.
     Choose(String),
+    /// Turn the highlighted move to one person (Some) or to everyone in the room (None).
+    Address(Option<usize>),
     SetWhy(Option<WhyTag>),
     /// Close the feedback and go on.
     Continue,
@@ -399,7 +419,13 @@ pub fn apply_actions(
                     Err(e) => warn!("cannot start: {e}"),
                 }
             }
-            Action::Highlight(id) => active.highlighted = Some(id),
+            Action::Highlight(id) => {
+                if active.highlighted.as_deref() != Some(id.as_str()) {
+                    active.addressee = None;
+                }
+                active.highlighted = Some(id);
+            }
+            Action::Address(who) => active.addressee = who,
             Action::SetWhy(w) => active.why = w,
             Action::Choose(id) => choose(&mut active, &id, &settings, &mut records, &mut next),
             Action::Continue => {
@@ -466,8 +492,10 @@ fn choose(
     next: &mut NextState<Screen>,
 ) {
     let why = active.why.take();
+    let to = active.addressee.take();
     let Some(s) = active.session.as_mut() else { return };
-    match s.choose(id) {
+    let key = choice_key(s, id, to);
+    match s.choose(&key) {
         Ok(events) => {
             let step = s.history().len();
             let outcome = events.iter().find_map(|e| match e {
@@ -500,6 +528,15 @@ fn choose(
             }
         }
         Err(e) => warn!("{e}"),
+    }
+}
+
+/// The choice key for option `id` turned to person `to` (the option's own addressee when None or fixed).
+pub fn choice_key(s: &Session, id: &str, to: Option<usize>) -> String {
+    let turnable = s.available().into_iter().find(|o| o.id == id).is_some_and(|o| s.can_address(o));
+    match to.and_then(|i| s.state().people.get(i)) {
+        Some(p) if turnable => format!("{id}@{}", p.id),
+        _ => id.to_owned(),
     }
 }
 

@@ -1,4 +1,4 @@
-//! The client, drawn with Bevy 2D meshes: posture and expression follow distress and ruptures.
+//! The people in the room, drawn with Bevy 2D meshes side by side: each one's posture follows their own state.
 
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
@@ -13,9 +13,34 @@ pub struct FigureArea {
     pub size: Vec2,
 }
 
-/// The root of the drawn client.
+/// The most people drawn at once (a group of six); more are listed in words.
+pub const MAX_FIGURES: usize = 6;
+
+/// The root of one drawn person: the index of the person it draws.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Figure(pub usize);
+
+/// Which figure a mesh belongs to (for recolouring).
+#[derive(Component, Clone, Copy)]
+pub struct Owner(pub usize);
+
+/// The pool of light under the person speaking.
 #[derive(Component)]
-pub struct Figure;
+pub struct Spot;
+
+/// Where each of `n` people sits in the figure area: the centre of their slot and the scale of their figure,
+/// in the area's units. One home for the layout, used by the drawing and by the name labels under it.
+pub fn slots(area: &FigureArea, n: usize) -> Vec<(Vec2, f32)> {
+    let n = n.max(1);
+    let w = area.size.x / n as f32;
+    let scale = (w / 280.0).min(area.size.y / 420.0).clamp(0.2, 2.5);
+    (0..n)
+        .map(|k| {
+            let x = area.center.x - area.size.x / 2.0 + w * (k as f32 + 0.5);
+            (Vec2::new(x, area.center.y), scale)
+        })
+        .collect()
+}
 
 /// A part of the drawn client, posed by [`pose`].
 #[derive(Component, Clone, Copy, PartialEq, Eq, Debug)]
@@ -36,7 +61,7 @@ pub enum Part {
 }
 
 /// Pose parameters; each mood has a target and the figure eases toward it.
-#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq)]
 pub struct Pose {
     /// Forward lean, radians-ish (+ toward the trainee).
     lean: f32,
@@ -127,7 +152,6 @@ impl Pose {
 
 pub fn plugin(app: &mut App) {
     app.init_resource::<FigureArea>()
-        .init_resource::<Pose>()
         .add_systems(Startup, spawn)
         .add_systems(OnEnter(Screen::Session), (show, recolour))
         .add_systems(OnExit(Screen::Session), hide)
@@ -145,6 +169,12 @@ const INK: Color = Color::srgb(0.12, 0.10, 0.10);
 
 fn spawn(mut commands: Commands, mut meshes: ResMut<Assets<Mesh>>, mut materials: ResMut<Assets<ColorMaterial>>) {
     commands.spawn(Camera2d);
+    for k in 0..MAX_FIGURES {
+        spawn_one(k, &mut commands, &mut meshes, &mut materials);
+    }
+}
+
+fn spawn_one(k: usize, commands: &mut Commands, meshes: &mut Assets<Mesh>, materials: &mut Assets<ColorMaterial>) {
     let wood = materials.add(Color::srgb(0.33, 0.27, 0.24));
     let trousers = materials.add(Color::srgb(0.22, 0.22, 0.28));
     let fixed = [
@@ -175,6 +205,7 @@ fn spawn(mut commands: Commands, mut meshes: ResMut<Assets<Mesh>>, mut materials
             MeshMaterial2d(materials.add(color)),
             Transform::from_xyz(0.0, 0.0, z),
             part,
+            Owner(k),
         )
     };
     let parts = [
@@ -193,9 +224,17 @@ fn spawn(mut commands: Commands, mut meshes: ResMut<Assets<Mesh>>, mut materials
     let arm = meshes.add(Capsule2d::new(13.0, 64.0));
     let hand_mat = materials.add(SKIN);
     let hand = meshes.add(Circle::new(12.0));
+    let spot = (
+        Mesh2d(meshes.add(Ellipse::new(150.0, 26.0))),
+        MeshMaterial2d(materials.add(Color::srgba(1.0, 0.85, 0.45, 0.35))),
+        Transform::from_xyz(0.0, -232.0, -3.0),
+        Visibility::Hidden,
+        Spot,
+    );
     commands
-        .spawn((Figure, Transform::default(), Visibility::Hidden))
+        .spawn((Figure(k), Pose::default(), Transform::default(), Visibility::Hidden))
         .with_children(|root| {
+            root.spawn(spot);
             for (mesh, mat, at) in fixed {
                 root.spawn((Mesh2d(mesh), MeshMaterial2d(mat), Transform::from_translation(at)));
             }
@@ -211,12 +250,14 @@ fn spawn(mut commands: Commands, mut meshes: ResMut<Assets<Mesh>>, mut materials
                             MeshMaterial2d(sleeve.clone()),
                             Transform::from_xyz(0.0, -42.0, 0.0),
                             Sleeve,
+                            Owner(k),
                         ));
                         a.spawn((
                             Mesh2d(hand.clone()),
                             MeshMaterial2d(hand_mat.clone()),
                             Transform::from_xyz(0.0, -88.0, 0.05),
                             Hand,
+                            Owner(k),
                         ));
                     });
             }
@@ -231,10 +272,8 @@ pub struct Sleeve;
 #[derive(Component)]
 pub struct Hand;
 
-fn show(mut q: Query<&mut Visibility, With<Figure>>, mut redraw: MessageWriter<RequestRedraw>) {
-    for mut v in &mut q {
-        *v = Visibility::Visible;
-    }
+fn show(mut redraw: MessageWriter<RequestRedraw>) {
+    // `place` shows the figures of the people present.
     redraw.write(RequestRedraw);
 }
 
@@ -244,104 +283,132 @@ fn hide(mut q: Query<&mut Visibility, With<Figure>>) {
     }
 }
 
-/// Gives the figure the scenario's colours.
+/// Gives each figure its person's colours.
+#[allow(clippy::type_complexity)]
 fn recolour(
     active: Res<Active>,
-    parts: Query<(&Part, &MeshMaterial2d<ColorMaterial>)>,
-    sleeves: Query<&MeshMaterial2d<ColorMaterial>, With<Sleeve>>,
-    hands: Query<&MeshMaterial2d<ColorMaterial>, With<Hand>>,
+    meshes: Query<(&Owner, Option<&Part>, Has<Sleeve>, Has<Hand>, &MeshMaterial2d<ColorMaterial>)>,
     mut materials: ResMut<Assets<ColorMaterial>>,
 ) {
-    let Some(sc) = active.scenario() else { return };
-    let look = &sc.client.look;
-    let (skin, hair, clothes) = (
-        colour(&look.skin, SKIN),
-        colour(&look.hair, HAIR),
-        colour(&look.clothing, CLOTHES),
-    );
-    let mut set = |mat: &MeshMaterial2d<ColorMaterial>, c: Color| {
+    let Some(s) = &active.session else { return };
+    let looks: Vec<(Color, Color, Color)> = s
+        .people()
+        .iter()
+        .map(|c| (colour(&c.look.skin, SKIN), colour(&c.look.hair, HAIR), colour(&c.look.clothing, CLOTHES)))
+        .collect();
+    for (owner, part, sleeve, hand, mat) in &meshes {
+        let Some(&(skin, hair, clothes)) = looks.get(owner.0) else { continue };
+        let c = match part {
+            Some(Part::Head | Part::Neck) => skin,
+            Some(Part::Hair) => hair,
+            Some(Part::Torso) => clothes,
+            _ if sleeve => clothes.darker(0.08),
+            _ if hand => skin,
+            _ => continue,
+        };
         if let Some(mut m) = materials.get_mut(&mat.0) {
             m.color = c;
         }
-    };
-    for (part, mat) in &parts {
-        match part {
-            Part::Head | Part::Neck => set(mat, skin),
-            Part::Hair => set(mat, hair),
-            Part::Torso => set(mat, clothes),
-            _ => {}
-        }
-    }
-    for mat in sleeves.iter().take(1) {
-        set(mat, clothes.darker(0.08));
-    }
-    for mat in hands.iter().take(1) {
-        set(mat, skin);
     }
 }
 
-/// Centres and scales the figure in the room the panels leave.
-fn place(area: Res<FigureArea>, windows: Query<&Window>, mut root: Query<&mut Transform, With<Figure>>) {
+/// Seats the people present side by side in the room the panels leave; marks who is speaking.
+#[allow(clippy::type_complexity)]
+fn place(
+    area: Res<FigureArea>,
+    active: Res<Active>,
+    windows: Query<&Window>,
+    mut roots: Query<(&Figure, &mut Transform, &mut Visibility, &Children)>,
+    mut spots: Query<&mut Visibility, (With<Spot>, Without<Figure>)>,
+) {
     let Ok(window) = windows.single() else { return };
+    let Some(s) = &active.session else { return };
     let (w, h) = (window.width(), window.height());
-    let scale = (area.size.x.min(area.size.y) / 420.0).clamp(0.3, 2.5);
-    for mut t in &mut root {
-        let target = Vec3::new(area.center.x - w / 2.0, h / 2.0 - area.center.y - 10.0 * scale, 0.0);
+    let present: Vec<usize> = s.state().present.iter().copied().take(MAX_FIGURES).collect();
+    let speaker = super::core::speaker(s);
+    let seats = slots(&area, present.len());
+    for (fig, mut t, mut vis, children) in &mut roots {
+        let seat = present.iter().position(|i| *i == fig.0).and_then(|k| seats.get(k));
+        let want = if seat.is_some() { Visibility::Visible } else { Visibility::Hidden };
+        if *vis != want {
+            *vis = want;
+        }
+        let Some(&(c, scale)) = seat else { continue };
+        let target = Vec3::new(c.x - w / 2.0, h / 2.0 - c.y - 10.0 * scale, 0.0);
         if t.translation != target || t.scale.x != scale {
             t.translation = target;
             t.scale = Vec3::splat(scale);
         }
+        // The light under the speaker, only where more than one person is in the room.
+        let lit = present.len() > 1 && speaker == Some(fig.0);
+        for child in children.iter() {
+            if let Ok(mut v) = spots.get_mut(child) {
+                let want = if lit { Visibility::Visible } else { Visibility::Hidden };
+                if *v != want {
+                    *v = want;
+                }
+            }
+        }
     }
 }
 
-/// Eases the pose toward the mood's target; asks for frames only while it is still moving.
+/// Eases each figure's pose toward its person's mood; asks for frames only while one is still moving.
 fn pose(
     active: Res<Active>,
     time: Res<Time>,
-    mut current: ResMut<Pose>,
+    mut figures: Query<(&Figure, &mut Pose, &Children)>,
     mut parts: Query<(&Part, &mut Transform), Without<Figure>>,
     mut redraw: MessageWriter<RequestRedraw>,
 ) {
-    let target = Pose::of(Mood::of(&active));
-    let t = (time.delta_secs() * 6.0).clamp(0.0, 1.0);
-    let p = if current.distance(target) < 0.01 {
-        target
-    } else {
-        current.lerp(target, t.max(0.05))
-    };
-    if p != *current || current.is_added() {
-        *current = p;
-        if p != target {
-            redraw.write(RequestRedraw);
+    for (fig, mut current, children) in &mut figures {
+        let target = Pose::of(Mood::of_person(&active, fig.0));
+        let t = (time.delta_secs() * 6.0).clamp(0.0, 1.0);
+        let p = if current.distance(target) < 0.01 {
+            target
+        } else {
+            current.lerp(target, t.max(0.05))
+        };
+        if p != *current || current.is_added() {
+            *current = p;
+            if p != target {
+                redraw.write(RequestRedraw);
+            }
+        }
+        let p = *current;
+        for child in children.iter() {
+            if let Ok((part, mut tr)) = parts.get_mut(child) {
+                set_part(part, &mut tr, p);
+            }
         }
     }
-    let p = *current;
+}
+
+/// Puts one part where the pose says.
+fn set_part(part: &Part, tr: &mut Transform, p: Pose) {
     // Leaning in brings the upper body closer (larger); folding in lowers and shrinks it.
     let near = 1.0 + 0.12 * p.lean - 0.04 * p.slump;
     let head_y = 102.0 - 16.0 * p.slump + 4.0 * p.lean;
     let head_x = 12.0 * p.gaze;
     let eye_y = head_y + 6.0 - 5.0 * p.slump.max(0.0);
-    for (part, mut tr) in &mut parts {
-        let z = tr.translation.z;
-        let (x, y, rot, scale) = match part {
-            Part::Torso => (0.0, -20.0 - 8.0 * p.slump, 0.0, near),
-            Part::Neck => (head_x * 0.3, head_y - 42.0, 0.0, 1.0),
-            Part::Hair => (head_x - 2.0 * p.gaze, head_y + 7.0, 0.08 * p.gaze, near),
-            Part::Head => (head_x, head_y, 0.08 * p.gaze, near),
-            Part::EyeLeft => (head_x - 15.0 + 9.0 * p.gaze, eye_y, 0.0, 1.0),
-            Part::EyeRight => (head_x + 15.0 + 9.0 * p.gaze, eye_y, 0.0, 1.0),
-            // Worry raises the inner ends of the brows; anger lowers them.
-            Part::BrowLeft => (head_x - 15.0 + 8.0 * p.gaze, head_y + 18.0, 0.5 * p.brow, 1.0),
-            Part::BrowRight => (head_x + 15.0 + 8.0 * p.gaze, head_y + 18.0, -0.5 * p.brow, 1.0),
-            // A smile lifts the outer ends of the mouth.
-            Part::MouthLeft => (head_x - 5.5 + 8.0 * p.gaze, head_y - 19.0, -0.6 * p.mouth, 1.0),
-            Part::MouthRight => (head_x + 5.5 + 8.0 * p.gaze, head_y - 19.0, 0.6 * p.mouth, 1.0),
-            // Arms hang slightly out at the sides, or swing across the chest (crossed or wrapped).
-            Part::ArmLeft => (-50.0 * near, 36.0 - 8.0 * p.slump, -0.12 + 1.42 * p.arms, near),
-            Part::ArmRight => (50.0 * near, 40.0 - 8.0 * p.slump, 0.12 - 1.42 * p.arms, near),
-        };
-        tr.translation = Vec3::new(x, y, z);
-        tr.rotation = Quat::from_rotation_z(rot);
-        tr.scale = Vec3::splat(scale);
-    }
+    let z = tr.translation.z;
+    let (x, y, rot, scale) = match part {
+        Part::Torso => (0.0, -20.0 - 8.0 * p.slump, 0.0, near),
+        Part::Neck => (head_x * 0.3, head_y - 42.0, 0.0, 1.0),
+        Part::Hair => (head_x - 2.0 * p.gaze, head_y + 7.0, 0.08 * p.gaze, near),
+        Part::Head => (head_x, head_y, 0.08 * p.gaze, near),
+        Part::EyeLeft => (head_x - 15.0 + 9.0 * p.gaze, eye_y, 0.0, 1.0),
+        Part::EyeRight => (head_x + 15.0 + 9.0 * p.gaze, eye_y, 0.0, 1.0),
+        // Worry raises the inner ends of the brows; anger lowers them.
+        Part::BrowLeft => (head_x - 15.0 + 8.0 * p.gaze, head_y + 18.0, 0.5 * p.brow, 1.0),
+        Part::BrowRight => (head_x + 15.0 + 8.0 * p.gaze, head_y + 18.0, -0.5 * p.brow, 1.0),
+        // A smile lifts the outer ends of the mouth.
+        Part::MouthLeft => (head_x - 5.5 + 8.0 * p.gaze, head_y - 19.0, -0.6 * p.mouth, 1.0),
+        Part::MouthRight => (head_x + 5.5 + 8.0 * p.gaze, head_y - 19.0, 0.6 * p.mouth, 1.0),
+        // Arms hang slightly out at the sides, or swing across the chest (crossed or wrapped).
+        Part::ArmLeft => (-50.0 * near, 36.0 - 8.0 * p.slump, -0.12 + 1.42 * p.arms, near),
+        Part::ArmRight => (50.0 * near, 40.0 - 8.0 * p.slump, 0.12 - 1.42 * p.arms, near),
+    };
+    tr.translation = Vec3::new(x, y, z);
+    tr.rotation = Quat::from_rotation_z(rot);
+    tr.scale = Vec3::splat(scale);
 }

@@ -61,16 +61,21 @@ fn print_analysis(a: &Analysis) {
                 "\nevery path played with the session engine (seed 1): {} plays",
                 x.paths
             );
+            let split = |p: &rapport::engine::analysis::ScoredPath| {
+                p.widest_split.map_or(String::new(), |w| format!(" (widest split alliance {w:.2})"))
+            };
             println!(
-                "  best  {:.1}/100 -> {}  via {}",
+                "  best  {:.1}/100 -> {}{}  via {}",
                 x.best.score,
                 x.best.ending,
+                split(&x.best),
                 x.best.choices.join(", ")
             );
             println!(
-                "  worst {:.1}/100 -> {}  via {}",
+                "  worst {:.1}/100 -> {}{}  via {}",
                 x.worst.score,
                 x.worst.ending,
+                split(&x.worst),
                 x.worst.choices.join(", ")
             );
             let s = &x.spread;

@@ -207,7 +207,6 @@ fn name_of<'a>(s: &'a Session, id: &str) -> &'a str {
 }
 
 fn print_event(out: &mut impl Write, e: &Event, s: &Session) {
-    let client = &s.scenario().client.name;
     let _ = match e {
         Event::ClientSpeaks {
             text,
@@ -234,7 +233,7 @@ fn print_event(out: &mut impl Write, e: &Event, s: &Session) {
             r
         }
         Event::Feedback(o) => print_feedback(out, o, s),
-        Event::ClientReplies { text, .. } => writeln!(out, "\n{client}: \"{text}\""),
+        Event::ClientReplies { text, speaker, .. } => writeln!(out, "\n{}: \"{text}\"", name_of(s, speaker)),
         Event::CriticalMiss { marker, person, .. } => writeln!(
             out,
             "  !! CRITICAL MISS: {} showed {} {} marker and this move left it unanswered.",
@@ -434,6 +433,21 @@ fn print_debrief(out: &mut impl Write, d: &Debrief) {
     );
     let traj: Vec<String> = d.trajectory.iter().map(|(_, a)| format!("{:.2}", a.mean())).collect();
     let _ = writeln!(out, "Alliance over the session: {}", traj.join(" -> "));
+    if let Some(room) = &d.room {
+        for p in &room.people {
+            let bonds: Vec<String> = p.bond.iter().map(|b| format!("{b:.2}")).collect();
+            let _ = writeln!(out, "{}'s bond: {} ({} move(s) to them alone)", p.name, bonds.join(" -> "), p.turned_to);
+        }
+        let split: Vec<String> = room.split.iter().map(|x| format!("{x:.2}")).collect();
+        let (step, widest) = room.widest;
+        let _ = writeln!(
+            out,
+            "Split alliance: {} (widest {widest:.2}{}{})",
+            split.join(" -> "),
+            if step == 0 { " at the start".to_owned() } else { format!(" after step {step}") },
+            if widest >= room.split_flag { ": a split alliance, which predicts dropout" } else { "" }
+        );
+    }
     for m in &d.missed_repairs {
         let _ = writeln!(
             out,

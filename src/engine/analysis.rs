@@ -26,6 +26,9 @@ pub struct ScoredPath {
     pub score: f32,
     pub choices: Vec<String>,
     pub ending: String,
+    /// The widest split alliance along the path, where more than one person is in the case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub widest_split: Option<f32>,
 }
 
 /// The spread of scores.
@@ -293,6 +296,7 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
             guard += 1;
         }
         Some(ScoredPath {
+            widest_split: None,
             score: first.sum / first.steps.max(1) as f32,
             choices,
             ending: g.ids[v].to_owned(),
@@ -448,7 +452,7 @@ fn warnings(s: &Scenario, a: &Analysis) -> Vec<String> {
 
 /// What the plays met: finished plays, plays per ending, and which options stayed below which.
 struct Collector {
-    finished: Vec<(f32, Vec<String>, String)>,
+    finished: Vec<(f32, Vec<String>, String, Option<f32>)>,
     endings: HashMap<String, usize>,
     /// (stage, option) -> other options it scored below in every state met.
     below: HashMap<(String, String), Vec<String>>,
@@ -487,8 +491,9 @@ impl Collector {
         if let Some(e) = sess.ended() {
             let d = super::debrief::debrief(sess);
             *self.endings.entry(e.to_owned()).or_default() += 1;
+            let split = d.room.as_ref().map(|r| r.widest.1);
             self.finished
-                .push((d.practice.score, sess.choices().to_vec(), e.to_owned()));
+                .push((d.practice.score, sess.choices().to_vec(), e.to_owned(), split));
         }
     }
 
@@ -511,11 +516,13 @@ impl Collector {
                 score: best.0,
                 choices: best.1,
                 ending: best.2,
+                widest_split: best.3,
             },
             worst: ScoredPath {
                 score: worst.0,
                 choices: worst.1,
                 ending: worst.2,
+                widest_split: worst.3,
             },
             endings,
             dominated,
@@ -538,9 +545,12 @@ pub fn exact(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Op
         }
         c.visit(&sess);
         for o in sess.available() {
-            let mut next = sess.clone();
-            if next.choose(&o.id).is_ok() {
-                stack.push(next);
+            // Every way to address the move: in a room, turning to one person is a different play.
+            for (_, key) in sess.addressings(o) {
+                let mut next = sess.clone();
+                if next.choose(&key).is_ok() {
+                    stack.push(next);
+                }
             }
         }
     }
@@ -566,7 +576,12 @@ pub fn sampled(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights, pla
                 Some(0) => sess.best_move()?,
                 Some(_) => {
                     opts.iter()
-                        .filter_map(|o| sess.evaluate(o).ok().map(|e| (e.score, o.id.clone())))
+                        .flat_map(|o| {
+                            sess.addressings(o)
+                                .into_iter()
+                                .filter_map(|(to, key)| sess.evaluate_to(o, &to).ok().map(|e| (e.score, key)))
+                                .collect::<Vec<_>>()
+                        })
                         .min_by(|a, b| a.0.total_cmp(&b.0))?
                         .1
                 }

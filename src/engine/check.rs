@@ -520,9 +520,14 @@ fn check_people(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
                 _ => present.clone(),
             };
             let Some(t) = catalog.get(&o.technique) else { continue };
-            let systemic_only = !t.formats.is_empty()
-                && t.formats.iter().all(|f| matches!(f, Format::Couple | Format::Family | Format::Group));
-            if systemic_only && to.len() < 2 && s.people.len() > 1 {
+            // Group techniques are often turned to one member for the group (blocking, drawing out).
+            let together =
+                !t.formats.is_empty() && t.formats.iter().all(|f| matches!(f, Format::Couple | Format::Family));
+            if crate::engine::scoring::speaks_to_system(t)
+                && together
+                && to.len() < 2
+                && s.people.len() > 1
+            {
                 cx.push(
                     Code::R704,
                     &format!("stages[{i}].options[{j}]"),

@@ -174,6 +174,36 @@ pub struct Debrief {
     pub rubric: Vec<(String, usize, usize)>,
     /// Simulated SRS totals where the trainee asked for feedback: (step, total, flagged).
     pub srs: Vec<(usize, f32, bool)>,
+    /// Where more than one person is in the case: each person's course and the split over the session.
+    pub room: Option<Room>,
+}
+
+/// The room over the session: each person's alliance and the split, from the intake and after every step.
+#[derive(Debug, Clone, Serialize)]
+pub struct Room {
+    pub people: Vec<PersonCourse>,
+    /// The split alliance (range of the bonds of the people present), from the intake and after each step.
+    pub split: Vec<f32>,
+    /// The within-system alliance over the same points.
+    pub within: Vec<f32>,
+    /// The split at or above which the alliance is shown as split.
+    pub split_flag: f32,
+    /// The widest split and the step after which it was reached (0 for the intake).
+    pub widest: (usize, f32),
+}
+
+/// One person's course over the session.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonCourse {
+    pub id: String,
+    pub name: String,
+    /// Mean alliance and bond from the intake and after each step.
+    pub alliance: Vec<f32>,
+    pub bond: Vec<f32>,
+    /// Moves addressed to them alone.
+    pub turned_to: usize,
+    /// Their ratings: (step, total, flagged).
+    pub srs: Vec<(usize, f32, bool)>,
 }
 
 /// A move to do differently next time, and what would have served better.
@@ -358,7 +388,59 @@ pub fn debrief(session: &Session) -> Debrief {
             .iter()
             .flat_map(|c| c.srs.iter().map(|s| (c.step, s.srs.total, s.srs.flagged)))
             .collect(),
+        room: room(session),
     }
+}
+
+/// Each person's course and the split, where the case has more than one person.
+fn room(session: &Session) -> Option<Room> {
+    if !session.is_system() {
+        return None;
+    }
+    let sc = session.scenario();
+    let intake = crate::engine::scoring::ClientState::of_scenario(sc);
+    let h = session.history();
+    let mut points: Vec<Vec<Alliance>> = vec![intake.people.iter().map(|p| p.alliance).collect()];
+    points.extend(h.iter().map(|c| c.people_after.clone()));
+    let mut split = vec![intake.split()];
+    split.extend(h.iter().map(|c| c.split_after));
+    let mut within = vec![intake.within.unwrap_or(0.0)];
+    within.extend(h.iter().map(|c| c.within_after.unwrap_or(0.0)));
+    let widest = split
+        .iter()
+        .copied()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap_or((0, 0.0));
+    let people = intake
+        .people
+        .iter()
+        .enumerate()
+        .map(|(i, p)| PersonCourse {
+            id: p.id.clone(),
+            name: session.people()[i].name.clone(),
+            alliance: points.iter().map(|v| v.get(i).map_or(0.0, |a| a.mean())).collect(),
+            bond: points.iter().map(|v| v.get(i).map_or(0.0, |a| a.bond)).collect(),
+            turned_to: h.iter().filter(|c| c.to.len() == 1 && c.to[0] == p.id).count(),
+            srs: h
+                .iter()
+                .flat_map(|c| {
+                    c.srs
+                        .iter()
+                        .filter(|r| r.person == p.id)
+                        .map(|r| (c.step, r.srs.total, r.srs.flagged))
+                        .collect::<Vec<_>>()
+                })
+                .collect(),
+        })
+        .collect();
+    Some(Room {
+        people,
+        split,
+        within,
+        split_flag: session.weights().system.split_flag,
+        widest,
+    })
 }
 
 fn integration(session: &Session) -> Integration {

@@ -21,7 +21,10 @@ fn edges(s: &Scenario) -> Vec<Edge> {
                 out.push(Edge {
                     from: st.id.clone(),
                     to: n.clone(),
-                    label: format!("choose {}", o.technique),
+                    label: match &o.to {
+                        super::model::Addressee::People(who) => format!("choose {} (to {})", o.technique, who.join(", ")),
+                        _ => format!("choose {}", o.technique),
+                    },
                     rupture: None,
                 });
             }

@@ -580,6 +580,9 @@ pub struct Aside {
     pub nonverbal: String,
     #[serde(default)]
     pub markers: Vec<Marker>,
+    /// Their distress at this moment, when the script says so (a mother who looks rested at last).
+    #[serde(default)]
+    pub distress: Option<f32>,
 }
 
 /// (v2) Whom a move is addressed to.

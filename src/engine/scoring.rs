@@ -8,6 +8,7 @@ use super::model::{
     Alliance, AllianceDelta, Choice, ClientProfile, FitBand, Groundwork, Manner, Phase, Preference, ProcessMarker,
     RuptureKind, RuptureMarker, Stage, StageOfChange,
 };
+use super::model::CHILD_AGE;
 use super::weights::{FitTerm, Weights};
 
 /// One person's state as it moves through a session (their profile gives its start).
@@ -27,6 +28,8 @@ pub struct PersonState {
     pub rupture: Option<OpenRupture>,
     /// The last simulated SRS total, to flag a drop.
     pub last_srs: Option<f32>,
+    /// Risk has been asked about with this person in this session (turned to them, not to the room).
+    pub risk_assessed: bool,
 }
 
 impl PersonState {
@@ -41,6 +44,7 @@ impl PersonState {
             alliance: c.alliance.clamped(),
             rupture: None,
             last_srs: None,
+            risk_assessed: false,
         }
     }
 }
@@ -177,9 +181,10 @@ impl ClientState {
             .fold(0.0, f32::max)
     }
 
-    /// The split alliance: the range of the bonds of the people present (0 with one person present).
+    /// The split alliance: the range of the bonds of everyone in the case (a split belongs to the couple or
+    /// family, whoever is in the room this hour; 0 with one person).
     pub fn split(&self) -> f32 {
-        split_of(self.present.iter().filter_map(|i| self.people.get(*i)).map(|p| p.alliance.bond))
+        split_of(self.people.iter().map(|p| p.alliance.bond))
     }
 
     /// The unit's alliance the score reads: one person's mean alliance, or, in a room, the members' mean
@@ -272,15 +277,18 @@ pub struct PersonEffect {
 }
 
 /// Whether a technique speaks to the system: systemic work, or a move made for couples, families or groups.
-/// Addressed to everyone it builds (or, fitting badly, costs) the within-system alliance.
+/// Addressed to everyone it builds (or, fitting badly, costs) the within-system alliance. Safety moves are
+/// not among them: a partner-violence screen is made for couple work but done with each partner alone.
 pub fn speaks_to_system(t: &Technique) -> bool {
-    t.schools().any(|s| s == super::catalog::School::Systemic)
-        || t.formats.iter().any(|f| {
-            matches!(
-                f,
-                super::model::Format::Couple | super::model::Format::Family | super::model::Format::Group
-            )
-        })
+    !t.is_safety()
+        && (t.schools().any(|s| s == super::catalog::School::Systemic)
+            || (!t.formats.is_empty()
+                && t.formats.iter().all(|f| {
+                    matches!(
+                        f,
+                        super::model::Format::Couple | super::model::Format::Family | super::model::Format::Group
+                    )
+                })))
 }
 
 /// A deterministic evaluation of a move in a state: what the trainee is scored on.
@@ -412,10 +420,12 @@ impl<'a> Moment<'a> {
     }
 
     /// Whether `t` answers the marker `m` shown by person `i`: the right task, turned to them. In a room, a
-    /// move to everyone answers one person's marker only when it is work with the system (an enactment
-    /// around a partner's vulnerability); a reflection to "both of you" does not meet the one who showed it.
+    /// move to several people answers one person's marker when it is work with the system (an enactment
+    /// around a partner's vulnerability) or when everyone it reaches shows the marker (both bring change);
+    /// a reflection to "both of you" does not meet the one who alone showed it.
     pub fn answers(&self, t: &Technique, i: usize, m: ProcessMarker) -> bool {
-        t.answers.contains(&m) && self.to.contains(&i) && (self.to.len() == 1 || speaks_to_system(t))
+        let shared = || self.to.iter().all(|k| self.markers.contains(&(*k, m)));
+        t.answers.contains(&m) && self.to.contains(&i) && (self.to.len() == 1 || speaks_to_system(t) || shared())
     }
 
     /// Whether `t` answers any marker here.
@@ -451,7 +461,7 @@ pub fn missing_now(t: &Technique, manner: &[Manner], s: &ClientState, m: &Moment
     let urgent = m
         .markers
         .iter()
-        .any(|(i, mk)| is_critical_now(*mk, s) && m.answers(t, *i, *mk));
+        .any(|(i, mk)| is_critical_now(*mk, *i, s) && m.answers(t, *i, *mk));
     let mut missing = missing_groundwork(t, manner, &s.groundwork);
     if urgent {
         missing.retain(|g| *g != Groundwork::Explored);
@@ -500,10 +510,12 @@ pub fn is_critical(m: ProcessMarker) -> bool {
     matches!(m, ProcessMarker::SafetyConcern | ProcessMarker::Dissociation)
 }
 
-/// Whether a marker is critical now: a safety concern stops being a critical miss once the trainee has
-/// assessed risk in this session (the work goes on from the assessment: a plan, a referral, validation).
-pub fn is_critical_now(m: ProcessMarker, s: &ClientState) -> bool {
-    is_critical(m) && !(m == ProcessMarker::SafetyConcern && s.laid.contains(&Groundwork::RiskAssessed))
+/// Whether a marker shown by person `i` is critical now: a safety concern stops being a critical miss once the
+/// trainee has assessed that person's risk in this session (the work goes on from the assessment: a plan, a
+/// referral, validation). In a room, asking the group does not assess the one who showed the concern.
+pub fn is_critical_now(m: ProcessMarker, i: usize, s: &ClientState) -> bool {
+    let assessed = s.people.get(i).is_some_and(|p| p.risk_assessed);
+    is_critical(m) && !(m == ProcessMarker::SafetyConcern && assessed)
 }
 
 /// Whether the session's pattern (not this one utterance) carries Beutler's trait matching here: it does,
@@ -838,7 +850,7 @@ fn room_terms(terms: &mut Terms, t: &Technique, people: &[ClientProfile], s: &Cl
     if !present.is_empty() {
         let critical = present
             .iter()
-            .find(|(i, p)| is_critical_now(*p, s) && !m.answers(t, *i, *p));
+            .find(|(i, p)| is_critical_now(*p, *i, s) && !m.answers(t, *i, *p));
         let answered = present.iter().find(|(i, p)| m.answers(t, *i, *p));
         let who = |i: usize| people.get(i).map_or("The client", |c| c.name.as_str());
         let (v, why, marker) = match (critical, answered) {
@@ -864,11 +876,12 @@ fn room_terms(terms: &mut Terms, t: &Technique, people: &[ClientProfile], s: &Cl
                 p,
             ),
             (None, None) => {
-                let labels: Vec<&str> = present.iter().map(|(_, p)| p.label()).collect();
+                let mut labels: Vec<&str> = present.iter().map(|(_, p)| p.label()).collect();
+                labels.dedup();
                 let (i, first) = present[0];
                 let elsewhere = present.iter().any(|(_, p)| t.answers.contains(p));
                 (
-                    if is_critical_now(first, s) { -1.0 } else { -0.5 },
+                    if is_critical_now(first, i, s) { -1.0 } else { -0.5 },
                     format!(
                         "{} shows a marker ({}) that this move passes over{}",
                         who(i),
@@ -892,8 +905,14 @@ fn room_terms(terms: &mut Terms, t: &Technique, people: &[ClientProfile], s: &Cl
 /// The common-factor qualities this moment calls for: the relationship factors always, plus those the
 /// phase and the client's state make relevant (the table in `assets/weights.ron`, with its sources).
 pub fn relevant_factors(s: &ClientState, m: &Moment, w: &Weights) -> Vec<Quality> {
-    let flooded =
-        m.distress(s) >= 0.65 || m.markers.iter().any(|(_, p)| *p == ProcessMarker::Vulnerability);
+    // Flooded when the people the move reaches are, on average (one distressed member of a group does not make
+    // the whole group's moment one for containment only).
+    let reached: Vec<f32> = m.to.iter().filter_map(|i| s.people.get(*i)).map(|p| p.distress).collect();
+    let mean = reached.iter().sum::<f32>() / reached.len().max(1) as f32;
+    let flooded = mean >= 0.65
+        || m.markers
+            .iter()
+            .any(|(i, p)| *p == ProcessMarker::Vulnerability && m.to.contains(i));
     let mut v: Vec<Quality> = w.moment.always.clone();
     if !flooded && let Some(extra) = w.moment.phases.get(&m.stage.phase) {
         v.extend(extra.iter().copied());
@@ -1006,7 +1025,7 @@ pub fn evaluate(t: &Technique, option: &Choice, people: &[ClientProfile], s: &Cl
     }
     let cf = common_factors(t, &relevant_factors(s, m, w), w);
     let premature = !missing_now(t, &option.manner, s, m, w).is_empty();
-    let effects = effects(t, option, &fit, premature, s, m, w);
+    let effects = effects(t, option, people, &fit, premature, s, m, w);
     let addressed: Vec<&PersonEffect> = effects.iter().filter(|e| e.addressed).collect();
     let n = addressed.len().max(1) as f32;
     let alliance = AllianceDelta {
@@ -1024,7 +1043,7 @@ pub fn evaluate(t: &Technique, option: &Choice, people: &[ClientProfile], s: &Cl
         let b = s.people[i].alliance.bond;
         effects.iter().find(|e| e.person == i).map_or(b, |e| (b + e.delta.bond).clamp(0.0, 1.0))
     };
-    let split = split_of(s.present.iter().map(|&i| bond_after(i))) - s.split();
+    let split = split_of((0..s.people.len()).map(bond_after)) - s.split();
     // A mild difference between members' bonds is ordinary turn-taking (the therapist works with one partner
     // while the other watches); only the part of a split beyond the flag counts against the unit.
     let flag = w.system.split_flag;
@@ -1073,9 +1092,11 @@ pub fn evaluate(t: &Technique, option: &Choice, people: &[ClientProfile], s: &Cl
 /// The alliance change for each person present. The addressees' follows the move's fit for them (or the
 /// author's override). The others hear the therapist take a side: their bond falls by the bond the addressees
 /// gained, less the safety the room already has (multidirected partiality; SOFTA's safety within the system).
+#[allow(clippy::too_many_arguments)]
 fn effects(
     t: &Technique,
     option: &Choice,
+    people: &[ClientProfile],
     fit: &FitReport,
     premature: bool,
     s: &ClientState,
@@ -1094,18 +1115,37 @@ fn effects(
         .collect();
     let gain = out.iter().map(|e| e.delta.bond.max(0.0)).sum::<f32>() / out.len().max(1) as f32;
     let safety = s.within.unwrap_or(0.0);
+    // Joining a young child is not taking sides against the adults who brought them: engaging the child is
+    // the goal they came with. Nor is staying with the marker a person shows (a partner's vulnerability while
+    // the other watches): that is the work the moment asks for, and the others see it done.
+    // Group and systemic work turned to one member (blocking a monopolist, drawing out a silent member) is done
+    // for the group, and asking about safety is never taking sides. And only those whose bond is no stronger
+    // than the addressee's feel passed over: turning to the one the therapist has joined least rebalances.
+    let to_child = !m.to.is_empty() && m.to.iter().all(|&i| people.get(i).is_some_and(|c| c.age <= CHILD_AGE));
+    let own_marker = m.markers.iter().any(|(i, mk)| m.to.contains(i) && m.answers(t, *i, *mk));
+    let for_the_room = speaks_to_system(t) || t.is_safety();
+    let addressee_bond = m
+        .to
+        .iter()
+        .filter_map(|i| s.people.get(*i))
+        .map(|p| p.alliance.bond)
+        .fold(f32::INFINITY, f32::min);
     for &j in &s.present {
-        if !m.to.contains(&j) {
-            out.push(PersonEffect {
-                person: j,
-                addressed: false,
-                fit: 0.0,
-                delta: AllianceDelta {
-                    bond: -gain * (1.0 - safety),
-                    ..AllianceDelta::default()
-                },
-            });
+        let adult = people.get(j).is_some_and(|c| c.age > CHILD_AGE);
+        let behind = s.people[j].alliance.bond <= addressee_bond + 1e-4;
+        if m.to.contains(&j) {
+            continue;
         }
+        let sided = !(to_child && adult) && !own_marker && !for_the_room && behind;
+        out.push(PersonEffect {
+            person: j,
+            addressed: false,
+            fit: 0.0,
+            delta: AllianceDelta {
+                bond: if sided { -gain * (1.0 - safety) } else { 0.0 },
+                ..AllianceDelta::default()
+            },
+        });
     }
     out
 }

@@ -61,6 +61,8 @@ pub enum Event {
     ClientReplies {
         option: String,
         text: String,
+        /// Who answers: the one person the move was turned to, else the stage's speaker.
+        speaker: String,
     },
     RuptureOpened {
         /// Whose rupture it is.
@@ -472,7 +474,7 @@ impl Session {
         let urgent = moment
             .unanswered(&self.state)
             .iter()
-            .any(|(_, m)| scoring::is_critical_now(*m, &self.state));
+            .any(|(i, m)| scoring::is_critical_now(*m, *i, &self.state));
         let required = open.iter().filter(|_| !urgent).find(|o| {
             self.is_standing(o)
                 && self.catalog.get(&o.technique).is_some_and(|t| {
@@ -516,7 +518,7 @@ impl Session {
         let delivered = self.catalog.get(&option.technique).map(|t| scoring::delivered(t, &option.manner));
         m.unanswered(&self.state)
             .into_iter()
-            .filter(|(_, mk)| scoring::is_critical_now(*mk, &self.state))
+            .filter(|(i, mk)| scoring::is_critical_now(*mk, *i, &self.state))
             .partition(|(i, mk)| !delivered.as_ref().is_some_and(|t| m.answers(t, *i, *mk)))
     }
 
@@ -713,6 +715,14 @@ impl Session {
         if eval.fit.band != FitBand::Poor {
             self.state.groundwork.extend(t.provides.iter().copied());
             self.state.laid.extend(t.provides.iter().copied());
+            // Risk is assessed with the person asked: the one the move was turned to, or the one client.
+            if t.provides.contains(&super::model::Groundwork::RiskAssessed)
+                && (to.len() == 1 || self.state.people.len() == 1)
+            {
+                for &i in &to {
+                    self.state.people[i].risk_assessed = true;
+                }
+            }
             // Whatever the move, a stage of assessment or rapport passed without a poor move has heard the story,
             // and a stage of intervention passed so has begun the change work.
             match stage.phase {
@@ -785,9 +795,11 @@ impl Session {
         self.history.push(outcome);
         self.choices.push(key);
         if let Some(text) = option.reply.as_ref().filter(|t| !t.trim().is_empty()) {
+            let who = if to.len() == 1 { to[0] } else { scenario.speaker(stage) };
             self.events.push(Event::ClientReplies {
                 option: option.id.clone(),
                 text: text.clone(),
+                speaker: self.state.people.get(who).map_or_else(String::new, |p| p.id.clone()),
             });
         }
 
@@ -905,6 +917,13 @@ impl Session {
         if let (Some(now), Some(_)) = (st.stage_of_change, sp.stage_of_change) {
             sp.stage_of_change = Some(now);
         }
+        for a in &st.also {
+            if let (Some(d), Some(i)) = (a.distress, scenario.person_index(&a.person))
+                && let Some(p) = self.state.people.get_mut(i)
+            {
+                p.distress = d.clamp(0.0, 1.0);
+            }
+        }
         self.state.groundwork.extend(st.assumes.iter().copied());
         // Rupture markers open a rupture for the person who shows them, unless theirs is open already.
         let mut scripted: Vec<usize> = Vec::new();
@@ -997,10 +1016,13 @@ impl Session {
                     name: t.name.clone(),
                     score: e.score,
                     fit: e.fit.total,
-                    reason: if same || e.split + 0.02 < eval.split {
-                        self.reason_balance(&e, eval)
-                    } else {
-                        reason_better(&e, eval, t, self.state.rupture().is_some())
+                    reason: match self.reason_balance(&e, eval) {
+                        Some(r) if !marker_gain(&e, eval) => r,
+                        _ if same && !marker_gain(&e, eval) => format!(
+                            "turned to whom it fits, its fit is {:+.2} against {:+.2} and it scores {:.0} against {:.0}",
+                            e.fit.total, eval.fit.total, e.score, eval.score
+                        ),
+                        _ => reason_better(&e, eval, t, self.state.rupture().is_some()),
                     },
                 })
             })
@@ -1010,8 +1032,9 @@ impl Session {
         out
     }
 
-    /// Why a differently addressed move is better: the alliance stays balanced, or the right person is met.
-    fn reason_balance(&self, alt: &Evaluation, chosen: &Evaluation) -> String {
+    /// Why a move that keeps the alliance balanced is better, when the chosen move widened the split by
+    /// turning to one side (None otherwise).
+    fn reason_balance(&self, alt: &Evaluation, chosen: &Evaluation) -> Option<String> {
         let name = |i: usize| self.people.get(i).map_or("the client", |c| c.name.as_str());
         let sided: Vec<&str> = chosen
             .people
@@ -1019,23 +1042,14 @@ impl Session {
             .filter(|e| !e.addressed && e.delta.bond < -0.005)
             .map(|e| name(e.person))
             .collect();
-        if chosen.split > alt.split + 0.005 && !sided.is_empty() {
+        (chosen.split > alt.split + 0.005 && !sided.is_empty()).then(|| {
             format!(
-                "it keeps the alliance balanced: your move turns to one side, and {} hears it as taking sides (the split widens by {:.2}); an unbalanced alliance predicts dropout in couple and family work (Friedlander et al. 2018)",
+                "it keeps the alliance balanced: your move turns to one side, and {} {} it as taking sides (the split widens by {:.2}); an unbalanced alliance predicts dropout in couple and family work (Friedlander et al. 2018)",
                 sided.join(" and "),
+                if sided.len() == 1 { "hears" } else { "hear" },
                 chosen.split - alt.split
             )
-        } else if alt.fit.total > chosen.fit.total + 0.05 {
-            format!(
-                "turned to whom it fits, its fit is {:+.2} against {:+.2}",
-                alt.fit.total, chosen.fit.total
-            )
-        } else {
-            format!(
-                "addressed this way it does more for the room's alliance (within-system {:+.2} against {:+.2})",
-                alt.within, chosen.within
-            )
-        }
+        })
     }
 
     fn apply(&mut self, e: &Effect) {
@@ -1215,6 +1229,18 @@ fn decay(d: f32) -> AllianceDelta {
         task: -d,
         bond: -d,
     }
+}
+
+/// Whether the alternative answers a marker the chosen move passed over (that is the reason, whatever else).
+fn marker_gain(alt: &Evaluation, chosen: &Evaluation) -> bool {
+    let marker = |e: &Evaluation| {
+        e.fit
+            .parts
+            .iter()
+            .find(|p| p.term == super::weights::FitTerm::Marker)
+            .map_or(0.0, |p| p.value)
+    };
+    marker(alt) > marker(chosen) + 0.4
 }
 
 /// Why an alternative beats the chosen move: the fit term that gains most, or the common factors.

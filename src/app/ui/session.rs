@@ -5,7 +5,7 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use std::collections::BTreeMap;
 
 use crate::app::core::{Action, Active, Mood, ReloadNote, Screen, WhyTag};
-use crate::app::figure::FigureArea;
+use crate::app::figure::{FigureArea, MAX_FIGURES, slots};
 use crate::engine::catalog::School;
 use crate::engine::model::{Alliance, Choice};
 use crate::engine::session::{ChoiceOutcome, Event, RuptureCause, Session};
@@ -61,6 +61,7 @@ fn draw(
             digits.iter().position(|k| i.key_pressed(*k)),
             i.key_pressed(egui::Key::Enter),
             i.key_pressed(egui::Key::Escape),
+            i.key_pressed(egui::Key::ArrowRight) as i32 - i.key_pressed(egui::Key::ArrowLeft) as i32,
         )
     });
     let typing = ctx.egui_wants_keyboard_input();
@@ -79,6 +80,17 @@ fn draw(
         {
             actions.write(Action::Choose(h.clone()));
         }
+        // Left and right turn the highlighted move from everyone to each person in the room, in turn.
+        if pressed.3 != 0
+            && let Some(o) = highlighted_option(s, &active)
+            && s.can_address(o)
+        {
+            let present = &s.state().present;
+            let ring: Vec<Option<usize>> = std::iter::once(None).chain(present.iter().map(|i| Some(*i))).collect();
+            let at = ring.iter().position(|x| *x == active.addressee).unwrap_or(0) as i32;
+            let next = (at + pressed.3).rem_euclid(ring.len() as i32) as usize;
+            actions.write(Action::Address(ring[next]));
+        }
     }
     if pressed.2 && !typing {
         actions.write(Action::Back);
@@ -95,14 +107,22 @@ fn draw(
                 ui.label(egui::RichText::new(format!("{}{title}", st.phase.label())).strong());
                 ui.separator();
             }
-            alliance_bars(ui, s.state().alliance);
-            if let Some(srs) = s.history().iter().rev().find_map(|o| o.srs) {
-                ui.separator();
-                let text = format!("Session Rating Scale {:.0}/40", srs.total);
-                if srs.flagged {
-                    ui.colored_label(super::fair(), text + " (at or below 36: explore it)");
-                } else {
-                    ui.label(text);
+            if s.is_system() {
+                room_bars(ui, s);
+            } else {
+                alliance_bars(ui, s.state().alliance());
+            }
+            if let Some(last) = s.history().iter().rev().find(|o| !o.srs.is_empty()) {
+                for r in &last.srs {
+                    ui.separator();
+                    let scale = if r.child { "Child SRS" } else { "Session Rating Scale" };
+                    let who = if s.is_system() { format!("{} ", r.name) } else { String::new() };
+                    let text = format!("{who}{scale} {:.0}/40", r.srs.total);
+                    if r.srs.flagged {
+                        ui.colored_label(super::fair(), text + " (at or below 36: explore it)");
+                    } else {
+                        ui.label(text);
+                    }
                 }
             }
         });
@@ -181,6 +201,10 @@ fn draw(
                         if !o.say.is_empty() {
                             ui.label(egui::RichText::new(format!("“{}”", o.say)).italics());
                         }
+                        if s.state().present.len() > 1 && !s.can_address(o) {
+                            let to = names(s, &s.default_to(o));
+                            ui.label(egui::RichText::new(format!("to {to}")).small().weak());
+                        }
                         if r.has_focus() || r.hovered() {
                             ui.label(egui::RichText::new(&t.description).small().weak());
                         }
@@ -189,6 +213,24 @@ fn draw(
                 }
             });
             ui.separator();
+            if let Some(o) = highlighted_option(s, &active)
+                && s.can_address(o)
+                && active.pending.is_none()
+            {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label("Turn it to");
+                    if ui.selectable_label(active.addressee.is_none(), "everyone").clicked() {
+                        actions.write(Action::Address(None));
+                    }
+                    for &i in &s.state().present {
+                        let name = s.people().get(i).map_or("?", |c| c.name.as_str());
+                        if ui.selectable_label(active.addressee == Some(i), name).clicked() {
+                            actions.write(Action::Address(Some(i)));
+                        }
+                    }
+                });
+                ui.label(egui::RichText::new("Left and right arrows turn the move to someone else.").small().weak());
+            }
             let can = active.pending.is_none() && active.highlighted.is_some();
             if ui
                 .add_enabled(can, egui::Button::new(egui::RichText::new("Confirm (Enter)").strong()))
@@ -204,15 +246,34 @@ fn draw(
             );
         });
 
-    let name = sc.client.name.clone();
-    let (text, nonverbal) = last_words(s);
+    let (who, text, nonverbal, also) = last_words(s);
+    let name = who.map_or(sc.client.name.clone(), |i| s.people()[i].name.clone());
     egui::Panel::bottom("client_words").show(&mut root, |ui| {
         ui.add_space(6.0);
         ui.label(egui::RichText::new(format!("{name}: “{text}”")).size(20.0));
         if !nonverbal.is_empty() {
             ui.label(egui::RichText::new(nonverbal).italics());
         }
-        ui.label(egui::RichText::new(Mood::of(&active).describe(&name)).weak());
+        for a in &also {
+            let n = s.scenario().person_index(&a.person).map_or(a.person.as_str(), |i| s.people()[i].name.as_str());
+            if !a.text.is_empty() {
+                ui.label(egui::RichText::new(format!("{n}: “{}”", a.text)).size(17.0));
+            }
+            if !a.nonverbal.is_empty() {
+                ui.label(egui::RichText::new(format!("{n}: {}", a.nonverbal)).italics());
+            }
+        }
+        if s.is_system() {
+            let moods: Vec<String> = s
+                .state()
+                .present
+                .iter()
+                .map(|&i| Mood::of_person(&active, i).describe(&s.people()[i].name))
+                .collect();
+            ui.label(egui::RichText::new(moods.join(" ")).weak());
+        } else {
+            ui.label(egui::RichText::new(Mood::of(&active).describe(&name)).weak());
+        }
         ui.add_space(6.0);
     });
 
@@ -221,7 +282,7 @@ fn draw(
             .resizable(true)
             .default_size(300.0)
             .show(&mut root, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| feedback(ui, o, &mut actions));
+                egui::ScrollArea::vertical().show(ui, |ui| feedback(ui, o, s, &mut actions));
             });
     }
 
@@ -238,7 +299,75 @@ fn draw(
     egui::CentralPanel::default()
         .frame(egui::Frame::NONE)
         .show(&mut root, |_| {});
+    // In a room, each person's name under their figure; the speaker's marked.
+    if s.state().present.len() > 1 {
+        let present: Vec<usize> = s.state().present.iter().copied().take(MAX_FIGURES).collect();
+        let speaker = crate::app::core::speaker(s);
+        let points = FigureArea {
+            center: egui_to_vec(rect.center().to_vec2()),
+            size: egui_to_vec(rect.size()),
+        };
+        for (k, (c, scale)) in slots(&points, present.len()).into_iter().enumerate() {
+            let i = present[k];
+            let p = &s.people()[i];
+            let speaking = speaker == Some(i);
+            let label = if speaking { format!("{} (speaking)", p.name) } else { p.name.clone() };
+            let text = egui::RichText::new(label).size(15.0);
+            let text = if speaking { text.strong() } else { text };
+            egui::Area::new(egui::Id::new(("name", i)))
+                .order(egui::Order::Foreground)
+                .interactable(false)
+                .pivot(egui::Align2::CENTER_TOP)
+                .fixed_pos(egui::pos2(c.x, c.y + 205.0 * scale))
+                .show(&ctx, |ui| {
+                    ui.label(text);
+                });
+        }
+    }
     Ok(())
+}
+
+/// The option highlighted now, if it is still offered.
+fn highlighted_option<'a>(s: &'a Session, active: &Active) -> Option<&'a Choice> {
+    let h = active.highlighted.as_deref()?;
+    s.available().into_iter().find(|o| o.id == h)
+}
+
+/// The names of people by index: "everyone" when they are all the people present.
+fn names(s: &Session, idx: &[usize]) -> String {
+    if idx.len() > 1 && s.state().present.iter().all(|i| idx.contains(i)) {
+        return "everyone".into();
+    }
+    idx.iter()
+        .filter_map(|i| s.people().get(*i))
+        .map(|c| c.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// Each person's alliance in the room, the split between them and the within-system alliance.
+fn room_bars(ui: &mut egui::Ui, s: &Session) {
+    let st = s.state();
+    for &i in &st.present {
+        let (p, c) = (&st.people[i], &s.people()[i]);
+        let a = p.alliance;
+        ui.label(egui::RichText::new(&c.name).strong());
+        ui.add(egui::ProgressBar::new(a.bond).desired_width(70.0).text(format!("bond {:.2}", a.bond)))
+            .on_hover_text(format!("goal {:.2}, task {:.2}, bond {:.2}", a.goal, a.task, a.bond));
+    }
+    ui.separator();
+    let split = st.split();
+    let text = format!("Split {split:.2}");
+    if split >= s.weights().system.split_flag {
+        ui.colored_label(super::poor(), text + " (a split alliance)")
+    } else {
+        ui.label(text)
+    }
+    .on_hover_text("The range of the bonds: an unbalanced alliance predicts dropout (Friedlander et al. 2018).");
+    if let Some(w) = st.within {
+        ui.label(format!("Within-system {w:.2}"))
+            .on_hover_text("Shared sense of purpose and safety in the room (SOFTA).");
+    }
 }
 
 fn egui_to_vec(p: impl Into<egui::Vec2>) -> Vec2 {
@@ -246,19 +375,30 @@ fn egui_to_vec(p: impl Into<egui::Vec2>) -> Vec2 {
     Vec2::new(v.x, v.y)
 }
 
-/// The client's last line and what they show, with anything the script made happen since.
-fn last_words(s: &Session) -> (String, String) {
+/// The last line, who said it, what they show (with anything the script made happen since), and the others'
+/// words or non-verbal in the same moment.
+fn last_words(s: &Session) -> (Option<usize>, String, String, Vec<crate::engine::model::Aside>) {
     let mut happened = String::new();
     for e in s.events().iter().rev() {
         match e {
-            Event::ClientReplies { text, .. } => return (text.clone(), happened),
-            Event::ClientSpeaks { text, nonverbal, .. } => {
+            Event::ClientReplies { text, speaker, .. } => {
+                let who = s.is_system().then(|| s.scenario().person_index(speaker)).flatten();
+                return (who, text.clone(), happened, Vec::new());
+            }
+            Event::ClientSpeaks {
+                text,
+                nonverbal,
+                speaker,
+                also,
+                ..
+            } => {
                 let shown = [nonverbal.as_str(), happened.as_str()]
                     .into_iter()
                     .filter(|x| !x.is_empty())
                     .collect::<Vec<_>>()
                     .join(" ");
-                return (text.clone(), shown);
+                let who = s.is_system().then(|| s.scenario().person_index(speaker)).flatten();
+                return (who, text.clone(), shown, also.clone());
             }
             // A scripted rupture is something that happened in the session, not the trainee's doing.
             Event::RuptureOpened {
@@ -311,10 +451,16 @@ fn reload_panel(ui: &mut egui::Ui, note: &ReloadNote) {
 }
 
 /// The feedback after a choice: fit in words, the alliance change, common factors, better moves.
-pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, actions: &mut MessageWriter<Action>) {
+pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, actions: &mut MessageWriter<Action>) {
     let e = &o.evaluation;
     ui.horizontal(|ui| {
-        ui.heading(format!("{} ({})", o.technique_name, o.school.label()));
+        let to = if s.is_system() {
+            let idx: Vec<usize> = o.to.iter().filter_map(|id| s.scenario().person_index(id)).collect();
+            format!(", to {}", names(s, &idx))
+        } else {
+            String::new()
+        };
+        ui.heading(format!("{} ({}){to}", o.technique_name, o.school.label()));
         if ui.button(egui::RichText::new("Continue (Enter)").strong()).clicked() {
             actions.write(Action::Continue);
         }
@@ -365,6 +511,38 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, actions: &mut MessageWrite
         ui.separator();
         ui.label(format!("Score {:.0}/100", e.score));
     });
+    if s.is_system() {
+        ui.horizontal_wrapped(|ui| {
+            for pe in &e.people {
+                let c = &s.people()[pe.person];
+                let after = o.people_after.get(pe.person).copied().unwrap_or(o.alliance_after);
+                let how = if pe.addressed { "" } else { " (not addressed)" };
+                ui.colored_label(
+                    super::band_colour(pe.delta.bond * 10.0),
+                    format!("{}{how}: bond {:+.2}, alliance now {:.2}", c.name, pe.delta.bond, after.mean()),
+                );
+                ui.separator();
+            }
+            let split = format!("split {:.2} ({:+.2})", o.split_after, e.split);
+            if o.split_after >= s.weights().system.split_flag {
+                ui.colored_label(super::poor(), split + ": a split alliance");
+            } else {
+                ui.label(split);
+            }
+            if let Some(w) = o.within_after {
+                ui.label(format!("within-system {w:.2} ({:+.2})", e.within));
+            }
+        });
+    }
+    for r in &o.srs {
+        let scale = if r.child { "Child Session Rating Scale" } else { "Session Rating Scale" };
+        let text = format!("{scale} from {}: {:.0}/40", r.name, r.srs.total);
+        if r.srs.flagged {
+            ui.colored_label(super::fair(), text + " (at or below 36, or a drop: ask what would make it better)");
+        } else {
+            ui.label(text);
+        }
+    }
     if !o.feedback.is_empty() {
         ui.label(egui::RichText::new(&o.feedback).strong());
     }
