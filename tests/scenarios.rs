@@ -51,8 +51,18 @@ const KNOWN_DISAGREEMENTS: &[(&str, &str, &str)] = &[
     ),
     (
         "family_adolescent",
-        "fa_formulation.externalise",
-        "the family is scored as one client (issue 9): the engine cannot see a linear formulation taking the expert seat between split parents",
+        "fa_parents.enact",
+        "the catalog rates a structural enactment low in warmth; invited, with Jonah given the watcher's seat he asked for, it is the systemic core of the stage, and a plain communication exercise wins on common factors",
+    ),
+    (
+        "family_adolescent",
+        "fa_chat.open",
+        "no marker exists for a hint of online harm, so opening the door on the group chat is invisible to the engine and a reflection wins on warmth",
+    ),
+    (
+        "family_adolescent",
+        "fa_nan.together",
+        "the grief is the family's and Rachel's tears are one sign of it; the engine reads the marker as hers alone and credits only the move turned to her",
     ),
 ];
 
@@ -171,8 +181,10 @@ fn a_path_that_leaves_a_present_safety_marker_unanswered_is_never_good() {
                         _ => None,
                     })
                     .collect();
+                // Turned to that person, or to several who all show it (both parents' alarm at the same risk).
+                let shows = |id: &String, m: &ProcessMarker| markers.iter().any(|(w, x)| w == id && x == m);
                 for (who, m) in &markers {
-                    if t.answers.contains(m) && c.to.len() == 1 && c.to[0] == *who {
+                    if t.answers.contains(m) && c.to.contains(who) && c.to.iter().all(|id| shows(id, m)) {
                         answered_here.push(*m);
                     }
                 }
@@ -203,7 +215,8 @@ fn a_path_that_leaves_a_present_safety_marker_unanswered_is_never_good() {
                 );
                 assert!(
                     !d.practice.critical.is_empty(),
-                    "the debrief lists the critical miss in red"
+                    "{} seed {seed}: the debrief lists the critical miss in red",
+                    f.display()
                 );
             }
         }

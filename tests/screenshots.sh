@@ -66,6 +66,15 @@ shot settings --screen settings
 KEYS="1 Return" shot session_critical_miss --open acute_crisis --seed 1 --choices "ac_arrive.stabilise,ac_far.stabilise"
 critical_choices=$("$bin" play scenarios/acute_crisis.ron --seed 1 --choices ac_arrive.stabilise,ac_far.stabilise,ac_hint.reflect --auto best --format json | python3 -c 'import json,sys; print(",".join(json.load(sys.stdin)["choices"]))')
 shot debrief_critical_miss --open acute_crisis --seed 1 --choices "$critical_choices"
+# Several people in the room: the couple at the "You tell him" stage (two figures, the speaker lit, each
+# person's bond and the split in the top bar), the same at projector size, the drifting play's debrief with each
+# person's bond and the split, and the grief group (five figures).
+couple_to_pull="cc_open.validate@amara,cc_alone_amara.screen,cc_alone_daniel.screen,cc_origins.culture,cc_cycle.map"
+KEYS="${COUPLE_KEYS:-6 Right}" shot session_couple --open couple_conflict --seed 1 --choices "$couple_to_pull"
+couple_drift=$(sed -n '/name: "drift_to_amara_split_dropout"/,/ending:/p' tests/golden/couple_conflict.plays.ron | tr -d ' \n' | sed 's/.*choices:\[\(.*\)\],ending.*/\1/; s/"//g; s/,$//')
+shot debrief_couple_split --open couple_conflict --seed 1 --choices "$couple_drift"
+shot session_group --open group_grief --seed 1 --choices "gg_safety_check,gg_checkin.block,gg_advice.link,gg_femi.process"
+
 # A folder of broken scenarios: each shows its diagnostics on its card; the rest of the library works.
 shot library_with_broken_files --scenarios tests/fixtures/broken
 
@@ -74,6 +83,7 @@ home="$RAPPORT_HOME"
 RAPPORT_HOME="$(mktemp -d)"
 printf '{"feedback":"Immediate","text_scale":1.8,"theme":"HighContrast"}' >"$RAPPORT_HOME/settings.json"
 shot session_projector_high_contrast --open tutorial --seed 1 --choices "$rupture_choices"
+shot session_couple_projector --open couple_conflict --seed 1 --choices "$couple_to_pull"
 RAPPORT_HOME="$home"
 
 # Hot reload: edit the scenario under the running app; a clean edit resumes at the same stage,

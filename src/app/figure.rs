@@ -33,7 +33,8 @@ pub struct Spot;
 pub fn slots(area: &FigureArea, n: usize) -> Vec<(Vec2, f32)> {
     let n = n.max(1);
     let w = area.size.x / n as f32;
-    let scale = (w / 280.0).min(area.size.y / 420.0).clamp(0.2, 2.5);
+    // A figure is about 250 units wide with its chair and 400 tall from hair to feet, with its name below.
+    let scale = (w / 280.0).min((area.size.y - 40.0).max(40.0) / 420.0).clamp(0.2, 2.5);
     (0..n)
         .map(|k| {
             let x = area.center.x - area.size.x / 2.0 + w * (k as f32 + 0.5);
@@ -162,6 +163,11 @@ fn colour(hex: &str, fallback: Color) -> Color {
     parse_hex(hex).map_or(fallback, |[r, g, b]| Color::srgb_u8(r, g, b))
 }
 
+/// A sleeve's colour: the clothing a little darker, in proportion (a fixed step turns dark cloth black).
+fn shade(c: Color) -> Color {
+    c.mix(&Color::BLACK, 0.18)
+}
+
 const SKIN: Color = Color::srgb(0.80, 0.62, 0.48);
 const HAIR: Color = Color::srgb(0.22, 0.16, 0.12);
 const CLOTHES: Color = Color::srgb(0.30, 0.42, 0.58);
@@ -220,14 +226,14 @@ fn spawn_one(k: usize, commands: &mut Commands, meshes: &mut Assets<Mesh>, mater
         part(Rectangle::new(13.0, 3.5).into(), INK, Part::MouthLeft, 1.1),
         part(Rectangle::new(13.0, 3.5).into(), INK, Part::MouthRight, 1.1),
     ];
-    let sleeve = materials.add(CLOTHES.darker(0.08));
+    let sleeve = materials.add(shade(CLOTHES));
     let arm = meshes.add(Capsule2d::new(13.0, 64.0));
     let hand_mat = materials.add(SKIN);
     let hand = meshes.add(Circle::new(12.0));
     let spot = (
-        Mesh2d(meshes.add(Ellipse::new(150.0, 26.0))),
-        MeshMaterial2d(materials.add(Color::srgba(1.0, 0.85, 0.45, 0.35))),
-        Transform::from_xyz(0.0, -232.0, -3.0),
+        Mesh2d(meshes.add(Ellipse::new(118.0, 16.0))),
+        MeshMaterial2d(materials.add(Color::srgba(1.0, 0.85, 0.45, 0.22))),
+        Transform::from_xyz(0.0, -232.0, -0.6),
         Visibility::Hidden,
         Spot,
     );
@@ -302,7 +308,7 @@ fn recolour(
             Some(Part::Head | Part::Neck) => skin,
             Some(Part::Hair) => hair,
             Some(Part::Torso) => clothes,
-            _ if sleeve => clothes.darker(0.08),
+            _ if sleeve => shade(clothes),
             _ if hand => skin,
             _ => continue,
         };
@@ -334,7 +340,8 @@ fn place(
             *vis = want;
         }
         let Some(&(c, scale)) = seat else { continue };
-        let target = Vec3::new(c.x - w / 2.0, h / 2.0 - c.y - 10.0 * scale, 0.0);
+        // The figure's meshes span about -235..+160 around its origin: lift it so the whole person fits.
+        let target = Vec3::new(c.x - w / 2.0, h / 2.0 - c.y + 30.0 * scale, 0.0);
         if t.translation != target || t.scale.x != scale {
             t.translation = target;
             t.scale = Vec3::splat(scale);

@@ -389,6 +389,9 @@ fn print_debrief(out: &mut impl Write, d: &Debrief) {
         .map(|(c, n)| format!("{} {n}", c.label()))
         .collect();
     let _ = writeln!(out, "Moves: {}", classes.join(", "));
+    if let Some(l) = d.room.as_ref().and_then(|r| r.lesson.as_ref()) {
+        let _ = writeln!(out, "Next time, the room: {l}");
+    }
     for l in &d.next_time {
         let _ = writeln!(
             out,

@@ -190,6 +190,8 @@ pub struct Room {
     pub split_flag: f32,
     /// The widest split and the step after which it was reached (0 for the intake).
     pub widest: (usize, f32),
+    /// Where the session ended with the alliance split: what to do about it next time.
+    pub lesson: Option<String>,
 }
 
 /// One person's course over the session.
@@ -289,7 +291,13 @@ pub fn debrief(session: &Session) -> Debrief {
             .iter()
             .filter(|g| **g != super::model::Groundwork::RiskAssessed)
             .count();
+    let room = room(session);
     let mut verdict = Verdict::of(accuracy, unsafe_misses);
+    // Moves each defensible alone can add up to a split alliance, which predicts dropout: the session cannot
+    // read as good when it ends split.
+    if room.as_ref().is_some_and(|r| r.lesson.is_some()) && verdict.is_good() {
+        verdict = Verdict::Mixed;
+    }
     // A required step missed (other than the risk check, which is unsafe) caps the verdict at mixed.
     if !missing_required.is_empty() && verdict.is_good() {
         verdict = Verdict::Mixed;
@@ -388,7 +396,7 @@ pub fn debrief(session: &Session) -> Debrief {
             .iter()
             .flat_map(|c| c.srs.iter().map(|s| (c.step, s.srs.total, s.srs.flagged)))
             .collect(),
-        room: room(session),
+        room,
     }
 }
 
@@ -412,7 +420,7 @@ fn room(session: &Session) -> Option<Room> {
         .enumerate()
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .unwrap_or((0, 0.0));
-    let people = intake
+    let people: Vec<PersonCourse> = intake
         .people
         .iter()
         .enumerate()
@@ -434,12 +442,37 @@ fn room(session: &Session) -> Option<Room> {
                 .collect(),
         })
         .collect();
+    let flag = session.weights().system.split_flag;
+    let end = split.last().copied().unwrap_or(0.0);
+    let lesson = (session.ended().is_some() && end >= flag).then(|| {
+        let by_bond = |a: &&PersonCourse, b: &&PersonCourse| {
+            let last = |p: &PersonCourse| p.bond.last().copied().unwrap_or(0.0);
+            last(a).total_cmp(&last(b))
+        };
+        let least = people.iter().min_by(by_bond);
+        let most = people.iter().max_by(by_bond);
+        match (most, least) {
+            (Some(m), Some(l)) => format!(
+                "The alliance ended split ({end:.2}): {} felt held by you (bond {:.2}) and {} did not ({:.2}). You turned to {} alone {} time(s) and to {} alone {} time(s). Each turn can be defensible; together they tell the others whose side you are on. Next time, notice whom you turn to when a move could go to either or to everyone, and come back to the person you have joined least (multidirected partiality; an unbalanced alliance predicts dropout, Friedlander et al. 2018).",
+                m.name,
+                m.bond.last().copied().unwrap_or(0.0),
+                l.name,
+                l.bond.last().copied().unwrap_or(0.0),
+                m.name,
+                m.turned_to,
+                l.name,
+                l.turned_to
+            ),
+            _ => String::new(),
+        }
+    });
     Some(Room {
         people,
         split,
         within,
-        split_flag: session.weights().system.split_flag,
+        split_flag: flag,
         widest,
+        lesson,
     })
 }
 

@@ -977,6 +977,9 @@ pub enum Manner {
     Dismissive,
     /// Warmth without doing the work the moment asks for (comfort in place of an assessment).
     WarmthOnly,
+    /// (v2, in a room) The words take the addressee's side against the others ("that's what Dean needs to
+    /// hear"): whatever their bond or the room's safety, the others hear it as invalidation.
+    Sides,
 }
 
 impl Manner {
@@ -988,6 +991,7 @@ impl Manner {
             Manner::Tentative => "tentative",
             Manner::Dismissive => "dismissive",
             Manner::WarmthOnly => "warmth without the work",
+            Manner::Sides => "takes a side",
         }
     }
 }

@@ -379,6 +379,8 @@ pub fn delivered(t: &Technique, manner: &[Manner]) -> Technique {
                 d.answers.clear();
                 d.provides.clear();
             }
+            // Siding changes nothing for the addressee; what it does to the others is in `effects`.
+            Manner::Sides => {}
         }
     }
     d
@@ -1136,13 +1138,23 @@ fn effects(
         if m.to.contains(&j) {
             continue;
         }
-        let sided = !(to_child && adult) && !own_marker && !for_the_room && behind;
+        let bond = if option.manner.contains(&Manner::Sides) {
+            // Words that take the addressee's side reach the others as a dismissive move would: the bond the
+            // addressee gained, and the invalidation (warmth as `Dismissive` leaves it, against the neutral .5).
+            let d = delivered(t, &[Manner::Dismissive]).qualities;
+            let warmth = (d.empathy + d.regard + d.congruence) / 3.0;
+            -gain - w.alliance.eta_bond * (0.5 - warmth).max(0.0)
+        } else if !(to_child && adult) && !own_marker && !for_the_room && behind {
+            -gain * (1.0 - safety)
+        } else {
+            0.0
+        };
         out.push(PersonEffect {
             person: j,
             addressed: false,
             fit: 0.0,
             delta: AllianceDelta {
-                bond: if sided { -gain * (1.0 - safety) } else { 0.0 },
+                bond,
                 ..AllianceDelta::default()
             },
         });

@@ -419,6 +419,13 @@ impl Session {
                     .iter()
                     .filter(open)
                     .filter(|o| !self.standing_taken.contains(&o.id) && !offered.contains(&canonical(&o.technique)))
+                    // A standing move whose words name someone is offered only while they are in the room.
+                    .filter(|o| match &o.to {
+                        Addressee::People(ids) if self.is_system() => ids.iter().all(|id| {
+                            self.scenario.person_index(id).is_some_and(|i| self.state.present.contains(&i))
+                        }),
+                        _ => true,
+                    })
                     // A standing check whose work this session has already done is not offered again.
                     .filter(|o| {
                         self.catalog.get(&o.technique).is_none_or(|t| {
@@ -795,10 +802,20 @@ impl Session {
         self.history.push(outcome);
         self.choices.push(key);
         if let Some(text) = option.reply.as_ref().filter(|t| !t.trim().is_empty()) {
-            let who = if to.len() == 1 { to[0] } else { scenario.speaker(stage) };
+            // A reply that opens with a person's name ("Daniel: ...") is theirs; otherwise the one person the
+            // move was turned to answers, or the stage's speaker.
+            let named = self.people.iter().enumerate().find_map(|(i, c)| {
+                let rest = text.strip_prefix(c.name.as_str())?.strip_prefix(':')?;
+                (self.is_system()).then(|| (i, rest.trim_start().to_owned()))
+            });
+            let (who, text) = match named {
+                Some((i, rest)) => (i, rest),
+                None if to.len() == 1 => (to[0], text.clone()),
+                None => (scenario.speaker(stage), text.clone()),
+            };
             self.events.push(Event::ClientReplies {
                 option: option.id.clone(),
-                text: text.clone(),
+                text,
                 speaker: self.state.people.get(who).map_or_else(String::new, |p| p.id.clone()),
             });
         }

@@ -43,8 +43,14 @@ fn draw(mut contexts: EguiContexts, active: Res<Active>, mut actions: MessageWri
                     .size(20.0),
             );
             ui.label(egui::RichText::new(p.verdict.explain()).small());
-            if !d.next_time.is_empty() {
+            let balance = d.room.as_ref().and_then(|r| r.lesson.as_ref());
+            if !d.next_time.is_empty() || balance.is_some() {
                 ui.label(egui::RichText::new("What to try next time").strong());
+            }
+            if let Some(l) = balance {
+                ui.colored_label(super::poor(), l);
+            }
+            if !d.next_time.is_empty() {
                 for l in &d.next_time {
                     ui.horizontal_wrapped(|ui| {
                         ui.colored_label(

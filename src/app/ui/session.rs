@@ -162,7 +162,11 @@ fn draw(
                     });
             });
             ui.separator();
-            egui::ScrollArea::vertical().show(ui, |ui| {
+            // Leave room under the list for the addressee row and the confirm button.
+            let reserve = if s.state().present.len() > 1 { 110.0 } else { 60.0 };
+            egui::ScrollArea::vertical()
+                .max_height((ui.available_height() - reserve).max(80.0))
+                .show(ui, |ui| {
                 let needle = search.0.to_lowercase();
                 let mut by_school: BTreeMap<usize, Vec<(usize, &Choice)>> = BTreeMap::new();
                 for (n, (school, o)) in options.iter().enumerate() {
@@ -204,6 +208,12 @@ fn draw(
                         if s.state().present.len() > 1 && !s.can_address(o) {
                             let to = names(s, &s.default_to(o));
                             ui.label(egui::RichText::new(format!("to {to}")).small().weak());
+                        } else if s.can_address(o) {
+                            let to = match active.addressee.filter(|_| selected) {
+                                Some(i) => s.people().get(i).map_or("everyone", |c| c.name.as_str()),
+                                None => "everyone",
+                            };
+                            ui.label(egui::RichText::new(format!("to {to}; you can turn it to one person")).small().weak());
                         }
                         if r.has_focus() || r.hovered() {
                             ui.label(egui::RichText::new(&t.description).small().weak());
@@ -260,7 +270,10 @@ fn draw(
                 ui.label(egui::RichText::new(format!("{n}: “{}”", a.text)).size(17.0));
             }
             if !a.nonverbal.is_empty() {
-                ui.label(egui::RichText::new(format!("{n}: {}", a.nonverbal)).italics());
+                // Authors often name the person in the description already ("Dorota is looking at Glyn").
+                let first = n.split(' ').next().unwrap_or(n);
+                let text = if a.nonverbal.starts_with(first) { a.nonverbal.clone() } else { format!("{n}: {}", a.nonverbal) };
+                ui.label(egui::RichText::new(text).italics());
             }
         }
         if s.is_system() {
@@ -318,7 +331,7 @@ fn draw(
                 .order(egui::Order::Foreground)
                 .interactable(false)
                 .pivot(egui::Align2::CENTER_TOP)
-                .fixed_pos(egui::pos2(c.x, c.y + 205.0 * scale))
+                .fixed_pos(egui::pos2(c.x, c.y + 207.0 * scale))
                 .show(&ctx, |ui| {
                     ui.label(text);
                 });
