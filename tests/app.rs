@@ -67,7 +67,7 @@ fn a_whole_session_runs_through_the_plugins() {
         .as_ref()
         .expect("session")
         .state()
-        .alliance;
+        .alliance();
     let mut stages = Vec::new();
     for _ in 0..100 {
         let (first, stage) = {
@@ -92,7 +92,7 @@ fn a_whole_session_runs_through_the_plugins() {
         stages.len() >= 2 && stages.windows(2).any(|w| w[0] != w[1]),
         "the stage advanced: {stages:?}"
     );
-    assert_ne!(s.state().alliance, start_alliance, "the alliance changed");
+    assert_ne!(s.state().alliance(), start_alliance, "the alliance changed");
     assert!(a.debrief.is_some(), "a debrief was produced");
     assert_eq!(screen(&app), Screen::Debrief);
     let records = app.world().resource::<StudentRecords>();
@@ -221,4 +221,39 @@ fn hot_reload_resumes_a_clean_edit_and_keeps_the_last_good_version_of_a_broken_o
     );
     let e = &app.world().resource::<Scenarios>().entries[i];
     assert!(e.good.is_some() && !e.errors().is_empty());
+}
+
+#[test]
+fn in_a_room_the_trainee_turns_a_move_to_one_person_before_confirming() {
+    let mut app = app(FeedbackTiming::Immediate);
+    let i = app
+        .world()
+        .resource::<Scenarios>()
+        .find("couple_conflict")
+        .expect("the couple scenario ships");
+    act(&mut app, Action::Open(i));
+    act(&mut app, Action::Begin);
+    // The first move the trainee can turn to someone: highlight it, turn it to the second person, confirm.
+    let (id, who) = {
+        let a = app.world().resource::<Active>();
+        let s = a.session.as_ref().expect("session");
+        let o = s
+            .available()
+            .into_iter()
+            .find(|o| s.can_address(o))
+            .expect("a move that can be turned");
+        (o.id.clone(), s.state().people[1].id.clone())
+    };
+    act(&mut app, Action::Highlight(id.clone()));
+    act(&mut app, Action::Address(Some(1)));
+    act(&mut app, Action::Choose(id.clone()));
+    let a = app.world().resource::<Active>();
+    let s = a.session.as_ref().expect("session");
+    assert_eq!(
+        s.choices(),
+        [format!("{id}@{who}")],
+        "the choice records whom it was turned to"
+    );
+    assert_eq!(s.history()[0].to, vec![who]);
+    assert_eq!(a.addressee, None, "the next move starts addressed to everyone again");
 }

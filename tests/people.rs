@@ -54,7 +54,10 @@ fn turning_to_one_partner_costs_the_others_bond_and_everyone_costs_no_one() {
     let start = play(sc.clone(), &[]);
     let one = play(sc.clone(), &["open.reflect@amara"]);
     assert!(bond(&one, "amara") > bond(&start, "amara"));
-    assert!(bond(&one, "daniel") < bond(&start, "daniel"), "Daniel hears the therapist take Amara's side");
+    assert!(
+        bond(&one, "daniel") < bond(&start, "daniel"),
+        "Daniel hears the therapist take Amara's side"
+    );
     assert!(one.state().split() > 0.05);
     let both = play(sc, &["open.reflect"]);
     assert!(bond(&both, "amara") >= bond(&start, "amara") && bond(&both, "daniel") >= bond(&start, "daniel"));
@@ -81,7 +84,11 @@ fn the_split_alliance_drives_the_scenarios_conditions() {
     };
     let sc = Arc::new(sc);
     assert_eq!(play(sc.clone(), &["open.reflect@amara"]).ended(), Some("end_split"));
-    assert_eq!(play(sc, &["open.reflect"]).ended(), None, "a balanced move keeps the session going");
+    assert_eq!(
+        play(sc, &["open.reflect"]).ended(),
+        None,
+        "a balanced move keeps the session going"
+    );
 }
 
 #[test]
@@ -95,7 +102,11 @@ fn ruptures_belong_to_a_person() {
             _ => None,
         })
         .collect();
-    assert_eq!(opened, vec!["amara"], "advice pushed at reactant Amara ruptures with her, not with Daniel");
+    assert_eq!(
+        opened,
+        vec!["amara"],
+        "advice pushed at reactant Amara ruptures with her, not with Daniel"
+    );
     assert!(s.holds(&Condition::Person("amara".into(), Box::new(Condition::RuptureOpen))));
     assert!(!s.holds(&Condition::Person("daniel".into(), Box::new(Condition::RuptureOpen))));
     assert!(s.holds(&Condition::RuptureOpen));
@@ -147,7 +158,10 @@ fn addressees_are_recorded_in_the_choice_and_replay_exactly() {
         fresh.choose("open.affirm_daniel@amara"),
         Err(SessionError::FixedAddressee("open.affirm_daniel".into()))
     );
-    assert_eq!(fresh.choose("open.reflect@nobody"), Err(SessionError::UnknownPerson("nobody".into())));
+    assert_eq!(
+        fresh.choose("open.reflect@nobody"),
+        Err(SessionError::UnknownPerson("nobody".into()))
+    );
 }
 
 #[test]
@@ -169,4 +183,35 @@ fn an_individual_scenario_is_the_case_of_one_person() {
     let o = s.available()[0].clone();
     assert_eq!(s.addressings(&o).len(), 1, "nobody else to turn to");
     assert_eq!(s.evaluate(&o).unwrap().split, 0.0);
+}
+
+#[test]
+fn a_child_rates_on_the_child_scale_and_her_mother_on_the_adult_one() {
+    let sc = common::load_clean(&common::root().join("scenarios/child_play.ron"));
+    let s = play(
+        sc,
+        &[
+            "cp_meet.play",
+            "cp_house.track",
+            "cp_draw.art",
+            "cp_parent.reflect",
+            "cp_handover.ask",
+            "cp_marc.call",
+            "cp_guidance.goals",
+            "cp_tummy.steady",
+            "cp_story.retell",
+            "cp_review.faces",
+        ],
+    );
+    let rated = s
+        .history()
+        .iter()
+        .find(|c| !c.srs.is_empty())
+        .expect("the review asks both for feedback");
+    let scales: Vec<(&str, bool)> = rated.srs.iter().map(|r| (r.name.as_str(), r.child)).collect();
+    assert_eq!(
+        scales,
+        vec![("Maya", true), ("Sophie", false)],
+        "Maya on the CSRS, Sophie on the SRS"
+    );
 }

@@ -283,7 +283,9 @@ impl Mood {
     /// The mood of person `i`: their own rupture, repair or distress.
     pub fn of_person(active: &Active, i: usize) -> Mood {
         let Some(s) = &active.session else { return Mood::Calm };
-        let Some(p) = s.state().people.get(i) else { return Mood::Calm };
+        let Some(p) = s.state().people.get(i) else {
+            return Mood::Calm;
+        };
         match p.rupture.as_ref().map(|r| r.kind) {
             Some(RuptureKind::Withdrawal) => Mood::Withdrawn,
             Some(RuptureKind::Confrontation) => Mood::Confronting,
@@ -533,7 +535,11 @@ fn choose(
 
 /// The choice key for option `id` turned to person `to` (the option's own addressee when None or fixed).
 pub fn choice_key(s: &Session, id: &str, to: Option<usize>) -> String {
-    let turnable = s.available().into_iter().find(|o| o.id == id).is_some_and(|o| s.can_address(o));
+    let turnable = s
+        .available()
+        .into_iter()
+        .find(|o| o.id == id)
+        .is_some_and(|o| s.can_address(o));
     match to.and_then(|i| s.state().people.get(i)) {
         Some(p) if turnable => format!("{id}@{}", p.id),
         _ => id.to_owned(),

@@ -293,17 +293,31 @@ fn hide(mut q: Query<&mut Visibility, With<Figure>>) {
 #[allow(clippy::type_complexity)]
 fn recolour(
     active: Res<Active>,
-    meshes: Query<(&Owner, Option<&Part>, Has<Sleeve>, Has<Hand>, &MeshMaterial2d<ColorMaterial>)>,
+    meshes: Query<(
+        &Owner,
+        Option<&Part>,
+        Has<Sleeve>,
+        Has<Hand>,
+        &MeshMaterial2d<ColorMaterial>,
+    )>,
     mut materials: ResMut<Assets<ColorMaterial>>,
 ) {
     let Some(s) = &active.session else { return };
     let looks: Vec<(Color, Color, Color)> = s
         .people()
         .iter()
-        .map(|c| (colour(&c.look.skin, SKIN), colour(&c.look.hair, HAIR), colour(&c.look.clothing, CLOTHES)))
+        .map(|c| {
+            (
+                colour(&c.look.skin, SKIN),
+                colour(&c.look.hair, HAIR),
+                colour(&c.look.clothing, CLOTHES),
+            )
+        })
         .collect();
     for (owner, part, sleeve, hand, mat) in &meshes {
-        let Some(&(skin, hair, clothes)) = looks.get(owner.0) else { continue };
+        let Some(&(skin, hair, clothes)) = looks.get(owner.0) else {
+            continue;
+        };
         let c = match part {
             Some(Part::Head | Part::Neck) => skin,
             Some(Part::Hair) => hair,
@@ -335,7 +349,11 @@ fn place(
     let seats = slots(&area, present.len());
     for (fig, mut t, mut vis, children) in &mut roots {
         let seat = present.iter().position(|i| *i == fig.0).and_then(|k| seats.get(k));
-        let want = if seat.is_some() { Visibility::Visible } else { Visibility::Hidden };
+        let want = if seat.is_some() {
+            Visibility::Visible
+        } else {
+            Visibility::Hidden
+        };
         if *vis != want {
             *vis = want;
         }

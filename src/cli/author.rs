@@ -62,7 +62,8 @@ fn print_analysis(a: &Analysis) {
                 x.paths
             );
             let split = |p: &rapport::engine::analysis::ScoredPath| {
-                p.widest_split.map_or(String::new(), |w| format!(" (widest split alliance {w:.2})"))
+                p.widest_split
+                    .map_or(String::new(), |w| format!(" (widest split alliance {w:.2})"))
             };
             println!(
                 "  best  {:.1}/100 -> {}{}  via {}",
@@ -245,7 +246,14 @@ pub fn calibrate(lib: &Library, paths: &[std::path::PathBuf], format: Format, pe
                                 .fit
                                 .parts
                                 .iter()
-                                .map(|p| format!("{}{:+.2}", short(p.term.label()), p.value))
+                                .map(|p| {
+                                    // In a room, each person's terms carry their id.
+                                    let who = p
+                                        .person
+                                        .and_then(|i| c.people.get(i))
+                                        .map_or(String::new(), |id| format!("{id}:"));
+                                    format!("{who}{}{:+.2}", short(p.term.label()), p.value)
+                                })
                                 .collect();
                             println!(
                                 "  {:>5.1} {:<13} {:<32} fit {:+.2}{} [{}] cf {:.2} all {:+.3}",

@@ -149,14 +149,23 @@ fn prompt(out: &mut impl Write, input: &mut impl BufRead, s: &Session) -> Option
         let name = s
             .technique(&o.technique)
             .map_or(o.technique.as_str(), |t| t.name.as_str());
-        let to = if room { format!("  (to {})", addressees(s, &s.default_to(o))) } else { String::new() };
+        let to = if room {
+            format!("  (to {})", addressees(s, &s.default_to(o)))
+        } else {
+            String::new()
+        };
         let _ = writeln!(out, "  {}. {name}{to}", i + 1);
         if !o.say.is_empty() {
             let _ = writeln!(out, "     \"{}\"", o.say);
         }
     }
     if room {
-        let ids: Vec<&str> = s.state().present.iter().map(|i| s.state().people[*i].id.as_str()).collect();
+        let ids: Vec<&str> = s
+            .state()
+            .present
+            .iter()
+            .map(|i| s.state().people[*i].id.as_str())
+            .collect();
         let _ = writeln!(
             out,
             "  (to turn a move to one person, type its number and their id: `1 {}`)",
@@ -194,7 +203,11 @@ fn addressees(s: &Session, idx: &[usize]) -> String {
     if s.is_system() && idx.len() > 1 && s.state().present.iter().all(|i| idx.contains(i)) {
         return "everyone".into();
     }
-    let names: Vec<&str> = idx.iter().filter_map(|i| s.people().get(*i)).map(|c| c.name.as_str()).collect();
+    let names: Vec<&str> = idx
+        .iter()
+        .filter_map(|i| s.people().get(*i))
+        .map(|c| c.name.as_str())
+        .collect();
     names.join(" and ")
 }
 
@@ -247,7 +260,11 @@ fn print_event(out: &mut impl Write, e: &Event, s: &Session) {
             person,
             ..
         } => {
-            let whose = if s.is_system() { format!(" with {}", name_of(s, person)) } else { String::new() };
+            let whose = if s.is_system() {
+                format!(" with {}", name_of(s, person))
+            } else {
+                String::new()
+            };
             writeln!(out, "  ! A {} rupture has opened{whose} after this move.", kind.label())
         }
         Event::RuptureOpened {
@@ -343,13 +360,25 @@ fn print_feedback(out: &mut impl Write, o: &ChoiceOutcome, s: &Session) -> std::
             out,
             "  Split alliance {:.2}{}   Within-system alliance {:.2}",
             o.split_after,
-            if o.split_after >= s.weights().system.split_flag { " (split)" } else { "" },
+            if o.split_after >= s.weights().system.split_flag {
+                " (split)"
+            } else {
+                ""
+            },
             o.within_after.unwrap_or(0.0)
         )?;
     }
     for r in &o.srs {
-        let scale = if r.child { "Child Session Rating Scale" } else { "Session Rating Scale" };
-        let who = if s.is_system() { format!(", {}", r.name) } else { String::new() };
+        let scale = if r.child {
+            "Child Session Rating Scale"
+        } else {
+            "Session Rating Scale"
+        };
+        let who = if s.is_system() {
+            format!(", {}", r.name)
+        } else {
+            String::new()
+        };
         writeln!(
             out,
             "  {scale} (simulated{who}): {:.0}/40{}",
@@ -439,7 +468,13 @@ fn print_debrief(out: &mut impl Write, d: &Debrief) {
     if let Some(room) = &d.room {
         for p in &room.people {
             let bonds: Vec<String> = p.bond.iter().map(|b| format!("{b:.2}")).collect();
-            let _ = writeln!(out, "{}'s bond: {} ({} move(s) to them alone)", p.name, bonds.join(" -> "), p.turned_to);
+            let _ = writeln!(
+                out,
+                "{}'s bond: {} ({} turn(s) to them the others heard as siding)",
+                p.name,
+                bonds.join(" -> "),
+                p.turned_to
+            );
         }
         let split: Vec<String> = room.split.iter().map(|x| format!("{x:.2}")).collect();
         let (step, widest) = room.widest;
@@ -447,8 +482,16 @@ fn print_debrief(out: &mut impl Write, d: &Debrief) {
             out,
             "Split alliance: {} (widest {widest:.2}{}{})",
             split.join(" -> "),
-            if step == 0 { " at the start".to_owned() } else { format!(" after step {step}") },
-            if widest >= room.split_flag { ": a split alliance, which predicts dropout" } else { "" }
+            if step == 0 {
+                " at the start".to_owned()
+            } else {
+                format!(" after step {step}")
+            },
+            if widest >= room.split_flag {
+                ": a split alliance, which predicts dropout"
+            } else {
+                ""
+            }
         );
     }
     for m in &d.missed_repairs {

@@ -58,6 +58,8 @@ pub struct Calibration {
     pub concordant: usize,
     /// Each stage's options as first met.
     pub rankings: Vec<(String, Vec<Ranked>)>,
+    /// The ids of the people in the room (empty for one client), for naming each person's fit terms.
+    pub people: Vec<String>,
 }
 
 impl Calibration {
@@ -101,6 +103,7 @@ pub fn calibrate(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Wei
         pairs: 0,
         concordant: 0,
         rankings: Vec::new(),
+        people: scenario.people.iter().map(|p| p.id.clone()).collect(),
     };
     let Ok(start) = Session::new(Arc::clone(scenario), Arc::clone(catalog), weights, 0) else {
         return cal;

@@ -399,7 +399,13 @@ fn check_thresholds(c: &Condition, path: &str, cx: &mut Ctx) {
         Condition::Not(b) => check_thresholds(b, &format!("{path}[0]"), cx),
         Condition::Person(_, b) => check_thresholds(b, &format!("{path}[1]"), cx),
         Condition::Split(cmp) | Condition::Within(cmp) => {
-            cx.range(&format!("{path}[0]"), "an alliance threshold", cmp.threshold(), 0.0, 1.0);
+            cx.range(
+                &format!("{path}[0]"),
+                "an alliance threshold",
+                cmp.threshold(),
+                0.0,
+                1.0,
+            );
         }
         _ => {}
     }
@@ -426,7 +432,11 @@ fn check_people(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
         cx.text(&at("id"), "a person's id", &p.id);
         cx.text(&at("name"), "a person's name", &p.name);
         if p.age > 120 {
-            cx.push(Code::R401, &at("age"), format!("age is {}, but must be at most 120", p.age));
+            cx.push(
+                Code::R401,
+                &at("age"),
+                format!("age is {}, but must be at most 120", p.age),
+            );
         }
         let unit = [
             ("distress", p.distress),
@@ -490,11 +500,19 @@ fn check_people(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
             if s.person_index(&a.person).is_none() {
                 unknown(cx, &path, &a.person);
             } else if !here(&a.person) {
-                let what = if a.markers.is_empty() { "words or non-verbal" } else { "a marker" };
+                let what = if a.markers.is_empty() {
+                    "words or non-verbal"
+                } else {
+                    "a marker"
+                };
                 cx.push(
                     Code::R702,
                     &path,
-                    format!("{} has {what} at `{}` but is not in the room (`present`)", name(&a.person), st.id),
+                    format!(
+                        "{} has {what} at `{}` but is not in the room (`present`)",
+                        name(&a.person),
+                        st.id
+                    ),
                 );
             } else if !a.text.trim().is_empty() || !a.nonverbal.trim().is_empty() {
                 speaks.insert(a.person.as_str());
@@ -511,7 +529,12 @@ fn check_people(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
                             cx.push(
                                 Code::R702,
                                 &format!("{path}[0][{k}]"),
-                                format!("`{}` is addressed to {}, who is not in the room at `{}`", o.id, name(id), st.id),
+                                format!(
+                                    "`{}` is addressed to {}, who is not in the room at `{}`",
+                                    o.id,
+                                    name(id),
+                                    st.id
+                                ),
                             );
                         }
                     }
@@ -523,11 +546,7 @@ fn check_people(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
             // Group techniques are often turned to one member for the group (blocking, drawing out).
             let together =
                 !t.formats.is_empty() && t.formats.iter().all(|f| matches!(f, Format::Couple | Format::Family));
-            if crate::engine::scoring::speaks_to_system(t)
-                && together
-                && to.len() < 2
-                && s.people.len() > 1
-            {
+            if crate::engine::scoring::speaks_to_system(t) && together && to.len() < 2 && s.people.len() > 1 {
                 cx.push(
                     Code::R704,
                     &format!("stages[{i}].options[{j}]"),
@@ -550,7 +569,12 @@ fn check_people(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
                 cx.push(
                     Code::R705,
                     &format!("stages[{i}].options[{j}]"),
-                    format!("`{}` ({}) is a child's technique, addressed to {}", o.id, t.id, adults.join(" and ")),
+                    format!(
+                        "`{}` ({}) is a child's technique, addressed to {}",
+                        o.id,
+                        t.id,
+                        adults.join(" and ")
+                    ),
                 );
             }
         }

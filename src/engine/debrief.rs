@@ -202,7 +202,7 @@ pub struct PersonCourse {
     /// Mean alliance and bond from the intake and after each step.
     pub alliance: Vec<f32>,
     pub bond: Vec<f32>,
-    /// Moves addressed to them alone.
+    /// Moves turned to them alone that someone else heard as taking a side.
     pub turned_to: usize,
     /// Their ratings: (step, total, flagged).
     pub srs: Vec<(usize, f32, bool)>,
@@ -429,7 +429,17 @@ fn room(session: &Session) -> Option<Room> {
             name: session.people()[i].name.clone(),
             alliance: points.iter().map(|v| v.get(i).map_or(0.0, |a| a.mean())).collect(),
             bond: points.iter().map(|v| v.get(i).map_or(0.0, |a| a.bond)).collect(),
-            turned_to: h.iter().filter(|c| c.to.len() == 1 && c.to[0] == p.id).count(),
+            // Moves turned to them alone that someone else heard as taking a side.
+            turned_to: h
+                .iter()
+                .filter(|c| c.to.len() == 1 && c.to[0] == p.id)
+                .filter(|c| {
+                    c.evaluation
+                        .people
+                        .iter()
+                        .any(|e| !e.addressed && e.delta.bond < -0.005)
+                })
+                .count(),
             srs: h
                 .iter()
                 .flat_map(|c| {
@@ -453,7 +463,7 @@ fn room(session: &Session) -> Option<Room> {
         let most = people.iter().max_by(by_bond);
         match (most, least) {
             (Some(m), Some(l)) => format!(
-                "The alliance ended split ({end:.2}): {} felt held by you (bond {:.2}) and {} did not ({:.2}). You turned to {} alone {} time(s) and to {} alone {} time(s). Each turn can be defensible; together they tell the others whose side you are on. Next time, notice whom you turn to when a move could go to either or to everyone, and come back to the person you have joined least (multidirected partiality; an unbalanced alliance predicts dropout, Friedlander et al. 2018).",
+                "The alliance ended split ({end:.2}): {} felt held by you (bond {:.2}) and {} did not ({:.2}). You turned to {} alone, in a way the others heard as taking a side, {} time(s), and to {} {} time(s). Each turn can be defensible; together they tell the others whose side you are on. Next time, notice whom you turn to when a move could go to either or to everyone, and come back to the person you have joined least (multidirected partiality; an unbalanced alliance predicts dropout, Friedlander et al. 2018).",
                 m.name,
                 m.bond.last().copied().unwrap_or(0.0),
                 l.name,

@@ -193,9 +193,7 @@ impl Code {
             | Code::R606
             | Code::R703
             | Code::R704
-            | Code::R705 => {
-                Severity::Warning
-            }
+            | Code::R705 => Severity::Warning,
             Code::R604 => Severity::Note,
             _ => Severity::Error,
         }

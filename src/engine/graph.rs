@@ -22,7 +22,9 @@ fn edges(s: &Scenario) -> Vec<Edge> {
                     from: st.id.clone(),
                     to: n.clone(),
                     label: match &o.to {
-                        super::model::Addressee::People(who) => format!("choose {} (to {})", o.technique, who.join(", ")),
+                        super::model::Addressee::People(who) => {
+                            format!("choose {} (to {})", o.technique, who.join(", "))
+                        }
                         _ => format!("choose {}", o.technique),
                     },
                     rupture: None,

@@ -235,7 +235,11 @@ impl Person {
             name: self.name.clone(),
             age: self.age,
             pronouns: self.pronouns.clone(),
-            history: if self.history.is_empty() { c.history } else { self.history.clone() },
+            history: if self.history.is_empty() {
+                c.history
+            } else {
+                self.history.clone()
+            },
             presenting_concerns: c.presenting_concerns,
             reactance: self.reactance.unwrap_or(c.reactance),
             coping_style: self.coping_style.unwrap_or(c.coping_style),
@@ -1181,7 +1185,10 @@ impl Scenario {
         if self.people.is_empty() {
             return vec![(SOLE.to_owned(), self.client.clone())];
         }
-        self.people.iter().map(|p| (p.id.clone(), p.profile(&self.client))).collect()
+        self.people
+            .iter()
+            .map(|p| (p.id.clone(), p.profile(&self.client)))
+            .collect()
     }
 
     /// The index of a person by id (the sole client is `client`).

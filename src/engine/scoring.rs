@@ -4,11 +4,11 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 
 use super::catalog::{Quality, RepairKind, Technique, repair_fits};
+use super::model::CHILD_AGE;
 use super::model::{
     Alliance, AllianceDelta, Choice, ClientProfile, FitBand, Groundwork, Manner, Phase, Preference, ProcessMarker,
     RuptureKind, RuptureMarker, Stage, StageOfChange,
 };
-use super::model::CHILD_AGE;
 use super::weights::{FitTerm, Weights};
 
 /// One person's state as it moves through a session (their profile gives its start).
@@ -126,7 +126,11 @@ pub struct OpenRupture {
 
 impl ClientState {
     /// The state at the intake: each person as their profile says, the work with `groundwork` in place.
-    pub fn from_intake(people: &[(String, ClientProfile)], within: Option<f32>, groundwork: &[Groundwork]) -> ClientState {
+    pub fn from_intake(
+        people: &[(String, ClientProfile)],
+        within: Option<f32>,
+        groundwork: &[Groundwork],
+    ) -> ClientState {
         let states: Vec<PersonState> = people.iter().map(|(id, c)| PersonState::from_profile(id, c)).collect();
         let within = (states.len() > 1).then(|| {
             within
@@ -161,7 +165,12 @@ impl ClientState {
 
     /// The mean alliance of the people present (the one person's alliance in individual work).
     pub fn alliance(&self) -> Alliance {
-        mean_alliance(self.present.iter().filter_map(|i| self.people.get(*i)).map(|p| p.alliance))
+        mean_alliance(
+            self.present
+                .iter()
+                .filter_map(|i| self.people.get(*i))
+                .map(|p| p.alliance),
+        )
     }
 
     /// The open rupture of the first person present who has one.
@@ -196,7 +205,14 @@ impl ClientState {
 
 /// The component-wise mean of alliances (a neutral .5 when there are none).
 pub fn mean_alliance(v: impl Iterator<Item = Alliance>) -> Alliance {
-    let (mut sum, mut n) = (Alliance { goal: 0.0, task: 0.0, bond: 0.0 }, 0.0);
+    let (mut sum, mut n) = (
+        Alliance {
+            goal: 0.0,
+            task: 0.0,
+            bond: 0.0,
+        },
+        0.0,
+    );
     for a in v {
         sum.goal += a.goal;
         sum.task += a.task;
@@ -204,9 +220,17 @@ pub fn mean_alliance(v: impl Iterator<Item = Alliance>) -> Alliance {
         n += 1.0;
     }
     if n == 0.0 {
-        return Alliance { goal: 0.5, task: 0.5, bond: 0.5 };
+        return Alliance {
+            goal: 0.5,
+            task: 0.5,
+            bond: 0.5,
+        };
     }
-    Alliance { goal: sum.goal / n, task: sum.task / n, bond: sum.bond / n }
+    Alliance {
+        goal: sum.goal / n,
+        task: sum.task / n,
+        bond: sum.bond / n,
+    }
 }
 
 /// The range of the bonds: how unbalanced the individual alliances are.
@@ -551,19 +575,41 @@ impl Terms<'_> {
 
 /// The fit of technique `t` (as delivered, with `manner`) at this moment (scoring-model.md section 1): each
 /// addressee's own terms, weighed equally among them, and the room's (timing in the process, markers).
-pub fn fit(t: &Technique, manner: &[Manner], people: &[ClientProfile], s: &ClientState, m: &Moment, w: &Weights) -> FitReport {
+pub fn fit(
+    t: &Technique,
+    manner: &[Manner],
+    people: &[ClientProfile],
+    s: &ClientState,
+    m: &Moment,
+    w: &Weights,
+) -> FitReport {
     let missing = missing_now(t, manner, s, m, w);
-    let mut room = Terms { w, person: None, parts: Vec::new() };
+    let mut room = Terms {
+        w,
+        person: None,
+        parts: Vec::new(),
+    };
     room_terms(&mut room, t, people, s, m, &missing);
-    let to: Vec<usize> = m.to.iter().copied().filter(|i| *i < people.len() && *i < s.people.len()).collect();
+    let to: Vec<usize> =
+        m.to.iter()
+            .copied()
+            .filter(|i| *i < people.len() && *i < s.people.len())
+            .collect();
     let share = 1.0 / to.len().max(1) as f32;
     let mut parts = Vec::new();
     let mut by_person = Vec::new();
     for &i in &to {
-        let mut own = Terms { w, person: Some(i), parts: Vec::new() };
+        let mut own = Terms {
+            w,
+            person: Some(i),
+            parts: Vec::new(),
+        };
         person_terms(&mut own, t, manner, &people[i], &s.people[i], s, m.stage, &missing);
         by_person.push((i, weighted_mean(own.parts.iter().chain(&room.parts))));
-        parts.extend(own.parts.into_iter().map(|p| FitPart { weight: p.weight * share, ..p }));
+        parts.extend(own.parts.into_iter().map(|p| FitPart {
+            weight: p.weight * share,
+            ..p
+        }));
     }
     parts.extend(room.parts);
     let total = weighted_mean(parts.iter());
@@ -801,11 +847,17 @@ fn person_terms(
         let why = format!("faith matters to {name} (salience {rs:.2}); this move {how}");
         add(FitTerm::Religion, ad * rs, why + &cite(w, FitTerm::Religion));
     }
-
 }
 
 /// The terms that read the room: timing in the process of the work, and the markers the people show.
-fn room_terms(terms: &mut Terms, t: &Technique, people: &[ClientProfile], s: &ClientState, m: &Moment, missing: &[Groundwork]) {
+fn room_terms(
+    terms: &mut Terms,
+    t: &Technique,
+    people: &[ClientProfile],
+    s: &ClientState,
+    m: &Moment,
+    missing: &[Groundwork],
+) {
     let w = terms.w;
     let mut add = |term: FitTerm, value: f32, why: String| terms.add(term, value, why);
     // Timing: where the work is. A move that needs groundwork the session has not laid costs; a move that only
@@ -863,7 +915,11 @@ fn room_terms(terms: &mut Terms, t: &Technique, people: &[ClientProfile], s: &Cl
                     who(i),
                     article(p.label()),
                     p.label(),
-                    if t.answers.contains(&p) { " (it is not addressed to them)" } else { "" }
+                    if t.answers.contains(&p) {
+                        " (it is not addressed to them)"
+                    } else {
+                        ""
+                    }
                 ),
                 p,
             ),
@@ -888,7 +944,11 @@ fn room_terms(terms: &mut Terms, t: &Technique, people: &[ClientProfile], s: &Cl
                         "{} shows a marker ({}) that this move passes over{}",
                         who(i),
                         labels.join(", "),
-                        if elsewhere { ": the task would answer it, turned to them" } else { "" }
+                        if elsewhere {
+                            ": the task would answer it, turned to them"
+                        } else {
+                            ""
+                        }
                     ),
                     first,
                 )
@@ -901,7 +961,6 @@ fn room_terms(terms: &mut Terms, t: &Technique, people: &[ClientProfile], s: &Cl
             .unwrap_or_default();
         add(FitTerm::Marker, v, format!("{why} ({}; {effect})", marker.source()));
     }
-
 }
 
 /// The common-factor qualities this moment calls for: the relationship factors always, plus those the
@@ -909,7 +968,11 @@ fn room_terms(terms: &mut Terms, t: &Technique, people: &[ClientProfile], s: &Cl
 pub fn relevant_factors(s: &ClientState, m: &Moment, w: &Weights) -> Vec<Quality> {
     // Flooded when the people the move reaches are, on average (one distressed member of a group does not make
     // the whole group's moment one for containment only).
-    let reached: Vec<f32> = m.to.iter().filter_map(|i| s.people.get(*i)).map(|p| p.distress).collect();
+    let reached: Vec<f32> =
+        m.to.iter()
+            .filter_map(|i| s.people.get(*i))
+            .map(|p| p.distress)
+            .collect();
     let mean = reached.iter().sum::<f32>() / reached.len().max(1) as f32;
     let flooded = mean >= 0.65
         || m.markers
@@ -1014,7 +1077,14 @@ pub fn score(fit: f32, alliance_mean_delta: f32, cf: f32, w: &Weights) -> f32 {
 
 /// Evaluates a move deterministically in a state, with the option's manner and any author override, for
 /// its addressees in `m`.
-pub fn evaluate(t: &Technique, option: &Choice, people: &[ClientProfile], s: &ClientState, m: &Moment, w: &Weights) -> Evaluation {
+pub fn evaluate(
+    t: &Technique,
+    option: &Choice,
+    people: &[ClientProfile],
+    s: &ClientState,
+    m: &Moment,
+    w: &Weights,
+) -> Evaluation {
     let t = &delivered(t, &option.manner);
     let mut fit = fit(t, &option.manner, people, s, m, w);
     if let Some(f) = option.fit {
@@ -1035,15 +1105,31 @@ pub fn evaluate(t: &Technique, option: &Choice, people: &[ClientProfile], s: &Cl
         task: addressed.iter().map(|e| e.delta.task).sum::<f32>() / n,
         bond: addressed.iter().map(|e| e.delta.bond).sum::<f32>() / n,
     };
+    // The within-system alliance (safety and shared purpose) is built by systemic work with everyone, and worn
+    // down when someone in the room hears the therapist take a side (SOFTA's safety indicators).
+    let sided: Vec<f32> = effects
+        .iter()
+        .filter(|e| !e.addressed)
+        .map(|e| e.delta.bond.min(0.0))
+        .collect();
+    let erosion = sided.iter().sum::<f32>() / sided.len().max(1) as f32;
     let within = match s.within {
-        Some(x) if s.present.len() > 1 && speaks_to_system(t) && s.present.iter().all(|i| m.to.contains(i)) => {
-            (x + w.alliance.eta_goal * fit.total).clamp(0.0, 1.0) - x
+        Some(x) if s.present.len() > 1 => {
+            let build = if speaks_to_system(t) && s.present.iter().all(|i| m.to.contains(i)) {
+                w.alliance.eta_goal * fit.total
+            } else {
+                0.0
+            };
+            (x + build + erosion).clamp(0.0, 1.0) - x
         }
         _ => 0.0,
     };
     let bond_after = |i: usize| {
         let b = s.people[i].alliance.bond;
-        effects.iter().find(|e| e.person == i).map_or(b, |e| (b + e.delta.bond).clamp(0.0, 1.0))
+        effects
+            .iter()
+            .find(|e| e.person == i)
+            .map_or(b, |e| (b + e.delta.bond).clamp(0.0, 1.0))
     };
     let split = split_of((0..s.people.len()).map(bond_after)) - s.split();
     // A mild difference between members' bonds is ordinary turn-taking (the therapist works with one partner
@@ -1063,7 +1149,10 @@ pub fn evaluate(t: &Technique, option: &Choice, people: &[ClientProfile], s: &Cl
             Some(kind) => {
                 let p = repair_chance(kind, open.kind, w);
                 chance.get_or_insert(p);
-                let d = effects.iter().find(|e| e.person == i).map_or_else(AllianceDelta::default, |e| e.delta);
+                let d = effects
+                    .iter()
+                    .find(|e| e.person == i)
+                    .map_or_else(AllianceDelta::default, |e| e.delta);
                 let after = s.people[i].alliance.apply(d);
                 let restore = (open.alliance_before.mean() - after.mean()).max(0.0) + w.alliance.repair_gain;
                 expected.push(p * restore - (1.0 - p) * w.alliance.open_decay);
@@ -1073,7 +1162,11 @@ pub fn evaluate(t: &Technique, option: &Choice, people: &[ClientProfile], s: &Cl
     }
     let present = s.present.len().max(1) as f32;
     let members = effects.iter().map(|e| e.delta.mean()).sum::<f32>() / present;
-    let share = if s.is_system() && s.present.len() > 1 { w.system.individual_share } else { 1.0 };
+    let share = if s.is_system() && s.present.len() > 1 {
+        w.system.individual_share
+    } else {
+        1.0
+    };
     let expected_repair = share * expected.iter().sum::<f32>() / present;
     let unit = unit_alliance(members, s.within.map(|_| within), s.present.len(), w);
     let signal = unit + expected_repair - w.system.split_weight() * beyond;
@@ -1124,17 +1217,25 @@ fn effects(
     // for the group, and asking about safety is never taking sides. And only those whose bond is no stronger
     // than the addressee's feel passed over: turning to the one the therapist has joined least rebalances.
     let to_child = !m.to.is_empty() && m.to.iter().all(|&i| people.get(i).is_some_and(|c| c.age <= CHILD_AGE));
-    let own_marker = m.markers.iter().any(|(i, mk)| m.to.contains(i) && m.answers(t, *i, *mk));
-    let for_the_room = speaks_to_system(t) || t.is_safety();
-    let addressee_bond = m
-        .to
+    let own_marker = m
+        .markers
         .iter()
-        .filter_map(|i| s.people.get(*i))
-        .map(|p| p.alliance.bond)
-        .fold(f32::INFINITY, f32::min);
+        .any(|(i, mk)| m.to.contains(i) && m.answers(t, *i, *mk));
+    let for_the_room = speaks_to_system(t) || t.is_safety();
+    let addressee_bond =
+        m.to.iter()
+            .filter_map(|i| s.people.get(*i))
+            .map(|p| p.alliance.bond)
+            .fold(f32::INFINITY, f32::min);
+    // In a couple or family the people in the room are the parties to the conflict: turning to one is heard by
+    // the others whatever their bond. In a group, members are not each other's opponents, and only those no
+    // better joined than the addressee feel passed over (turning to the least-joined member rebalances).
+    let group = people
+        .first()
+        .is_some_and(|c| c.setting.format == super::model::Format::Group);
     for &j in &s.present {
         let adult = people.get(j).is_some_and(|c| c.age > CHILD_AGE);
-        let behind = s.people[j].alliance.bond <= addressee_bond + 1e-4;
+        let behind = !group || s.people[j].alliance.bond <= addressee_bond + 1e-4;
         if m.to.contains(&j) {
             continue;
         }
@@ -1144,7 +1245,11 @@ fn effects(
             let d = delivered(t, &[Manner::Dismissive]).qualities;
             let warmth = (d.empathy + d.regard + d.congruence) / 3.0;
             -gain - w.alliance.eta_bond * (0.5 - warmth).max(0.0)
-        } else if !(to_child && adult) && !own_marker && !for_the_room && behind {
+        } else if own_marker {
+            // Witnessing the other met in their vulnerability draws the watcher in, as far as the room is safe
+            // (EFT: Johnson 2019; multidirected partiality).
+            gain * safety
+        } else if !(to_child && adult) && !for_the_room && behind {
             -gain * (1.0 - safety)
         } else {
             0.0

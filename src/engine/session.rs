@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use super::catalog::{Catalog, RepairKind, School, Technique};
 use super::model::{
-    Addressee, Alliance, AllianceDelta, Aside, Choice, ClientProfile, Condition, Effect, FitBand, Intent, Manner, Marker,
-    Outcome, Phase, ProcessMarker, RuptureKind, RuptureMarker, Scenario, Stage, Value,
+    Addressee, Alliance, AllianceDelta, Aside, Choice, ClientProfile, Condition, Effect, FitBand, Intent, Manner,
+    Marker, Outcome, Phase, ProcessMarker, RuptureKind, RuptureMarker, Scenario, Stage, Value,
 };
 use super::scoring::{self, ClientState, Evaluation, Moment, MoveClass, OpenRupture, Srs};
 use super::weights::Weights;
@@ -422,7 +422,9 @@ impl Session {
                     // A standing move whose words name someone is offered only while they are in the room.
                     .filter(|o| match &o.to {
                         Addressee::People(ids) if self.is_system() => ids.iter().all(|id| {
-                            self.scenario.person_index(id).is_some_and(|i| self.state.present.contains(&i))
+                            self.scenario
+                                .person_index(id)
+                                .is_some_and(|i| self.state.present.contains(&i))
                         }),
                         _ => true,
                     })
@@ -454,7 +456,14 @@ impl Session {
             .get(&option.technique)
             .ok_or_else(|| SessionError::UnknownTechnique(option.technique.clone()))?;
         let m = self.moment(st, to.to_vec());
-        Ok(scoring::evaluate(t, option, &self.people, &self.state, &m, &self.weights))
+        Ok(scoring::evaluate(
+            t,
+            option,
+            &self.people,
+            &self.state,
+            &m,
+            &self.weights,
+        ))
     }
 
     /// The moment at `stage` for a move addressed to `to`.
@@ -489,8 +498,14 @@ impl Session {
                     t.provides
                         .iter()
                         .any(|g| self.scenario.requires.contains(g) && !self.state.laid.contains(g))
-                        && scoring::missing_now(&t, &o.manner, &self.state, &self.moment(stage, self.default_to(o)), &self.weights)
-                            .is_empty()
+                        && scoring::missing_now(
+                            &t,
+                            &o.manner,
+                            &self.state,
+                            &self.moment(stage, self.default_to(o)),
+                            &self.weights,
+                        )
+                        .is_empty()
                 })
         });
         if let Some(o) = required {
@@ -522,7 +537,10 @@ impl Session {
         to: Vec<usize>,
     ) -> (Vec<(usize, ProcessMarker)>, Vec<(usize, ProcessMarker)>) {
         let m = self.moment(stage, to);
-        let delivered = self.catalog.get(&option.technique).map(|t| scoring::delivered(t, &option.manner));
+        let delivered = self
+            .catalog
+            .get(&option.technique)
+            .map(|t| scoring::delivered(t, &option.manner));
         m.unanswered(&self.state)
             .into_iter()
             .filter(|(i, mk)| scoring::is_critical_now(*mk, *i, &self.state))
@@ -753,8 +771,12 @@ impl Session {
             .markers
             .iter()
             .any(|(i, p)| p.is_experiential() && moment.answers(t, *i, *p));
-        // Only a move that explicitly asks for feedback shows the simulated SRS: one from each person present.
-        let srs = if t.qualities.feedback >= 0.8 { self.rate_session() } else { Vec::new() };
+        // Only a move that explicitly asks for feedback shows the simulated SRS: one from each person it asks.
+        let srs = if t.qualities.feedback >= 0.8 {
+            self.rate_session(&to)
+        } else {
+            Vec::new()
+        };
         let culturally_adapted = to.iter().any(|&i| {
             let c = &self.people[i];
             (c.culture.salience >= 0.4 && t.adaptation.culture > 0.2)
@@ -856,11 +878,11 @@ impl Session {
         Ok(self.events[first_event..].to_vec())
     }
 
-    /// Each person present rates the session (the SRS; a child the CSRS); a low or falling rating flags it.
-    fn rate_session(&mut self) -> Vec<PersonSrs> {
+    /// Each person asked rates the session (the SRS; a child the CSRS); a low or falling rating flags it.
+    fn rate_session(&mut self, asked: &[usize]) -> Vec<PersonSrs> {
         let mut out = Vec::new();
         let mut flagged = false;
-        for &i in &self.state.present.clone() {
+        for &i in asked {
             let c = &self.people[i];
             let p = &self.state.people[i];
             let r = scoring::srs(
@@ -1326,9 +1348,17 @@ fn reason_better(alt: &Evaluation, chosen: &Evaluation, t: &Technique, rupture_o
                 alt.common_factors.total, chosen.common_factors.total
             )
         }
-        _ => format!(
+        _ if alt.fit.total > chosen.fit.total + 0.02 => format!(
             "its overall fit is better here ({:+.2} against {:+.2})",
             alt.fit.total, chosen.fit.total
+        ),
+        // Neither fit nor common factors: the difference is in what it does for the alliance.
+        _ => format!(
+            "it does more for the alliance here (score {:.0} against {:.0}, alliance {:+.3} against {:+.3})",
+            alt.score,
+            chosen.score,
+            alt.alliance.mean() + alt.expected_repair,
+            chosen.alliance.mean() + chosen.expected_repair
         ),
     }
 }

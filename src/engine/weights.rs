@@ -192,7 +192,11 @@ pub struct SystemRules {
 impl SystemRules {
     /// How much a change in split counts against the same change in alliance.
     pub fn split_weight(&self) -> f32 {
-        if self.alliance_r > 0.0 { self.split_r / self.alliance_r } else { 0.0 }
+        if self.alliance_r > 0.0 {
+            self.split_r / self.alliance_r
+        } else {
+            0.0
+        }
     }
 }
 

@@ -150,7 +150,11 @@ fn draw(mut contexts: EguiContexts, scenarios: Res<Scenarios>, mut actions: Mess
             ui.set_max_width(900.0);
             let c = &s.client;
             // A case of several people is named by the people in it; one person by name, age and pronouns.
-            ui.heading(if s.people.is_empty() { c.heading() } else { c.name.clone() });
+            ui.heading(if s.people.is_empty() {
+                c.heading()
+            } else {
+                c.name.clone()
+            });
             ui.label(&s.meta.summary);
             if !s.meta.content_notes.is_empty() {
                 ui.add_space(6.0);
@@ -182,7 +186,11 @@ fn draw(mut contexts: EguiContexts, scenarios: Res<Scenarios>, mut actions: Mess
             } else {
                 // Each person in the room, with their own account and profile.
                 for (p, (_, profile)) in s.people.iter().zip(s.persons()) {
-                    let role = if p.role.is_empty() { String::new() } else { format!(", {}", p.role) };
+                    let role = if p.role.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {}", p.role)
+                    };
                     egui::CollapsingHeader::new(egui::RichText::new(format!("{}{role}", profile.heading())).strong())
                         .id_salt(("person", p.id.as_str()))
                         .default_open(s.people.len() <= 3)
@@ -190,13 +198,16 @@ fn draw(mut contexts: EguiContexts, scenarios: Res<Scenarios>, mut actions: Mess
                             if !p.history.is_empty() {
                                 ui.label(&p.history);
                             }
-                            egui::Grid::new(("profile", p.id.as_str())).num_columns(2).striped(true).show(ui, |ui| {
-                                for (k, v) in profile_lines(&profile) {
-                                    ui.label(k);
-                                    ui.label(v);
-                                    ui.end_row();
-                                }
-                            });
+                            egui::Grid::new(("profile", p.id.as_str()))
+                                .num_columns(2)
+                                .striped(true)
+                                .show(ui, |ui| {
+                                    for (k, v) in profile_lines(&profile) {
+                                        ui.label(k);
+                                        ui.label(v);
+                                        ui.end_row();
+                                    }
+                                });
                         });
                 }
             }

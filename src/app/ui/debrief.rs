@@ -227,9 +227,8 @@ fn draw(mut contexts: EguiContexts, active: Res<Active>, mut actions: MessageWri
 /// Each person's bond and the split over the session, with a table beside the chart for screen readers.
 fn room_course(ui: &mut egui::Ui, room: &crate::engine::debrief::Room) {
     ui.label(egui::RichText::new("Each person's bond, and the split between them").strong());
-    let series = |v: &[f32]| -> PlotPoints<'static> {
-        v.iter().enumerate().map(|(i, x)| [i as f64, f64::from(*x)]).collect()
-    };
+    let series =
+        |v: &[f32]| -> PlotPoints<'static> { v.iter().enumerate().map(|(i, x)| [i as f64, f64::from(*x)]).collect() };
     Plot::new("room")
         .height(200.0)
         .include_y(0.0)
@@ -240,14 +239,20 @@ fn room_course(ui: &mut egui::Ui, room: &crate::engine::debrief::Room) {
                 p.line(Line::new(person.name.clone(), series(&person.bond)));
             }
             p.line(Line::new("split", series(&room.split)).width(3.0));
-            let flag = vec![[0.0, f64::from(room.split_flag)], [(room.split.len().max(2) - 1) as f64, f64::from(room.split_flag)]];
-            p.line(Line::new("split alliance from here", PlotPoints::from(flag)).style(egui_plot::LineStyle::dashed_loose()));
+            let flag = vec![
+                [0.0, f64::from(room.split_flag)],
+                [(room.split.len().max(2) - 1) as f64, f64::from(room.split_flag)],
+            ];
+            p.line(
+                Line::new("split alliance from here", PlotPoints::from(flag))
+                    .style(egui_plot::LineStyle::dashed_loose()),
+            );
         });
     egui::Grid::new("room_table").striped(true).show(ui, |ui| {
         ui.label(egui::RichText::new("Person").strong());
         ui.label(egui::RichText::new("Bond at the start").strong());
         ui.label(egui::RichText::new("Bond at the end").strong());
-        ui.label(egui::RichText::new("Moves to them alone").strong());
+        ui.label(egui::RichText::new("Turns the others heard as siding").strong());
         ui.label(egui::RichText::new("Their ratings").strong());
         ui.end_row();
         for p in &room.people {
@@ -255,21 +260,36 @@ fn room_course(ui: &mut egui::Ui, room: &crate::engine::debrief::Room) {
             ui.label(format!("{:.2}", p.bond.first().copied().unwrap_or(0.0)));
             ui.label(format!("{:.2}", p.bond.last().copied().unwrap_or(0.0)));
             ui.label(p.turned_to.to_string());
-            let r: Vec<String> = p.srs.iter().map(|(step, t, f)| format!("step {step}: {t:.0}/40{}", if *f { " (flagged)" } else { "" })).collect();
-            ui.label(if r.is_empty() { "not asked".to_owned() } else { r.join(", ") });
+            let r: Vec<String> = p
+                .srs
+                .iter()
+                .map(|(step, t, f)| format!("step {step}: {t:.0}/40{}", if *f { " (flagged)" } else { "" }))
+                .collect();
+            ui.label(if r.is_empty() {
+                "not asked".to_owned()
+            } else {
+                r.join(", ")
+            });
             ui.end_row();
         }
     });
     let (step, widest) = room.widest;
     let text = format!(
         "Widest split {widest:.2}{}; at the end {:.2}. Within-system alliance {:.2} -> {:.2}.",
-        if step == 0 { " at the start".to_owned() } else { format!(" after step {step}") },
+        if step == 0 {
+            " at the start".to_owned()
+        } else {
+            format!(" after step {step}")
+        },
         room.split.last().copied().unwrap_or(0.0),
         room.within.first().copied().unwrap_or(0.0),
         room.within.last().copied().unwrap_or(0.0)
     );
     if widest >= room.split_flag {
-        ui.colored_label(super::poor(), text + " An unbalanced alliance predicts dropout in couple and family work (Friedlander et al. 2018).");
+        ui.colored_label(
+            super::poor(),
+            text + " An unbalanced alliance predicts dropout in couple and family work (Friedlander et al. 2018).",
+        );
     } else {
         ui.label(text);
     }

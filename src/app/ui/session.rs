@@ -116,7 +116,11 @@ fn draw(
                 for r in &last.srs {
                     ui.separator();
                     let scale = if r.child { "Child SRS" } else { "Session Rating Scale" };
-                    let who = if s.is_system() { format!("{} ", r.name) } else { String::new() };
+                    let who = if s.is_system() {
+                        format!("{} ", r.name)
+                    } else {
+                        String::new()
+                    };
                     let text = format!("{who}{scale} {:.0}/40", r.srs.total);
                     if r.srs.flagged {
                         ui.colored_label(super::fair(), text + " (at or below 36: explore it)");
@@ -167,61 +171,65 @@ fn draw(
             egui::ScrollArea::vertical()
                 .max_height((ui.available_height() - reserve).max(80.0))
                 .show(ui, |ui| {
-                let needle = search.0.to_lowercase();
-                let mut by_school: BTreeMap<usize, Vec<(usize, &Choice)>> = BTreeMap::new();
-                for (n, (school, o)) in options.iter().enumerate() {
-                    let pos = School::ALL.iter().position(|x| x == school).unwrap_or(0);
-                    by_school.entry(pos).or_default().push((n, o));
-                }
-                for (pos, list) in by_school {
-                    let school = School::ALL[pos];
-                    let visible: Vec<_> = list
-                        .into_iter()
-                        .filter(|(_, o)| {
-                            needle.is_empty()
-                                || s.technique(&o.technique).is_some_and(|t| {
-                                    format!("{} {} {}", t.name, t.school.label(), t.description)
-                                        .to_lowercase()
-                                        .contains(&needle)
-                                })
-                        })
-                        .collect();
-                    if visible.is_empty() {
-                        continue;
+                    let needle = search.0.to_lowercase();
+                    let mut by_school: BTreeMap<usize, Vec<(usize, &Choice)>> = BTreeMap::new();
+                    for (n, (school, o)) in options.iter().enumerate() {
+                        let pos = School::ALL.iter().position(|x| x == school).unwrap_or(0);
+                        by_school.entry(pos).or_default().push((n, o));
                     }
-                    ui.label(egui::RichText::new(school.label()).weak().small());
-                    for (n, o) in visible {
-                        let Some(t) = s.technique(&o.technique) else { continue };
-                        let selected = active.highlighted.as_deref() == Some(o.id.as_str());
-                        let text = egui::RichText::new(format!("{}. {}", n + 1, t.name)).strong();
-                        let r = ui.add_enabled(active.pending.is_none(), egui::Button::selectable(selected, text));
-                        let r = r.on_hover_text(format!("{}\n\n{}", t.description, t.citation));
-                        if r.clicked() {
-                            actions.write(Action::Highlight(o.id.clone()));
+                    for (pos, list) in by_school {
+                        let school = School::ALL[pos];
+                        let visible: Vec<_> = list
+                            .into_iter()
+                            .filter(|(_, o)| {
+                                needle.is_empty()
+                                    || s.technique(&o.technique).is_some_and(|t| {
+                                        format!("{} {} {}", t.name, t.school.label(), t.description)
+                                            .to_lowercase()
+                                            .contains(&needle)
+                                    })
+                            })
+                            .collect();
+                        if visible.is_empty() {
+                            continue;
                         }
-                        if r.double_clicked() {
-                            actions.write(Action::Choose(o.id.clone()));
+                        ui.label(egui::RichText::new(school.label()).weak().small());
+                        for (n, o) in visible {
+                            let Some(t) = s.technique(&o.technique) else { continue };
+                            let selected = active.highlighted.as_deref() == Some(o.id.as_str());
+                            let text = egui::RichText::new(format!("{}. {}", n + 1, t.name)).strong();
+                            let r = ui.add_enabled(active.pending.is_none(), egui::Button::selectable(selected, text));
+                            let r = r.on_hover_text(format!("{}\n\n{}", t.description, t.citation));
+                            if r.clicked() {
+                                actions.write(Action::Highlight(o.id.clone()));
+                            }
+                            if r.double_clicked() {
+                                actions.write(Action::Choose(o.id.clone()));
+                            }
+                            if !o.say.is_empty() {
+                                ui.label(egui::RichText::new(format!("“{}”", o.say)).italics());
+                            }
+                            if s.state().present.len() > 1 && !s.can_address(o) {
+                                let to = names(s, &s.default_to(o));
+                                ui.label(egui::RichText::new(format!("to {to}")).small().weak());
+                            } else if s.can_address(o) {
+                                let to = match active.addressee.filter(|_| selected) {
+                                    Some(i) => s.people().get(i).map_or("everyone", |c| c.name.as_str()),
+                                    None => "everyone",
+                                };
+                                ui.label(
+                                    egui::RichText::new(format!("to {to}; you can turn it to one person"))
+                                        .small()
+                                        .weak(),
+                                );
+                            }
+                            if r.has_focus() || r.hovered() {
+                                ui.label(egui::RichText::new(&t.description).small().weak());
+                            }
+                            ui.add_space(4.0);
                         }
-                        if !o.say.is_empty() {
-                            ui.label(egui::RichText::new(format!("“{}”", o.say)).italics());
-                        }
-                        if s.state().present.len() > 1 && !s.can_address(o) {
-                            let to = names(s, &s.default_to(o));
-                            ui.label(egui::RichText::new(format!("to {to}")).small().weak());
-                        } else if s.can_address(o) {
-                            let to = match active.addressee.filter(|_| selected) {
-                                Some(i) => s.people().get(i).map_or("everyone", |c| c.name.as_str()),
-                                None => "everyone",
-                            };
-                            ui.label(egui::RichText::new(format!("to {to}; you can turn it to one person")).small().weak());
-                        }
-                        if r.has_focus() || r.hovered() {
-                            ui.label(egui::RichText::new(&t.description).small().weak());
-                        }
-                        ui.add_space(4.0);
                     }
-                }
-            });
+                });
             ui.separator();
             if let Some(o) = highlighted_option(s, &active)
                 && s.can_address(o)
@@ -239,7 +247,11 @@ fn draw(
                         }
                     }
                 });
-                ui.label(egui::RichText::new("Left and right arrows turn the move to someone else.").small().weak());
+                ui.label(
+                    egui::RichText::new("Left and right arrows turn the move to someone else.")
+                        .small()
+                        .weak(),
+                );
             }
             let can = active.pending.is_none() && active.highlighted.is_some();
             if ui
@@ -265,14 +277,21 @@ fn draw(
             ui.label(egui::RichText::new(nonverbal).italics());
         }
         for a in &also {
-            let n = s.scenario().person_index(&a.person).map_or(a.person.as_str(), |i| s.people()[i].name.as_str());
+            let n = s
+                .scenario()
+                .person_index(&a.person)
+                .map_or(a.person.as_str(), |i| s.people()[i].name.as_str());
             if !a.text.is_empty() {
                 ui.label(egui::RichText::new(format!("{n}: “{}”", a.text)).size(17.0));
             }
             if !a.nonverbal.is_empty() {
                 // Authors often name the person in the description already ("Dorota is looking at Glyn").
                 let first = n.split(' ').next().unwrap_or(n);
-                let text = if a.nonverbal.starts_with(first) { a.nonverbal.clone() } else { format!("{n}: {}", a.nonverbal) };
+                let text = if a.nonverbal.starts_with(first) {
+                    a.nonverbal.clone()
+                } else {
+                    format!("{n}: {}", a.nonverbal)
+                };
                 ui.label(egui::RichText::new(text).italics());
             }
         }
@@ -324,7 +343,11 @@ fn draw(
             let i = present[k];
             let p = &s.people()[i];
             let speaking = speaker == Some(i);
-            let label = if speaking { format!("{} (speaking)", p.name) } else { p.name.clone() };
+            let label = if speaking {
+                format!("{} (speaking)", p.name)
+            } else {
+                p.name.clone()
+            };
             let text = egui::RichText::new(label).size(15.0);
             let text = if speaking { text.strong() } else { text };
             egui::Area::new(egui::Id::new(("name", i)))
@@ -365,8 +388,12 @@ fn room_bars(ui: &mut egui::Ui, s: &Session) {
         let (p, c) = (&st.people[i], &s.people()[i]);
         let a = p.alliance;
         ui.label(egui::RichText::new(&c.name).strong());
-        ui.add(egui::ProgressBar::new(a.bond).desired_width(70.0).text(format!("bond {:.2}", a.bond)))
-            .on_hover_text(format!("goal {:.2}, task {:.2}, bond {:.2}", a.goal, a.task, a.bond));
+        ui.add(
+            egui::ProgressBar::new(a.bond)
+                .desired_width(70.0)
+                .text(format!("bond {:.2}", a.bond)),
+        )
+        .on_hover_text(format!("goal {:.2}, task {:.2}, bond {:.2}", a.goal, a.task, a.bond));
     }
     ui.separator();
     let split = st.split();
@@ -532,7 +559,12 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, actions: &mut
                 let how = if pe.addressed { "" } else { " (not addressed)" };
                 ui.colored_label(
                     super::band_colour(pe.delta.bond * 10.0),
-                    format!("{}{how}: bond {:+.2}, alliance now {:.2}", c.name, pe.delta.bond, after.mean()),
+                    format!(
+                        "{}{how}: bond {:+.2}, alliance now {:.2}",
+                        c.name,
+                        pe.delta.bond,
+                        after.mean()
+                    ),
                 );
                 ui.separator();
             }
@@ -548,10 +580,17 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, actions: &mut
         });
     }
     for r in &o.srs {
-        let scale = if r.child { "Child Session Rating Scale" } else { "Session Rating Scale" };
+        let scale = if r.child {
+            "Child Session Rating Scale"
+        } else {
+            "Session Rating Scale"
+        };
         let text = format!("{scale} from {}: {:.0}/40", r.name, r.srs.total);
         if r.srs.flagged {
-            ui.colored_label(super::fair(), text + " (at or below 36, or a drop: ask what would make it better)");
+            ui.colored_label(
+                super::fair(),
+                text + " (at or below 36, or a drop: ask what would make it better)",
+            );
         } else {
             ui.label(text);
         }
