@@ -215,3 +215,17 @@ fn a_child_rates_on_the_child_scale_and_her_mother_on_the_adult_one() {
         "Maya on the CSRS, Sophie on the SRS"
     );
 }
+
+#[test]
+fn a_reload_that_changes_the_people_is_refused_not_a_crash() {
+    let sc = couple();
+    let s = play(sc.clone(), &["open.reflect@amara"]);
+    let mut edited = (*sc).clone();
+    edited.people.pop();
+    let lib = common::lib();
+    let r = Session::resume(Arc::new(edited), lib.catalog.clone(), &lib.weights, 1, s.snapshot());
+    assert_eq!(r.err(), Some(SessionError::PeopleChanged));
+    // The same people resume where they were.
+    let same = Session::resume(sc, lib.catalog.clone(), &lib.weights, 1, s.snapshot()).expect("resumes");
+    assert_eq!(same.state().people, s.state().people);
+}

@@ -211,14 +211,6 @@ fn addressees(s: &Session, idx: &[usize]) -> String {
     names.join(" and ")
 }
 
-/// A person's name by id (the client's name in individual work).
-fn name_of<'a>(s: &'a Session, id: &str) -> &'a str {
-    s.scenario()
-        .person_index(id)
-        .and_then(|i| s.people().get(i))
-        .map_or(s.scenario().client.name.as_str(), |c| c.name.as_str())
-}
-
 fn print_event(out: &mut impl Write, e: &Event, s: &Session) {
     let _ = match e {
         Event::ClientSpeaks {
@@ -228,14 +220,14 @@ fn print_event(out: &mut impl Write, e: &Event, s: &Session) {
             also,
             ..
         } => {
-            let name = name_of(s, speaker);
+            let name = s.name_of(speaker);
             let r = if nonverbal.is_empty() {
                 writeln!(out, "\n{name}: \"{text}\"")
             } else {
                 writeln!(out, "\n[{nonverbal}]\n{name}: \"{text}\"")
             };
             for a in also {
-                let who = name_of(s, &a.person);
+                let who = s.name_of(&a.person);
                 if !a.nonverbal.is_empty() {
                     let _ = writeln!(out, "[{who}: {}]", a.nonverbal);
                 }
@@ -246,11 +238,11 @@ fn print_event(out: &mut impl Write, e: &Event, s: &Session) {
             r
         }
         Event::Feedback(o) => print_feedback(out, o, s),
-        Event::ClientReplies { text, speaker, .. } => writeln!(out, "\n{}: \"{text}\"", name_of(s, speaker)),
+        Event::ClientReplies { text, speaker, .. } => writeln!(out, "\n{}: \"{text}\"", s.name_of(speaker)),
         Event::CriticalMiss { marker, person, .. } => writeln!(
             out,
             "  !! CRITICAL MISS: {} showed {} {} marker and this move left it unanswered.",
-            name_of(s, person),
+            s.name_of(person),
             rapport::engine::scoring::article(marker.label()),
             marker.label()
         ),
@@ -261,7 +253,7 @@ fn print_event(out: &mut impl Write, e: &Event, s: &Session) {
             ..
         } => {
             let whose = if s.is_system() {
-                format!(" with {}", name_of(s, person))
+                format!(" with {}", s.name_of(person))
             } else {
                 String::new()
             };

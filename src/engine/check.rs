@@ -382,7 +382,12 @@ fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
 
 fn check_thresholds(c: &Condition, path: &str, cx: &mut Ctx) {
     match c {
-        Condition::Alliance(cmp) | Condition::Goal(cmp) | Condition::Task(cmp) | Condition::Bond(cmp) => {
+        Condition::Alliance(cmp)
+        | Condition::Goal(cmp)
+        | Condition::Task(cmp)
+        | Condition::Bond(cmp)
+        | Condition::Split(cmp)
+        | Condition::Within(cmp) => {
             cx.range(
                 &format!("{path}[0]"),
                 "an alliance threshold",
@@ -398,15 +403,6 @@ fn check_thresholds(c: &Condition, path: &str, cx: &mut Ctx) {
         }
         Condition::Not(b) => check_thresholds(b, &format!("{path}[0]"), cx),
         Condition::Person(_, b) => check_thresholds(b, &format!("{path}[1]"), cx),
-        Condition::Split(cmp) | Condition::Within(cmp) => {
-            cx.range(
-                &format!("{path}[0]"),
-                "an alliance threshold",
-                cmp.threshold(),
-                0.0,
-                1.0,
-            );
-        }
         _ => {}
     }
 }

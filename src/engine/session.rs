@@ -36,6 +36,8 @@ pub enum SessionError {
     StepLimit,
     #[error("`{0}` is not someone in the room now")]
     UnknownPerson(String),
+    #[error("the people in the room changed; start the session again to meet them")]
+    PeopleChanged,
     #[error("the option `{0}` is addressed by its words; it cannot be turned to someone else")]
     FixedAddressee(String),
 }
@@ -304,6 +306,14 @@ impl Session {
     /// Each person's full profile, in the scenario's order.
     pub fn people(&self) -> &[ClientProfile] {
         &self.people
+    }
+
+    /// A person's name by id (the client's name in individual work, or for an unknown id).
+    pub fn name_of(&self, id: &str) -> &str {
+        self.scenario
+            .person_index(id)
+            .and_then(|i| self.people.get(i))
+            .map_or(self.scenario.client.name.as_str(), |c| c.name.as_str())
     }
 
     /// Whether more than one person is in the case.
@@ -1042,17 +1052,29 @@ impl Session {
             .filter_map(|o| {
                 let t = self.catalog.get(&o.technique)?;
                 // The same move turned to someone else is an alternative too (the best way to address it).
-                let (e, alt_key) = self
+                let (e, alt_key, to) = self
                     .addressings(o)
                     .into_iter()
                     .filter(|(_, k)| k != key)
-                    .filter_map(|(to, k)| self.evaluate_to(o, &to).ok().map(|e| (e, k)))
+                    .filter_map(|(to, k)| self.evaluate_to(o, &to).ok().map(|e| (e, k, to)))
                     .max_by(|a, b| a.0.score.total_cmp(&b.0.score))?;
                 let same = o.id == chosen.id;
+                // In a room, the better move says whom it is turned to.
+                let name = if self.state.present.len() > 1 {
+                    let whom = if to.len() > 1 && self.state.present.iter().all(|i| to.contains(i)) {
+                        "everyone".to_owned()
+                    } else {
+                        let names: Vec<&str> = to.iter().filter_map(|i| self.people.get(*i)).map(|c| c.name.as_str()).collect();
+                        names.join(" and ")
+                    };
+                    format!("{}, to {whom}", t.name)
+                } else {
+                    t.name.clone()
+                };
                 (e.score > eval.score + 1.0).then(|| Alternative {
                     option: alt_key,
                     technique: t.id.clone(),
-                    name: t.name.clone(),
+                    name,
                     score: e.score,
                     fit: e.fit.total,
                     reason: match self.reason_balance(&e, eval) {
@@ -1239,6 +1261,11 @@ impl Session {
             return Err(SessionError::UnknownStage(snap.stage));
         }
         let mut s = Session::new(scenario, catalog, weights, seed)?;
+        // The people carried across must be the same people, in the same order.
+        let ids = |st: &ClientState| st.people.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
+        if ids(&s.state) != ids(&snap.state) {
+            return Err(SessionError::PeopleChanged);
+        }
         let declared: Vec<_> = s.scenario.variables.iter().map(|v| (v.id.clone(), v.initial)).collect();
         s.variables = declared
             .into_iter()

@@ -167,7 +167,8 @@ fn draw(
             });
             ui.separator();
             // Leave room under the list for the addressee row and the confirm button.
-            let reserve = if s.state().present.len() > 1 { 110.0 } else { 60.0 };
+            let turning = highlighted_option(s, &active).is_some_and(|o| s.can_address(o));
+            let reserve = if turning { 110.0 } else { 60.0 };
             egui::ScrollArea::vertical()
                 .max_height((ui.available_height() - reserve).max(80.0))
                 .show(ui, |ui| {
@@ -277,10 +278,7 @@ fn draw(
             ui.label(egui::RichText::new(nonverbal).italics());
         }
         for a in &also {
-            let n = s
-                .scenario()
-                .person_index(&a.person)
-                .map_or(a.person.as_str(), |i| s.people()[i].name.as_str());
+            let n = s.name_of(&a.person);
             if !a.text.is_empty() {
                 ui.label(egui::RichText::new(format!("{n}: “{}”", a.text)).size(17.0));
             }
