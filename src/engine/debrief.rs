@@ -182,7 +182,7 @@ pub struct Debrief {
 #[derive(Debug, Clone, Serialize)]
 pub struct Room {
     pub people: Vec<PersonCourse>,
-    /// The split alliance (range of the bonds of the people present), from the intake and after each step.
+    /// The split alliance, from the intake and after each step.
     pub split: Vec<f32>,
     /// The within-system alliance over the same points.
     pub within: Vec<f32>,

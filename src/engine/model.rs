@@ -903,7 +903,7 @@ pub enum Condition {
     SrsFlagged,
     /// (v2) A condition about the alliance or ruptures, read for one person (by id).
     Person(String, Box<Condition>),
-    /// (v2) The split alliance: the range of the bonds of the people present.
+    /// (v2) The split alliance: how far the least-joined person's bond lies below the others' (`scoring::split_of`).
     Split(Cmp),
     /// (v2) The within-system alliance: the room's shared purpose and safety.
     Within(Cmp),

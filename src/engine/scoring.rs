@@ -190,8 +190,8 @@ impl ClientState {
             .fold(0.0, f32::max)
     }
 
-    /// The split alliance: the range of the bonds of everyone in the case (a split belongs to the couple or
-    /// family, whoever is in the room this hour; 0 with one person).
+    /// The split alliance over everyone in the case (a split belongs to the couple or family, whoever is in
+    /// the room this hour; 0 with one person): see [`split_of`].
     pub fn split(&self) -> f32 {
         split_of(self.people.iter().map(|p| p.alliance.bond))
     }
@@ -233,10 +233,17 @@ pub fn mean_alliance(v: impl Iterator<Item = Alliance>) -> Alliance {
     }
 }
 
-/// The range of the bonds: how unbalanced the individual alliances are.
+/// How unbalanced the individual alliances are: twice the distance of the least-joined person below the
+/// mean bond. For two people it is the gap between their bonds; in a group it follows the member left out
+/// rather than growing with the number of members.
 pub fn split_of(bonds: impl Iterator<Item = f32>) -> f32 {
-    let (lo, hi) = bonds.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), b| (lo.min(b), hi.max(b)));
-    if hi >= lo { hi - lo } else { 0.0 }
+    let v: Vec<f32> = bonds.collect();
+    if v.len() < 2 {
+        return 0.0;
+    }
+    let mean = v.iter().sum::<f32>() / v.len() as f32;
+    let lo = v.iter().copied().fold(f32::INFINITY, f32::min);
+    2.0 * (mean - lo).max(0.0)
 }
 
 /// The unit's alliance from the members' mean alliance and the within-system alliance (`system.individual_share`).

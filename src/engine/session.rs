@@ -720,6 +720,11 @@ impl Session {
         if let Some(w) = self.state.within.as_mut() {
             *w = (*w + eval.within).clamp(0.0, 1.0);
         }
+        // A split alliance left standing raises the risk of dropout as an unrepaired rupture does: most families
+        // who dropped out had a moderate or severe split (Muñiz de la Peña et al. 2009).
+        if self.state.split() >= self.weights.system.split_flag {
+            self.state.dropout_risk = (self.state.dropout_risk + r.open_dropout).min(1.0);
+        }
 
         // Each addressee's state moves: reactance with directiveness, distress with arousal, readiness with
         // matched work.

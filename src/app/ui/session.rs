@@ -401,7 +401,7 @@ fn room_bars(ui: &mut egui::Ui, s: &Session) {
     } else {
         ui.label(text)
     }
-    .on_hover_text("The range of the bonds: an unbalanced alliance predicts dropout (Friedlander et al. 2018).");
+    .on_hover_text("How far the least-joined person's bond lies below the others' (for two people, the gap between them): an unbalanced alliance predicts dropout (Friedlander et al. 2018).");
     if let Some(w) = st.within {
         ui.label(format!("Within-system {w:.2}"))
             .on_hover_text("Shared sense of purpose and safety in the room (SOFTA).");
