@@ -84,6 +84,7 @@ RAPPORT_HOME="$(mktemp -d)"
 printf '{"feedback":"Immediate","text_scale":1.8,"theme":"HighContrast"}' >"$RAPPORT_HOME/settings.json"
 shot session_projector_high_contrast --open tutorial --seed 1 --choices "$rupture_choices"
 shot session_couple_projector --open couple_conflict --seed 1 --choices "$couple_to_pull"
+shot session_group_projector --open group_grief --seed 1 --choices "gg_safety_check,gg_checkin.block,gg_advice.link,gg_femi.process"
 RAPPORT_HOME="$home"
 
 # Hot reload: edit the scenario under the running app; a clean edit resumes at the same stage,

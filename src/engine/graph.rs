@@ -61,6 +61,23 @@ const PHASES: [Phase; 7] = [
     Phase::Closure,
 ];
 
+/// Who is in the room at a stage where not everyone is, and who speaks, for a node's label.
+fn room(s: &Scenario, st: &super::model::Stage, br: &str) -> String {
+    if s.people.is_empty() {
+        return String::new();
+    }
+    let present = if st.present.is_empty() {
+        String::new()
+    } else {
+        format!("{br}in the room: {}", st.present.join(", "))
+    };
+    let speaker = st
+        .speaker
+        .as_deref()
+        .map_or(String::new(), |p| format!("{br}speaks: {p}"));
+    present + &speaker
+}
+
 /// Breaks a long label into lines of about 40 characters at spaces.
 fn wrap(label: &str, br: &str) -> String {
     let mut out = String::new();
@@ -116,7 +133,7 @@ pub fn dot(s: &Scenario) -> String {
                 st.id.clone()
             } else {
                 format!("{}\\n{}", st.id, esc(&st.title))
-            };
+            } + &room(s, st, "\\n");
             let start = if st.id == s.start { ", penwidth=2.5" } else { "" };
             let _ = writeln!(out, "    {} [label=\"{title}\"{start}];", node_id(&st.id));
         }
@@ -167,7 +184,7 @@ pub fn mermaid(s: &Scenario) -> String {
                 st.id.clone()
             } else {
                 format!("{}<br/>{}", st.id, esc(&st.title))
-            };
+            } + &room(s, st, "<br/>");
             let _ = writeln!(out, "    {}[\"{title}\"]", node_id(&st.id));
         }
         out.push_str("  end\n");
