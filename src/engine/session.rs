@@ -429,13 +429,15 @@ impl Session {
                     .iter()
                     .filter(open)
                     .filter(|o| !self.standing_taken.contains(&o.id) && !offered.contains(&canonical(&o.technique)))
-                    // A standing move whose words name someone is offered only while they are in the room.
+                    // A standing move whose words name someone is offered only while they are in the room, and
+                    // one spoken to everyone only while more than one person is.
                     .filter(|o| match &o.to {
                         Addressee::People(ids) if self.is_system() => ids.iter().all(|id| {
                             self.scenario
                                 .person_index(id)
                                 .is_some_and(|i| self.state.present.contains(&i))
                         }),
+                        Addressee::Everyone if self.is_system() => self.state.present.len() > 1,
                         _ => true,
                     })
                     // A standing check whose work this session has already done is not offered again.
