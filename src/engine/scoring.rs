@@ -611,7 +611,7 @@ pub fn fit(
             person: Some(i),
             parts: Vec::new(),
         };
-        person_terms(&mut own, t, manner, &people[i], &s.people[i], s, m.stage, &missing);
+        person_terms(&mut own, t, &people[i], &s.people[i], s, m.stage, &missing);
         by_person.push((i, weighted_mean(own.parts.iter().chain(&room.parts))));
         parts.extend(own.parts.into_iter().map(|p| FitPart {
             weight: p.weight * share,
@@ -644,7 +644,6 @@ fn weighted_mean<'p>(parts: impl Iterator<Item = &'p FitPart> + Clone) -> f32 {
 fn person_terms(
     terms: &mut Terms,
     t: &Technique,
-    manner: &[Manner],
     c: &ClientProfile,
     p: &PersonState,
     s: &ClientState,
@@ -653,7 +652,6 @@ fn person_terms(
 ) {
     let w = terms.w;
     let mut add = |term: FitTerm, value: f32, why: String| terms.add(term, value, why);
-    let _ = manner;
     let name = &c.name;
     let on_move = trait_on_move(stage.phase, p.reactance);
     let (pattern_d, pattern_f) = s.pattern.with(t);
@@ -1256,7 +1254,7 @@ fn effects(
             // Witnessing the other met in their vulnerability draws the watcher in, as far as the room is safe
             // (EFT: Johnson 2019; multidirected partiality).
             gain * safety
-        } else if !(to_child && adult) && !for_the_room && behind {
+        } else if !(for_the_room || (to_child && adult)) && behind {
             -gain * (1.0 - safety)
         } else {
             0.0

@@ -984,10 +984,7 @@ impl Session {
         // Rupture markers open a rupture for the person who shows them, unless theirs is open already.
         let mut scripted: Vec<usize> = Vec::new();
         for (who, m) in scenario.markers_at(st) {
-            if let Marker::Rupture(r) = m
-                && self.state.people[who].rupture.is_none()
-                && !scripted.contains(&who)
-            {
+            if matches!(m, Marker::Rupture(_)) && self.state.people[who].rupture.is_none() && !scripted.contains(&who) {
                 scripted.push(who);
                 let markers: Vec<RuptureMarker> = scenario
                     .markers_at(st)
@@ -997,7 +994,6 @@ impl Session {
                         _ => None,
                     })
                     .collect();
-                let _ = r;
                 let before = self.state.people[who].alliance;
                 self.open_rupture(who, st, before, markers);
             }
