@@ -3,14 +3,14 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 // Every ending is reachable: `golden::every_shipped_scenario_has_its_golden_plays` requires a golden
 // play per ending, and `golden::golden_play_throughs_have_not_drifted` plays each one to its ending.
 
 use rapport::engine::Session;
 use rapport::engine::debrief;
-use rapport::engine::model::{Groundwork, IntegrationMode, ProcessMarker};
+use rapport::engine::model::{Groundwork, IntegrationMode, Marker, ProcessMarker};
 use rapport::engine::session::{Event, RuptureCause};
 
 use crate::common;
@@ -34,21 +34,6 @@ fn the_built_in_catalog_is_broad_and_complete() {
 /// Stages where the engine still ranks a declared-good option above the declared best, with why we keep the
 /// author's intent: each is a defensible second choice, not a move the notes call a mistake (R602 has none).
 const KNOWN_DISAGREEMENTS: &[(&str, &str, &str)] = &[
-    (
-        "acute_crisis",
-        "ac_risk.assess",
-        "after the disclosure, involving the home treatment team together (declared good) outscores completing the assessment first; both are safe, the author teaches assessing intent now before handing on",
-    ),
-    (
-        "chronic_pain",
-        "cp_explain.psychoed",
-        "the catalog's psychoeducation carries generic qualities; this option validates first and answers her exact question, which no attribute captures",
-    ),
-    (
-        "chronic_pain",
-        "cp_thoughts.defuse",
-        "no marker for cognitive fusion exists, so defusion's moment is invisible; values work (declared good) wins on common factors",
-    ),
     (
         "family_adolescent",
         "fa_parents.enact",
@@ -324,4 +309,61 @@ fn remote_intake_shows_the_call_drop_as_an_event_never_caused_by_the_risk_questi
         events.iter().any(|e| matches!(e, Event::RuptureOpened { .. })),
         "the dropped call strains the alliance: {events:?}"
     );
+}
+
+#[test]
+fn no_two_scenarios_share_a_client_name_or_a_stage_id_and_risk_can_always_be_asked() {
+    let lib = common::lib();
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let mut stages: BTreeMap<String, String> = BTreeMap::new();
+    for f in common::shipped() {
+        let sc = common::load_clean(&f);
+        // The people in the case: the client, or each person in the room (the case's own name is a heading).
+        let people: Vec<String> = if sc.people.is_empty() {
+            vec![sc.client.name.clone()]
+        } else {
+            sc.people.iter().map(|p| p.name.clone()).collect()
+        };
+        for n in people {
+            let first = n.split_whitespace().next().unwrap_or_default().to_owned();
+            if let Some(other) = names.insert(first.clone(), sc.id.clone()) {
+                panic!("`{first}` is a client in both {other} and {}", sc.id);
+            }
+        }
+        for st in &sc.stages {
+            if let Some(other) = stages.insert(st.id.clone(), sc.id.clone()) {
+                panic!("the stage id `{}` is in both {other} and {}", st.id, sc.id);
+            }
+        }
+        // Where the material shows risk, a safety check is within reach: at every stage showing it, a move
+        // answers it, and the scenario offers one at every stage (or, in conjoint work, sees people alone).
+        let risky = sc.stages.iter().any(|st| {
+            sc.markers_at(st)
+                .iter()
+                .any(|(_, m)| *m == Marker::Process(ProcessMarker::SafetyConcern))
+        });
+        if risky {
+            let safety = |o: &rapport::engine::model::Choice| {
+                lib.catalog
+                    .get(&o.technique)
+                    .is_some_and(|t| t.answers.contains(&ProcessMarker::SafetyConcern))
+            };
+            let seen_alone = !sc.people.is_empty() && sc.stages.iter().any(|st| st.present.len() == 1);
+            assert!(
+                sc.standing.iter().any(safety) || seen_alone,
+                "{}: risk runs through the material, so a safety check is offered at every stage",
+                sc.id
+            );
+            for st in &sc.stages {
+                if st.markers.contains(&Marker::Process(ProcessMarker::SafetyConcern)) {
+                    assert!(
+                        st.options.iter().any(safety) || sc.standing.iter().any(safety),
+                        "{} at {}: a safety concern with no move that answers it",
+                        sc.id,
+                        st.id
+                    );
+                }
+            }
+        }
+    }
 }

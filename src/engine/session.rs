@@ -483,12 +483,24 @@ impl Session {
         Moment::new(&self.scenario, stage, &self.state, to)
     }
 
-    /// The best score open now for `option` over the ways it can be addressed, with the choice key.
+    /// The best score open now for `option` over the ways it can be addressed, with the choice key. A way
+    /// that would leave a risk or dissociation marker unanswered is no best move, whatever it scores.
     fn best_addressing(&self, option: &Choice) -> Option<(f32, String)> {
-        self.addressings(option)
+        self.safe_addressings(option)
             .into_iter()
             .filter_map(|(to, key)| self.evaluate_to(option, &to).ok().map(|e| (e.score, key)))
             .max_by(|a, b| a.0.total_cmp(&b.0))
+    }
+
+    /// The ways to address `option` that do not leave a critical marker unanswered (a standing move never
+    /// does: the stage goes on after it).
+    fn safe_addressings(&self, option: &Choice) -> Vec<(Vec<usize>, String)> {
+        let Some(stage) = self.stage() else { return Vec::new() };
+        let standing = self.is_standing(option);
+        self.addressings(option)
+            .into_iter()
+            .filter(|(to, _)| standing || self.critical_miss(stage, option, to).is_none())
+            .collect()
     }
 
     /// The move the engine's best play makes now: a standing move that lays what the scenario requires as soon
@@ -611,9 +623,12 @@ impl Session {
         let first_event = self.events.len();
 
         let eval = self.evaluate_to(option, &to)?;
+        // Graded against the best move the stage offers: standing checks count only where a critical marker
+        // calls for them (as in the best play), and a move that leaves one unanswered is never the best.
         let best_score = self
             .available()
             .iter()
+            .filter(|o| !self.is_standing(o) || self.critical_open(o))
             .filter_map(|o| self.best_addressing(o).map(|x| x.0))
             .fold(eval.score, f32::max);
         // A standing move is not the stage's answer (the stage goes on): only the move that leaves the stage can
@@ -1056,7 +1071,7 @@ impl Session {
                 let t = self.catalog.get(&o.technique)?;
                 // The same move turned to someone else is an alternative too (the best way to address it).
                 let (e, alt_key, to) = self
-                    .addressings(o)
+                    .safe_addressings(o)
                     .into_iter()
                     .filter(|(_, k)| k != key)
                     .filter_map(|(to, k)| self.evaluate_to(o, &to).ok().map(|e| (e, k, to)))
