@@ -153,22 +153,37 @@ fn a_path_that_leaves_a_present_safety_marker_unanswered_is_never_good() {
             let mut answered_here = Vec::new();
             let mut assessed = false;
             let mut unanswered = false;
-            for c in s.history() {
-                let stage = sc.stage(&c.stage).expect("stage");
+            // The markers the trainee was shown, stage by stage (a rupture line may show fewer than the stage).
+            let mut shown: Vec<(String, ProcessMarker)> = Vec::new();
+            let mut moves = Vec::new();
+            for e in s.events() {
+                match e {
+                    Event::ClientSpeaks {
+                        markers, speaker, also, ..
+                    } => {
+                        let process = |m: &Marker| match m {
+                            Marker::Process(p) => Some(*p),
+                            Marker::Rupture(_) => None,
+                        };
+                        shown = markers
+                            .iter()
+                            .filter_map(process)
+                            .map(|p| (speaker.clone(), p))
+                            .collect();
+                        for a in also {
+                            shown.extend(a.markers.iter().filter_map(process).map(|p| (a.person.clone(), p)));
+                        }
+                    }
+                    Event::Feedback(o) => moves.push((o.clone(), shown.clone())),
+                    _ => {}
+                }
+            }
+            for (c, markers) in &moves {
                 let t =
                     rapport::engine::scoring::delivered(lib.catalog.get(&c.technique).expect("technique"), &c.manner);
-                // A marker belongs to the person who shows it, and is answered by turning to them.
-                let markers: Vec<(String, ProcessMarker)> = sc
-                    .markers_at(stage)
-                    .into_iter()
-                    .filter_map(|(i, m)| match m {
-                        rapport::engine::model::Marker::Process(p) => Some((s.state().people[i].id.clone(), p)),
-                        _ => None,
-                    })
-                    .collect();
                 // Turned to that person, or to several who all show it (both parents' alarm at the same risk).
                 let shows = |id: &String, m: &ProcessMarker| markers.iter().any(|(w, x)| w == id && x == m);
-                for (who, m) in &markers {
+                for (who, m) in markers.iter() {
                     if t.answers.contains(m) && c.to.contains(who) && c.to.iter().all(|id| shows(id, m)) {
                         answered_here.push(*m);
                     }

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use rapport::engine::debrief::{self, Debrief};
 use rapport::engine::diagnostic;
 use rapport::engine::load;
+use rapport::engine::model::Intent;
 use rapport::engine::session::{ChoiceOutcome, Event, RuptureCause, Session};
 use rapport::engine::{Library, transcript};
 
@@ -381,6 +382,9 @@ fn print_feedback(out: &mut impl Write, o: &ChoiceOutcome, s: &Session) -> std::
                 ""
             }
         )?;
+    }
+    if let Some(i) = o.intent.filter(|i| matches!(i, Intent::Poor | Intent::Harmful)) {
+        writeln!(out, "  The scenario's author rates this move {}.", i.label())?;
     }
     if !o.feedback.is_empty() {
         writeln!(out, "  Note: {}", o.feedback)?;

@@ -616,6 +616,11 @@ pub struct RuptureLine {
     pub id: String,
     pub kind: RuptureKind,
     pub text: String,
+    /// (v2) The process markers this line shows in place of the stage's, where the rupture hides what the
+    /// stage's words disclose (`markers: []`: a cue the trainee never saw cannot be missed). Left out, the
+    /// stage's markers stand (its non-verbal may still show them).
+    #[serde(default)]
+    pub markers: Option<Vec<Marker>>,
 }
 
 /// Something the trainee should notice in the client's words.

@@ -72,6 +72,9 @@ pub struct ClientState {
     pub critical_misses: u32,
     /// Whether the last SRS was flagged.
     pub srs_flagged: bool,
+    /// The speaker's process markers shown at the current stage when a rupture line took the place of their
+    /// words (None: the stage's own markers stand).
+    pub withheld: Option<(usize, Vec<ProcessMarker>)>,
     /// Markers already answered at the current stage, with the person who showed them (a standing safety
     /// check before the stage's own move).
     pub answered_here: Vec<(usize, ProcessMarker)>,
@@ -150,6 +153,7 @@ impl ClientState {
             srs_flagged: false,
             answered_here: Vec::new(),
             laid: BTreeSet::new(),
+            withheld: None,
         }
     }
 
@@ -439,6 +443,9 @@ impl<'a> Moment<'a> {
                 super::model::Marker::Process(p) => Some((i, p)),
                 super::model::Marker::Rupture(_) => None,
             })
+            // A rupture line in place of the speaker's words shows its own markers instead of the stage's.
+            .filter(|(i, _)| s.withheld.as_ref().is_none_or(|(w, _)| w != i))
+            .chain(s.withheld.iter().flat_map(|(w, v)| v.iter().map(move |p| (*w, *p))))
             .collect();
         Moment { stage, markers, to }
     }

@@ -1015,8 +1015,19 @@ impl Session {
         }
         let open = self.state.people[speaker].rupture.as_ref().map(|r| r.kind);
         let rupture_lines: Vec<_> = st.rupture_lines.iter().filter(|l| Some(l.kind) == open).collect();
+        self.state.withheld = None;
         let (line, text) = if !rupture_lines.is_empty() {
             let l = rupture_lines[self.rng.random_range(0..rupture_lines.len())];
+            self.state.withheld = l.markers.as_ref().map(|v| {
+                let shown = v
+                    .iter()
+                    .filter_map(|m| match m {
+                        Marker::Process(p) => Some(*p),
+                        Marker::Rupture(_) => None,
+                    })
+                    .collect();
+                (speaker, shown)
+            });
             (l.id.clone(), l.text.clone())
         } else if st.client.is_empty() {
             (String::new(), String::new())
@@ -1047,7 +1058,17 @@ impl Session {
             line,
             text,
             nonverbal,
-            markers: st.markers.clone(),
+            // The markers the trainee can see: a rupture line shows its own in place of the stage's process markers.
+            markers: match &self.state.withheld {
+                Some((_, shown)) => st
+                    .markers
+                    .iter()
+                    .filter(|m| matches!(m, Marker::Rupture(_)))
+                    .copied()
+                    .chain(shown.iter().map(|p| Marker::Process(*p)))
+                    .collect(),
+                None => st.markers.clone(),
+            },
             speaker: self.state.people[speaker].id.clone(),
             also: st.also.clone(),
         });
@@ -1182,6 +1203,10 @@ impl Session {
                     .filter_map(|i| self.state.people.get(*i))
                     .any(|p| p.stage_of_change.is_some_and(|now| now >= *s)),
             },
+            // Risk is assessed per person: `Person("daniel", Done(RiskAssessed))` asks whether he was asked.
+            Condition::Done(super::model::Groundwork::RiskAssessed) if person.is_some() => person
+                .and_then(|i| self.state.people.get(i))
+                .is_some_and(|p| p.risk_assessed),
             Condition::Done(g) => self.state.groundwork.contains(g),
             Condition::Chose(o) => self.choices.iter().any(|c| c == o),
             Condition::Used(t) => {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::app::core::{Action, Active, Mood, ReloadNote, Screen, WhyTag};
 use crate::app::figure::{FigureArea, MAX_FIGURES, slots};
 use crate::engine::catalog::School;
-use crate::engine::model::{Alliance, Choice};
+use crate::engine::model::{Alliance, Choice, Intent};
 use crate::engine::session::{ChoiceOutcome, Event, RuptureCause, Session};
 
 pub fn plugin(app: &mut App) {
@@ -592,6 +592,12 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, actions: &mut
         } else {
             ui.label(text);
         }
+    }
+    if let Some(i) = o.intent.filter(|i| matches!(i, Intent::Poor | Intent::Harmful)) {
+        ui.colored_label(
+            super::poor(),
+            format!("The scenario's author rates this move {}.", i.label()),
+        );
     }
     if !o.feedback.is_empty() {
         ui.label(egui::RichText::new(&o.feedback).strong());
