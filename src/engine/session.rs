@@ -515,7 +515,10 @@ impl Session {
             .unanswered(&self.state)
             .iter()
             .any(|(i, m)| scoring::is_critical_now(*m, *i, &self.state));
-        let required = open.iter().filter(|_| !urgent).find(|o| {
+        // A marker the client shows now (vulnerability, change talk) is met first: the required check waits for
+        // a stage where it does not cut across what the client has just brought.
+        let tender = !moment.unanswered(&self.state).is_empty();
+        let required = open.iter().filter(|_| !urgent && !tender).find(|o| {
             self.is_standing(o)
                 && self.catalog.get(&o.technique).is_some_and(|t| {
                     let t = scoring::delivered(t, &o.manner);
@@ -660,7 +663,12 @@ impl Session {
                 person: self.state.people[who].id.clone(),
             });
         }
-        let better = self.better_alternatives(option, &key, &eval);
+        // A standing move is an extra (the stage goes on): nothing else is "better here" in its place.
+        let better = if standing {
+            Vec::new()
+        } else {
+            self.better_alternatives(option, &key, &eval)
+        };
         let answered: Vec<(usize, ProcessMarker)> = moment
             .markers
             .iter()
