@@ -44,11 +44,6 @@ const KNOWN_DISAGREEMENTS: &[(&str, &str, &str)] = &[
         "fa_chat.open",
         "no marker exists for a hint of online harm, so opening the door on the group chat is invisible to the engine and a reflection wins on warmth",
     ),
-    (
-        "family_adolescent",
-        "fa_nan.together",
-        "the grief is the family's and Rachel's tears are one sign of it; the engine reads the marker as hers alone and credits only the move turned to her",
-    ),
 ];
 
 #[test]
