@@ -33,18 +33,7 @@ fn the_built_in_catalog_is_broad_and_complete() {
 
 /// Stages where the engine still ranks a declared-good option above the declared best, with why we keep the
 /// author's intent: each is a defensible second choice, not a move the notes call a mistake (R602 has none).
-const KNOWN_DISAGREEMENTS: &[(&str, &str, &str)] = &[
-    (
-        "family_adolescent",
-        "fa_parents.enact",
-        "the catalog rates a structural enactment low in warmth; invited, with Jonah given the watcher's seat he asked for, it is the systemic core of the stage, and a plain communication exercise wins on common factors",
-    ),
-    (
-        "family_adolescent",
-        "fa_chat.open",
-        "no marker exists for a hint of online harm, so opening the door on the group chat is invisible to the engine and a reflection wins on warmth",
-    ),
-];
+const KNOWN_DISAGREEMENTS: &[(&str, &str, &str)] = &[];
 
 #[test]
 fn every_shipped_scenario_checks_clean() {
