@@ -271,41 +271,47 @@ fn draw(
 
     let (who, text, nonverbal, also) = last_words(s);
     let name = who.map_or(sc.client.name.clone(), |i| s.people()[i].name.clone());
-    egui::Panel::bottom("client_words").show(&mut root, |ui| {
-        ui.add_space(6.0);
-        ui.label(egui::RichText::new(format!("{name}: “{text}”")).size(20.0));
-        if !nonverbal.is_empty() {
-            ui.label(egui::RichText::new(nonverbal).italics());
-        }
-        for a in &also {
-            let n = s.name_of(&a.person);
-            if !a.text.is_empty() {
-                ui.label(egui::RichText::new(format!("{n}: “{}”", a.text)).size(17.0));
-            }
-            if !a.nonverbal.is_empty() {
-                // Authors often name the person in the description already ("Dorota is looking at Glyn").
-                let first = n.split(' ').next().unwrap_or(n);
-                let text = if a.nonverbal.starts_with(first) {
-                    a.nonverbal.clone()
+    // The words may not crowd the people out of the room: past two fifths of the window they scroll.
+    let words_max = ctx.content_rect().height() * 0.4;
+    egui::Panel::bottom("client_words")
+        .max_size(words_max)
+        .show(&mut root, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                ui.add_space(6.0);
+                ui.label(egui::RichText::new(format!("{name}: “{text}”")).size(20.0));
+                if !nonverbal.is_empty() {
+                    ui.label(egui::RichText::new(nonverbal).italics());
+                }
+                for a in &also {
+                    let n = s.name_of(&a.person);
+                    if !a.text.is_empty() {
+                        ui.label(egui::RichText::new(format!("{n}: “{}”", a.text)).size(17.0));
+                    }
+                    if !a.nonverbal.is_empty() {
+                        // Authors often name the person in the description already ("Dorota is looking at Glyn").
+                        let first = n.split(' ').next().unwrap_or(n);
+                        let text = if a.nonverbal.starts_with(first) {
+                            a.nonverbal.clone()
+                        } else {
+                            format!("{n}: {}", a.nonverbal)
+                        };
+                        ui.label(egui::RichText::new(text).italics());
+                    }
+                }
+                if s.is_system() {
+                    let moods: Vec<String> = s
+                        .state()
+                        .present
+                        .iter()
+                        .map(|&i| Mood::of_person(&active, i).describe(&s.people()[i].name))
+                        .collect();
+                    ui.label(egui::RichText::new(moods.join(" ")).weak());
                 } else {
-                    format!("{n}: {}", a.nonverbal)
-                };
-                ui.label(egui::RichText::new(text).italics());
-            }
-        }
-        if s.is_system() {
-            let moods: Vec<String> = s
-                .state()
-                .present
-                .iter()
-                .map(|&i| Mood::of_person(&active, i).describe(&s.people()[i].name))
-                .collect();
-            ui.label(egui::RichText::new(moods.join(" ")).weak());
-        } else {
-            ui.label(egui::RichText::new(Mood::of(&active).describe(&name)).weak());
-        }
-        ui.add_space(6.0);
-    });
+                    ui.label(egui::RichText::new(Mood::of(&active).describe(&name)).weak());
+                }
+                ui.add_space(6.0);
+            });
+        });
 
     if let Some(o) = &active.pending {
         egui::Panel::bottom("feedback")
@@ -329,8 +335,9 @@ fn draw(
     egui::CentralPanel::default()
         .frame(egui::Frame::NONE)
         .show(&mut root, |_| {});
-    // In a room, each person's name under their figure; the speaker's marked.
-    if s.state().present.len() > 1 {
+    // In a room, each person's name under their figure; the speaker's marked. Only where the figures have room
+    // to be seen: otherwise the words below name who speaks.
+    if s.state().present.len() > 1 && rect.height() > 160.0 && rect.width() / (s.state().present.len() as f32) > 70.0 {
         let present: Vec<usize> = s.state().present.iter().copied().take(MAX_FIGURES).collect();
         let speaker = crate::app::core::speaker(s);
         let points = FigureArea {
@@ -341,13 +348,20 @@ fn draw(
             let i = present[k];
             let p = &s.people()[i];
             let speaking = speaker == Some(i);
-            let label = if speaking {
-                format!("{} (speaking)", p.name)
+            // In a narrow seat (a group, or projector-size text) the first name alone, the speaker underlined.
+            let narrow = points.size.x / (present.len() as f32) < 170.0;
+            let name = if narrow {
+                p.name.split(' ').next().unwrap_or(&p.name)
             } else {
-                p.name.clone()
+                p.name.as_str()
+            };
+            let label = if speaking && !narrow {
+                format!("{name} (speaking)")
+            } else {
+                name.to_owned()
             };
             let text = egui::RichText::new(label).size(15.0);
-            let text = if speaking { text.strong() } else { text };
+            let text = if speaking { text.strong().underline() } else { text };
             egui::Area::new(egui::Id::new(("name", i)))
                 .order(egui::Order::Foreground)
                 .interactable(false)
