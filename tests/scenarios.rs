@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rapport::engine::Session;
 use rapport::engine::debrief;
-use rapport::engine::model::{Groundwork, IntegrationMode, Marker, ProcessMarker};
+use rapport::engine::model::{IntegrationMode, Marker, ProcessMarker};
 use rapport::engine::session::{Event, RuptureCause};
 
 use crate::common;
@@ -132,10 +132,8 @@ fn a_path_that_leaves_a_present_safety_marker_unanswered_is_never_good() {
         for seed in 0..40u64 {
             let s = random_play(&sc, seed);
             // Read the markers from the scenario and the answers from the catalog, not from the classification:
-            // a critical marker is missed when the move that leaves a stage never answered it there (a safety
-            // concern after risk was assessed earlier in the session is the assessment's follow-up, not a miss).
+            // a critical marker is missed when the move that leaves a stage never answered it there.
             let mut answered_here = Vec::new();
-            let mut assessed = false;
             let mut unanswered = false;
             // The markers the trainee was shown, stage by stage (a rupture line may show fewer than the stage).
             let mut shown: Vec<(String, ProcessMarker)> = Vec::new();
@@ -177,16 +175,12 @@ fn a_path_that_leaves_a_present_safety_marker_unanswered_is_never_good() {
                 }
                 if !c.standing {
                     unanswered |= markers.iter().any(|(_, m)| {
-                        let critical = match m {
-                            ProcessMarker::SafetyConcern => !assessed,
-                            ProcessMarker::Dissociation => true,
-                            _ => false,
-                        };
+                        // A safety concern after an assessment is new information: it is answered again.
+                        let critical = matches!(m, ProcessMarker::SafetyConcern | ProcessMarker::Dissociation);
                         critical && !answered_here.contains(m)
                     });
                     answered_here.clear();
                 }
-                assessed |= t.provides.contains(&Groundwork::RiskAssessed) && c.evaluation.fit.total >= -0.3;
             }
             let d = debrief::debrief(&s);
             if unanswered {

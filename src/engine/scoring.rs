@@ -501,7 +501,7 @@ pub fn missing_now(t: &Technique, manner: &[Manner], s: &ClientState, m: &Moment
     let urgent = m
         .markers
         .iter()
-        .any(|(i, mk)| is_critical_now(*mk, *i, s) && m.answers(t, *i, *mk));
+        .any(|(i, mk)| is_critical(*mk) && m.answers(t, *i, *mk));
     let mut missing = missing_groundwork(t, manner, &s.groundwork);
     if urgent {
         missing.retain(|g| *g != Groundwork::Explored);
@@ -545,17 +545,11 @@ pub fn redundant(t: &Technique, done: &BTreeSet<Groundwork>) -> Vec<Groundwork> 
     }
 }
 
-/// Markers that must be answered before anything else: risk and dissociation.
+/// Markers that must be answered before anything else: risk and dissociation. A safety concern shown after an
+/// assessment is new information and is answered again (a review, a plan, a referral made together: NICE NG225
+/// 2022 asks for reassessment when risk changes); within a stage, a standing check already made answers it.
 pub fn is_critical(m: ProcessMarker) -> bool {
     matches!(m, ProcessMarker::SafetyConcern | ProcessMarker::Dissociation)
-}
-
-/// Whether a marker shown by person `i` is critical now: a safety concern stops being a critical miss once the
-/// trainee has assessed that person's risk in this session (the work goes on from the assessment: a plan, a
-/// referral, validation). In a room, asking the group does not assess the one who showed the concern.
-pub fn is_critical_now(m: ProcessMarker, i: usize, s: &ClientState) -> bool {
-    let assessed = s.people.get(i).is_some_and(|p| p.risk_assessed);
-    is_critical(m) && !(m == ProcessMarker::SafetyConcern && assessed)
 }
 
 /// Whether the session's pattern (not this one utterance) carries Beutler's trait matching here: it does,
@@ -914,9 +908,7 @@ fn room_terms(
     // over risk or dissociation costs most.
     let present = m.unanswered(s);
     if !present.is_empty() {
-        let critical = present
-            .iter()
-            .find(|(i, p)| is_critical_now(*p, *i, s) && !m.answers(t, *i, *p));
+        let critical = present.iter().find(|(i, p)| is_critical(*p) && !m.answers(t, *i, *p));
         let answered = present.iter().find(|(i, p)| m.answers(t, *i, *p));
         let who = |i: usize| people.get(i).map_or("The client", |c| c.name.as_str());
         let (v, why, marker) = match (critical, answered) {
@@ -951,7 +943,7 @@ fn room_terms(
                 let (i, first) = present[0];
                 let elsewhere = present.iter().any(|(_, p)| t.answers.contains(p));
                 (
-                    if is_critical_now(first, i, s) { -1.0 } else { -0.5 },
+                    if is_critical(first) { -1.0 } else { -0.5 },
                     format!(
                         "{} shows a marker ({}) that this move passes over{}",
                         who(i),

@@ -514,7 +514,7 @@ impl Session {
         let urgent = moment
             .unanswered(&self.state)
             .iter()
-            .any(|(i, m)| scoring::is_critical_now(*m, *i, &self.state));
+            .any(|(_, m)| scoring::is_critical(*m));
         // A marker the client shows now (vulnerability, change talk) is met first: the required check waits for
         // a stage where it does not cut across what the client has just brought.
         let tender = !moment.unanswered(&self.state).is_empty();
@@ -570,7 +570,7 @@ impl Session {
             .map(|t| scoring::delivered(t, &option.manner));
         m.unanswered(&self.state)
             .into_iter()
-            .filter(|(i, mk)| scoring::is_critical_now(*mk, *i, &self.state))
+            .filter(|(_, mk)| scoring::is_critical(*mk))
             .partition(|(i, mk)| !delivered.as_ref().is_some_and(|t| m.answers(t, *i, *mk)))
     }
 
