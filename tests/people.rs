@@ -18,6 +18,14 @@ fn play(sc: Arc<Scenario>, choices: &[&str]) -> Session {
     Session::replay(sc, lib.catalog.clone(), &lib.weights, 1, &choices).expect("plays")
 }
 
+/// The fixture's first stage's reflection, which the trainee can turn to either partner.
+fn reflection(s: &Session) -> rapport::engine::model::Choice {
+    s.stage()
+        .and_then(|st| st.option("open.reflect"))
+        .cloned()
+        .expect("the fixture's first stage offers a reflection")
+}
+
 fn bond(s: &Session, id: &str) -> f32 {
     let i = s.scenario().person_index(id).expect("a person");
     s.state().people[i].alliance.bond
@@ -26,9 +34,9 @@ fn bond(s: &Session, id: &str) -> f32 {
 #[test]
 fn a_move_is_judged_against_its_addressee() {
     let s = play(couple(), &[]);
-    let o = s.stage().unwrap().option("open.reflect").unwrap().clone();
-    let amara = s.evaluate_to(&o, &[0]).unwrap();
-    let daniel = s.evaluate_to(&o, &[1]).unwrap();
+    let o = reflection(&s);
+    let amara = s.evaluate_to(&o, &[0]).expect("evaluates");
+    let daniel = s.evaluate_to(&o, &[1]).expect("evaluates");
     // The same reflection reads Amara's reactance and coping, or Daniel's.
     let reactance = |e: &rapport::engine::scoring::Evaluation| {
         e.fit
@@ -36,7 +44,7 @@ fn a_move_is_judged_against_its_addressee() {
             .iter()
             .find(|p| p.term == rapport::engine::weights::FitTerm::Coping)
             .map(|p| p.why.clone())
-            .unwrap()
+            .expect("the term is there")
     };
     assert!(reactance(&amara).starts_with("Amara"), "{}", reactance(&amara));
     assert!(reactance(&daniel).starts_with("Daniel"), "{}", reactance(&daniel));
@@ -126,22 +134,22 @@ fn each_person_rates_the_session() {
 #[test]
 fn a_marker_is_answered_by_turning_to_the_person_who_shows_it() {
     let s = play(couple(), &[]);
-    let reflect = s.stage().unwrap().option("open.reflect").unwrap().clone();
+    let reflect = reflection(&s);
     let marker = |e: &rapport::engine::scoring::Evaluation| {
         e.fit
             .parts
             .iter()
             .find(|p| p.term == rapport::engine::weights::FitTerm::Marker)
             .map(|p| (p.value, p.why.clone()))
-            .unwrap()
+            .expect("the marker term is there")
     };
     // Daniel looks at the floor (his vulnerability): a reflection to both of them passes it over; turned to
     // him, the same reflection answers it.
-    let (to_both, why) = marker(&s.evaluate_to(&reflect, &[0, 1]).unwrap());
+    let (to_both, why) = marker(&s.evaluate_to(&reflect, &[0, 1]).expect("evaluates"));
     assert!(to_both < 0.0 && why.starts_with("Daniel"), "{why}");
-    let (to_daniel, _) = marker(&s.evaluate_to(&reflect, &[1]).unwrap());
+    let (to_daniel, _) = marker(&s.evaluate_to(&reflect, &[1]).expect("evaluates"));
     assert!(to_daniel > 0.0);
-    let (to_amara, _) = marker(&s.evaluate_to(&reflect, &[0]).unwrap());
+    let (to_amara, _) = marker(&s.evaluate_to(&reflect, &[0]).expect("evaluates"));
     assert!(to_amara < 0.0);
 }
 
@@ -153,7 +161,7 @@ fn addressees_are_recorded_in_the_choice_and_replay_exactly() {
     let again = play(sc.clone(), &["open.reflect@daniel", "cycle.map"]);
     assert_eq!(s.events(), again.events());
     let lib = common::lib();
-    let mut fresh = Session::new(sc, lib.catalog.clone(), &lib.weights, 1).unwrap();
+    let mut fresh = Session::new(sc, lib.catalog.clone(), &lib.weights, 1).expect("starts");
     assert_eq!(
         fresh.choose("open.affirm_daniel@amara"),
         Err(SessionError::FixedAddressee("open.affirm_daniel".into()))
@@ -167,7 +175,7 @@ fn addressees_are_recorded_in_the_choice_and_replay_exactly() {
 #[test]
 fn the_best_play_meets_the_person_who_shows_the_marker() {
     let s = play(couple(), &[]);
-    let best = s.best_move().unwrap();
+    let best = s.best_move().expect("a move is open");
     assert!(
         best == "open.affirm_daniel" || best == "open.reflect@daniel",
         "the best move turns to Daniel, who shows the vulnerability: got {best}"
@@ -182,7 +190,7 @@ fn an_individual_scenario_is_the_case_of_one_person() {
     assert_eq!(s.state().within, None);
     let o = s.available()[0].clone();
     assert_eq!(s.addressings(&o).len(), 1, "nobody else to turn to");
-    assert_eq!(s.evaluate(&o).unwrap().split, 0.0);
+    assert_eq!(s.evaluate(&o).expect("evaluates").split, 0.0);
 }
 
 #[test]

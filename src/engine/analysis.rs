@@ -319,10 +319,7 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
                 }
             }
         }
-        for e in stage_n..n {
-            if !seen[e] {
-                continue;
-            }
+        for (e, _) in seen.iter().enumerate().skip(stage_n).filter(|(_, s)| **s) {
             let mut path = vec![g.ids[e].to_owned()];
             let mut v = e;
             while prev[v] != usize::MAX {
