@@ -151,7 +151,7 @@ fn prompt(out: &mut impl Write, input: &mut impl BufRead, s: &Session) -> Option
             .technique(&o.technique)
             .map_or(o.technique.as_str(), |t| t.name.as_str());
         let to = if room {
-            format!("  (to {})", addressees(s, &s.default_to(o)))
+            format!("  (to {})", s.names_of(&s.default_to(o)))
         } else {
             String::new()
         };
@@ -197,19 +197,6 @@ fn prompt(out: &mut impl Write, input: &mut impl BufRead, s: &Session) -> Option
             }
         }
     }
-}
-
-/// The names of the people at `idx`, joined ("everyone" when all present are named).
-fn addressees(s: &Session, idx: &[usize]) -> String {
-    if s.is_system() && idx.len() > 1 && s.state().present.iter().all(|i| idx.contains(i)) {
-        return "everyone".into();
-    }
-    let names: Vec<&str> = idx
-        .iter()
-        .filter_map(|i| s.people().get(*i))
-        .map(|c| c.name.as_str())
-        .collect();
-    names.join(" and ")
 }
 
 fn print_event(out: &mut impl Write, e: &Event, s: &Session) {
@@ -302,7 +289,7 @@ fn print_feedback(out: &mut impl Write, o: &ChoiceOutcome, s: &Session) -> std::
     let e = &o.evaluation;
     let to = if s.is_system() {
         let idx: Vec<usize> = o.to.iter().filter_map(|id| s.scenario().person_index(id)).collect();
-        format!(", to {}", addressees(s, &idx))
+        format!(", to {}", s.names_of(&idx))
     } else {
         String::new()
     };

@@ -172,7 +172,7 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
                 v.push((f32::NAN, vec![]));
                 continue;
             };
-            let moment = scoring::Moment::new(s, st, &intake, default_to(s, st, o));
+            let moment = scoring::Moment::new(s, st, &intake, s.addressees(o, &s.present(st)));
             let e = scoring::evaluate(t, o, &people, &intake, &moment, &w);
             let targets = option_targets(st, o, e.fit.band)
                 .into_iter()
@@ -751,16 +751,5 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
                 notes: vec![],
             })
             .collect(),
-    }
-}
-
-/// Whom an option reaches by default at a stage: the people its words name, or everyone present.
-fn default_to(s: &Scenario, st: &super::model::Stage, o: &super::model::Choice) -> Vec<usize> {
-    match &o.to {
-        super::model::Addressee::People(ids) => {
-            let v: Vec<usize> = ids.iter().filter_map(|id| s.person_index(id)).collect();
-            if v.is_empty() { s.present(st) } else { v }
-        }
-        _ => s.present(st),
     }
 }

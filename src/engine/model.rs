@@ -1216,6 +1216,18 @@ impl Scenario {
         v
     }
 
+    /// Whom `option` reaches by default when `present` are in the room: the people its words name, or everyone
+    /// present.
+    pub fn addressees(&self, option: &Choice, present: &[usize]) -> Vec<usize> {
+        match &option.to {
+            Addressee::People(ids) => {
+                let v: Vec<usize> = ids.iter().filter_map(|id| self.person_index(id)).collect();
+                if v.is_empty() { present.to_vec() } else { v }
+            }
+            _ => present.to_vec(),
+        }
+    }
+
     /// The speaker at a stage, by index: the named one, else the first person present.
     pub fn speaker(&self, stage: &Stage) -> usize {
         stage

@@ -323,13 +323,20 @@ impl Session {
 
     /// The people a move on `option` reaches by default: those its words name, or everyone present.
     pub fn default_to(&self, option: &Choice) -> Vec<usize> {
-        match &option.to {
-            Addressee::People(ids) if self.is_system() => {
-                let v: Vec<usize> = ids.iter().filter_map(|id| self.scenario.person_index(id)).collect();
-                if v.is_empty() { self.state.present.clone() } else { v }
-            }
-            _ => self.state.present.clone(),
+        self.scenario.addressees(option, &self.state.present)
+    }
+
+    /// The names of the people at `idx`, joined: "everyone" when they are all the people present (in a room).
+    pub fn names_of(&self, idx: &[usize]) -> String {
+        if self.is_system() && idx.len() > 1 && self.state.present.iter().all(|i| idx.contains(i)) {
+            return "everyone".into();
         }
+        let names: Vec<&str> = idx
+            .iter()
+            .filter_map(|i| self.people.get(*i))
+            .map(|c| c.name.as_str())
+            .collect();
+        names.join(" and ")
     }
 
     /// Whether the trainee can turn `option` to someone of their choosing.
@@ -1108,13 +1115,7 @@ impl Session {
                 let same = o.id == chosen.id;
                 // In a room, the better move says whom it is turned to.
                 let name = if self.state.present.len() > 1 {
-                    let whom = if to.len() > 1 && self.state.present.iter().all(|i| to.contains(i)) {
-                        "everyone".to_owned()
-                    } else {
-                        let names: Vec<&str> = to.iter().filter_map(|i| self.people.get(*i)).map(|c| c.name.as_str()).collect();
-                        names.join(" and ")
-                    };
-                    format!("{}, to {whom}", t.name)
+                    format!("{}, to {}", t.name, self.names_of(&to))
                 } else {
                     t.name.clone()
                 };

@@ -211,7 +211,7 @@ fn draw(
                                 ui.label(egui::RichText::new(format!("“{}”", o.say)).italics());
                             }
                             if s.state().present.len() > 1 && !s.can_address(o) {
-                                let to = names(s, &s.default_to(o));
+                                let to = s.names_of(&s.default_to(o));
                                 ui.label(egui::RichText::new(format!("to {to}")).small().weak());
                             } else if s.can_address(o) {
                                 let to = match active.addressee.filter(|_| selected) {
@@ -381,18 +381,6 @@ fn highlighted_option<'a>(s: &'a Session, active: &Active) -> Option<&'a Choice>
     s.available().into_iter().find(|o| o.id == h)
 }
 
-/// The names of people by index: "everyone" when they are all the people present.
-fn names(s: &Session, idx: &[usize]) -> String {
-    if idx.len() > 1 && s.state().present.iter().all(|i| idx.contains(i)) {
-        return "everyone".into();
-    }
-    idx.iter()
-        .filter_map(|i| s.people().get(*i))
-        .map(|c| c.name.as_str())
-        .collect::<Vec<_>>()
-        .join(" and ")
-}
-
 /// Each person's alliance in the room, the split between them and the within-system alliance.
 fn room_bars(ui: &mut egui::Ui, s: &Session) {
     let st = s.state();
@@ -508,7 +496,7 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, actions: &mut
     ui.horizontal(|ui| {
         let to = if s.is_system() {
             let idx: Vec<usize> = o.to.iter().filter_map(|id| s.scenario().person_index(id)).collect();
-            format!(", to {}", names(s, &idx))
+            format!(", to {}", s.names_of(&idx))
         } else {
             String::new()
         };
