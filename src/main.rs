@@ -12,7 +12,7 @@ fn main() -> ExitCode {
             // A command piped into `head` stops quietly when the reader goes, as Unix tools do, instead of
             // panicking on "failed printing to stdout: Broken pipe".
             sigpipe::reset();
-            cli::run(cmd, args.catalog)
+            cli::run(cmd, args.catalog, args.data_dir)
         }
         None => open_app(args),
     }
@@ -36,6 +36,7 @@ fn open_app(args: cli::Cli) -> ExitCode {
         choices: args.choices,
         screen,
         seed: args.seed,
+        data_dir: args.data_dir.unwrap_or_else(rapport::engine::records::default_dir),
     })
 }
 

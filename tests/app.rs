@@ -4,16 +4,21 @@ use bevy::prelude::*;
 use bevy::state::app::StatesPlugin;
 
 use rapport::app::core::{
-    self, Action, Active, Engine, FeedbackTiming, NextSeed, Scenarios, Screen, Settings, StudentRecords,
+    self, Action, Active, DataDir, Engine, FeedbackTiming, NextSeed, Scenarios, Screen, Settings, StudentRecords,
 };
 use rapport::engine::Library;
+use rapport::engine::records::Status;
 
 use crate::common;
 
 fn app(feedback: FeedbackTiming) -> App {
+    app_in(feedback, &tempfile::tempdir().expect("tempdir").keep())
+}
+
+/// The app's logic with its records in `dir`.
+fn app_in(feedback: FeedbackTiming, dir: &std::path::Path) -> App {
     let lib = Library::builtin().expect("builtin");
     let mut app = App::new();
-    let dir = tempfile::tempdir().expect("tempdir").keep();
     app.add_plugins((MinimalPlugins, StatesPlugin))
         .insert_resource(Scenarios::load(&lib, &[]))
         .insert_resource(Engine(lib))
@@ -21,10 +26,8 @@ fn app(feedback: FeedbackTiming) -> App {
             feedback,
             ..Settings::default()
         })
-        .insert_resource(StudentRecords {
-            path: dir.join("records.json"),
-            ..StudentRecords::default()
-        })
+        .insert_resource(StudentRecords::open(dir))
+        .insert_resource(DataDir(dir.to_owned()))
         .add_plugins(core::plugin)
         .insert_resource(NextSeed(Some(3)));
     app.update();
@@ -95,13 +98,77 @@ fn a_whole_session_runs_through_the_plugins() {
     assert_ne!(s.state().alliance(), start_alliance, "the alliance changed");
     assert!(a.debrief.is_some(), "a debrief was produced");
     assert_eq!(screen(&app), Screen::Debrief);
+    let moves = s.history().len();
     let records = app.world().resource::<StudentRecords>();
+    assert_eq!(records.sessions.len(), 1, "the session was recorded");
+    let rec = &records.sessions[0];
+    assert_eq!(rec.status, Status::Finished);
+    assert_eq!(rec.move_count, moves, "every move was recorded");
+    assert!(rec.accuracy.is_some(), "with its accuracy");
+}
+
+/// Plays the first option at each stage until `n` moves are made or the session ends.
+fn play_first(app: &mut App, n: usize) {
+    for _ in 0..n {
+        let first = {
+            let a = app.world().resource::<Active>();
+            let s = a.session.as_ref().expect("session");
+            if s.ended().is_some() {
+                return;
+            }
+            s.available()[0].id.clone()
+        };
+        act(app, Action::Choose(first));
+        act(app, Action::Continue);
+    }
+}
+
+#[test]
+fn a_session_left_half_way_is_kept_and_taken_up_where_it_stopped_after_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut app = app_in(FeedbackTiming::Immediate, dir.path());
+    let i = app.world().resource::<Scenarios>().find("tutorial").expect("tutorial");
+    act(&mut app, Action::Open(i));
+    act(&mut app, Action::Begin);
+    play_first(&mut app, 2);
+    let (stage, choices) = {
+        let s = app.world().resource::<Active>().session.clone().expect("session");
+        (s.stage_id().to_owned(), s.choices().to_vec())
+    };
+    act(&mut app, Action::Back);
+    drop(app);
+    // A new run of the app on the same records: the session is there, left before its ending.
+    let mut app = app_in(FeedbackTiming::Immediate, dir.path());
+    let left = app.world().resource::<StudentRecords>().sessions[0].clone();
+    assert_eq!(left.status, Status::Abandoned);
+    assert_eq!(left.move_count, 2);
+    act(&mut app, Action::OpenPast(left.id.clone()));
+    assert_eq!(screen(&app), Screen::Session);
+    {
+        let s = app.world().resource::<Active>().session.clone().expect("resumed");
+        assert_eq!(s.stage_id(), stage, "resumed at the stage it stopped at");
+        assert_eq!(s.choices(), choices.as_slice());
+    }
+    play_first(&mut app, 100);
+    let records = app.world().resource::<StudentRecords>();
+    assert_eq!(records.sessions.len(), 1, "the same session went on, not a new one");
+    assert_eq!(records.sessions[0].status, Status::Finished);
+    let id = records.sessions[0].id.clone();
+    // The finished session's debrief reopens exactly as it was shown.
+    let shown =
+        serde_json::to_value(app.world().resource::<Active>().debrief.as_ref().expect("debrief")).expect("json");
+    act(&mut app, Action::Goto(Screen::History));
+    act(&mut app, Action::OpenPast(id));
+    assert_eq!(screen(&app), Screen::Debrief);
+    let reopened =
+        serde_json::to_value(app.world().resource::<Active>().debrief.as_ref().expect("debrief")).expect("json");
+    assert_eq!(reopened, shown);
+    act(&mut app, Action::Back);
     assert_eq!(
-        records.records.scenarios.values().map(Vec::len).sum::<usize>(),
-        1,
-        "the result was recorded"
+        screen(&app),
+        Screen::History,
+        "back from a past debrief returns to the history"
     );
-    assert!(records.path.exists(), "and written to disk");
 }
 
 #[test]
@@ -164,6 +231,7 @@ fn hot_reload_resumes_a_clean_edit_and_keeps_the_last_good_version_of_a_broken_o
         .insert_resource(Engine(lib))
         .insert_resource(Settings::default())
         .insert_resource(StudentRecords::default())
+        .insert_resource(DataDir(dir.path().to_owned()))
         .add_plugins(core::plugin)
         .insert_resource(NextSeed(Some(1)));
     app.update();

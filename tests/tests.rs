@@ -7,6 +7,7 @@ mod common;
 mod diagnostics;
 mod golden;
 mod people;
+mod records;
 mod scenarios;
 mod scoring;
 mod session;

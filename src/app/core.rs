@@ -11,7 +11,8 @@ use std::sync::Arc;
 use crate::engine::debrief::{self, Debrief};
 use crate::engine::load::{self, LoadedScenario};
 use crate::engine::model::RuptureKind;
-use crate::engine::records::Records;
+use crate::engine::records::xapi::XapiSettings;
+use crate::engine::records::{self, SessionRecord, SessionSummary, Store};
 use crate::engine::session::{ChoiceOutcome, Event};
 use crate::engine::{Diagnostic, Library, Scenario, Session, shipped};
 
@@ -24,6 +25,8 @@ pub enum Screen {
     Session,
     Debrief,
     Settings,
+    /// The student's past sessions, trends and what they tend to miss.
+    History,
 }
 
 /// The built-in catalog and weights.
@@ -124,11 +127,14 @@ pub enum Theme {
 
 /// The user's settings, saved beside their records.
 #[derive(Resource, Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Settings {
     pub feedback: FeedbackTiming,
     /// 1.0 normal .. 2.5 projector.
     pub text_scale: f32,
     pub theme: Theme,
+    /// Where results go beyond this machine (xAPI to an institution's Learning Record Store); off by default.
+    pub xapi: records::xapi::XapiSettings,
 }
 
 impl Default for Settings {
@@ -137,61 +143,154 @@ impl Default for Settings {
             feedback: FeedbackTiming::Immediate,
             text_scale: 1.0,
             theme: Theme::Dark,
+            xapi: records::xapi::XapiSettings::default(),
         }
     }
 }
 
+/// The folder of records and settings: `--data-dir`, else `RAPPORT_HOME`, else the platform's.
+#[derive(Resource, Debug, Clone)]
+pub struct DataDir(pub PathBuf);
+
 impl Settings {
-    pub fn path() -> PathBuf {
-        Records::default_dir().join("settings.json")
+    pub fn path(dir: &Path) -> PathBuf {
+        dir.join("settings.json")
     }
 
-    pub fn load() -> Settings {
-        std::fs::read_to_string(Settings::path())
+    pub fn load(dir: &Path) -> Settings {
+        std::fs::read_to_string(Settings::path(dir))
             .ok()
             .and_then(|s| serde_json::from_str(&s).ok())
             .unwrap_or_default()
     }
 
-    /// Saves atomically (temp file + rename).
-    pub fn save(&self) -> std::io::Result<()> {
-        use std::io::Write;
-        let path = Settings::path();
-        let dir = path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        tmp.write_all(&serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?)?;
-        tmp.persist(&path).map_err(|e| e.error)?;
-        Ok(())
+    /// Saves atomically (temp file, fsync, rename), as the records are.
+    pub fn save(&self, dir: &Path) -> std::io::Result<()> {
+        let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        crate::engine::atomic::write(&Settings::path(dir), &json)
     }
 }
 
-/// The student's records and where they live.
-#[derive(Resource, Debug, Default)]
+/// The student's records: the store, the sessions it holds (read again after every write, so screens draw
+/// from memory), and the session being recorded.
+#[derive(Resource, Default)]
 pub struct StudentRecords {
-    pub records: Records,
-    pub path: PathBuf,
-    /// A problem reading or writing them, shown in the library.
+    /// Behind a mutex because a SQLite connection is not `Sync`; only the systems of this module use it.
+    store: Option<std::sync::Mutex<Store>>,
+    /// Every recorded session, newest first.
+    pub sessions: Vec<SessionSummary>,
+    /// The id of the session being played, as recorded.
+    pub recording: Option<String>,
+    /// A problem opening or writing the store, shown in the library.
     pub problem: Option<String>,
+    /// What the last send to a learning record store did (written by the sending thread).
+    pub sent: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    dir: Option<PathBuf>,
 }
 
 impl StudentRecords {
-    pub fn load() -> StudentRecords {
-        let path = Records::default_dir().join("records.json");
-        match Records::load(&path) {
-            Ok(records) => StudentRecords {
-                records,
-                path,
-                problem: None,
-            },
+    /// Opens the store in `dir`; a store that cannot be opened leaves the app running, saying why.
+    pub fn open(dir: &Path) -> StudentRecords {
+        match Store::open(dir) {
+            Ok(store) => {
+                let mut r = StudentRecords {
+                    store: Some(std::sync::Mutex::new(store)),
+                    dir: Some(dir.to_owned()),
+                    ..StudentRecords::default()
+                };
+                r.refresh();
+                r
+            }
             Err(e) => StudentRecords {
-                records: Records::default(),
-                problem: Some(format!(
-                    "{e}; new results will not be saved until the file is fixed or moved"
-                )),
-                path,
+                problem: Some(format!("{e}; this session's results will not be saved")),
+                ..StudentRecords::default()
             },
         }
+    }
+
+    fn with<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T, records::StoreError>) -> Option<T> {
+        let store = self.store.as_ref()?;
+        let mut guard = store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match f(&mut guard) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                drop(guard);
+                warn!("records: {e}");
+                self.problem = Some(e.to_string());
+                None
+            }
+        }
+    }
+
+    fn refresh(&mut self) {
+        if let Some(list) = self.with(|s| s.sessions()) {
+            self.sessions = list;
+        }
+    }
+
+    /// Starts recording a session, with the moves it already holds (a replay from a step records its prefix).
+    pub fn begin(&mut self, session: &Session) {
+        self.recording = self.with(|s| s.begin_with_history(session, "app"));
+        self.refresh();
+    }
+
+    /// Records the last choice of the session being played (and its ending with the debrief); a finished
+    /// session goes to the learning record store when one is configured.
+    pub fn record(&mut self, session: &Session, events: &[Event], debrief: Option<&Debrief>, xapi: &XapiSettings) {
+        let Some(id) = self.recording.clone() else { return };
+        self.with(|s| s.record(&id, session, events, debrief));
+        if session.ended().is_some() {
+            self.recording = None;
+            self.send(&id, xapi);
+        }
+        self.refresh();
+    }
+
+    /// Queues a session's statements and sends what waits, on a thread of its own (with its own connection
+    /// to the store), so a slow or absent network never holds up the screen.
+    fn send(&self, id: &str, xapi: &XapiSettings) {
+        let xapi = xapi.clone().with_env();
+        let Some(dir) = self.dir.clone().filter(|_| !xapi.lrs.is_empty()) else {
+            return;
+        };
+        let (id, sent) = (id.to_owned(), self.sent.clone());
+        std::thread::spawn(move || {
+            let note = records::xapi::send_session(&dir, &id, &xapi);
+            if let Ok(mut s) = sent.lock() {
+                *s = Some(note);
+            }
+        });
+    }
+
+    /// The session being played is left before its ending: kept, and resumable from the history.
+    pub fn leave(&mut self) {
+        if let Some(id) = self.recording.take() {
+            self.with(|s| s.abandon(&id));
+            self.refresh();
+        }
+    }
+
+    /// Takes up a recorded session again: it is recorded as playing from where it stopped.
+    pub fn resume(&mut self, id: &str) {
+        self.recording = self.with(|s| s.reopen(id).map(|()| id.to_owned()));
+        self.refresh();
+    }
+
+    /// One recorded session in full.
+    pub fn session(&mut self, id: &str) -> Option<SessionRecord> {
+        self.with(|s| s.session(id))
+    }
+
+    /// Every recorded session in full, oldest first (for the history's trends).
+    pub fn all(&mut self) -> Vec<SessionRecord> {
+        self.with(|s| s.all()).unwrap_or_default()
+    }
+
+    /// The last session of a scenario and how many there are.
+    pub fn last_of(&self, scenario: &str) -> Option<(&SessionSummary, usize)> {
+        let mut of = self.sessions.iter().filter(|s| s.scenario == scenario);
+        let last = of.next()?;
+        Some((last, 1 + of.count()))
     }
 }
 
@@ -247,6 +346,10 @@ pub struct Active {
     pub reload_note: Option<ReloadNote>,
     /// The events of the last choice (rupture repaired shows as relief).
     pub last_events: Vec<Event>,
+    /// A recorded session reopened from the history: the debrief screen shows it as it was.
+    pub past: Option<SessionRecord>,
+    /// Why a recorded session could not be opened or played again, shown in the history.
+    pub notice: Option<String>,
 }
 
 /// The result of a hot reload, for the panel that shows it.
@@ -343,6 +446,11 @@ pub enum Action {
     Continue,
     /// Replay from the start of step N (1-based) with the same seed.
     ReplayFrom(usize),
+    /// Open a recorded session: a finished one's debrief as it was shown; one that stopped early is taken
+    /// up where it stopped.
+    OpenPast(String),
+    /// Play a recorded session again from the start of step N (1-based): the same client, the same seed.
+    PlayFrom(String, usize),
     Back,
     Goto(Screen),
     /// A scenario file changed on disk.
@@ -387,6 +495,7 @@ pub fn apply_actions(
     mut active: ResMut<Active>,
     settings: Res<Settings>,
     mut records: ResMut<StudentRecords>,
+    data_dir: Res<DataDir>,
     seed: Res<NextSeed>,
     screen: Res<State<Screen>>,
     mut next: ResMut<NextState<Screen>>,
@@ -411,6 +520,8 @@ pub fn apply_actions(
                 let seed = seed.0.unwrap_or_else(now);
                 match Session::new(sc, engine.0.catalog.clone(), &engine.0.weights, seed) {
                     Ok(s) => {
+                        records.leave();
+                        records.begin(&s);
                         *active = Active {
                             session: Some(s),
                             entry: Some(i),
@@ -448,6 +559,8 @@ pub fn apply_actions(
                 );
                 match replay {
                     Ok(r) => {
+                        records.leave();
+                        records.begin(&r);
                         let entry = active.entry;
                         let whys = active.whys.iter().copied().filter(|(n, _)| *n < step).collect();
                         *active = Active {
@@ -461,10 +574,31 @@ pub fn apply_actions(
                     Err(e) => warn!("cannot replay: {e}"),
                 }
             }
+            Action::OpenPast(id) => open_past(&mut active, &mut records, &scenarios, &engine.0, &id, &mut next),
+            Action::PlayFrom(id, step) => {
+                let Some(rec) = records.session(&id) else { continue };
+                match replay_record(&scenarios, &engine.0, &rec, step.saturating_sub(1)) {
+                    Ok((session, entry)) => {
+                        records.leave();
+                        records.begin(&session);
+                        *active = Active {
+                            session: Some(session),
+                            entry: Some(entry),
+                            ..Active::default()
+                        };
+                        next.set(Screen::Session);
+                    }
+                    Err(e) => active.notice = Some(e),
+                }
+            }
             Action::Back => match screen.get() {
                 Screen::Library => {}
-                Screen::Briefing | Screen::Debrief => next.set(Screen::Library),
-                Screen::Session => next.set(Screen::Briefing),
+                Screen::Debrief if active.past.is_some() => next.set(Screen::History),
+                Screen::Briefing | Screen::Debrief | Screen::History => next.set(Screen::Library),
+                Screen::Session => {
+                    records.leave();
+                    next.set(Screen::Briefing)
+                }
                 Screen::Settings => next.set(return_to.0.take().unwrap_or(Screen::Library)),
             },
             Action::Goto(s) => {
@@ -475,7 +609,7 @@ pub fn apply_actions(
             }
             Action::FileChanged(path) => reload(&engine.0, &mut scenarios, &mut active, &path),
             Action::SettingsChanged => {
-                if let Err(e) = settings.save() {
+                if let Err(e) = settings.save(&data_dir.0) {
                     warn!("cannot save settings: {e}");
                 }
             }
@@ -505,16 +639,10 @@ fn choose(
                 _ => None,
             });
             let ended = s.ended().is_some();
-            if ended {
-                let d = debrief::debrief(s);
-                let sid = s.scenario().id.clone();
-                records.records.add(&sid, &d, s.choices(), now());
-                if records.problem.is_none()
-                    && let Err(e) = records.records.save(&records.path)
-                {
-                    records.problem = Some(e.to_string());
-                }
-                active.debrief = Some(d);
+            let d = ended.then(|| debrief::debrief(s));
+            records.record(s, &events, d.as_ref(), &settings.xapi);
+            if d.is_some() {
+                active.debrief = d;
             }
             if let Some(w) = why {
                 active.whys.push((step, w));
@@ -531,6 +659,77 @@ fn choose(
         }
         Err(e) => warn!("{e}"),
     }
+}
+
+/// A recorded session replayed to its first `upto` moves, with the library entry of its scenario.
+pub fn replay_record(
+    scenarios: &Scenarios,
+    lib: &Library,
+    rec: &SessionRecord,
+    upto: usize,
+) -> Result<(Session, usize), String> {
+    let sum = &rec.summary;
+    let entry = scenarios.find(&sum.scenario).ok_or_else(|| {
+        format!(
+            "\"{}\" is no longer in the library, so it cannot be played again.",
+            sum.title
+        )
+    })?;
+    let sc = scenarios.entries[entry]
+        .good
+        .clone()
+        .ok_or_else(|| format!("\"{}\" has errors at the moment; fix them to play it again.", sum.title))?;
+    let keep: Vec<String> = rec.choices().into_iter().take(upto).collect();
+    let changed = records::content_hash(&sc) != sum.content_hash;
+    Session::replay(sc, lib.catalog.clone(), &lib.weights, sum.seed, &keep)
+        .map(|s| (s, entry))
+        .map_err(|e| {
+            if changed {
+                format!(
+                    "\"{}\" has changed since this session ({e}), so it cannot be replayed move for move.",
+                    sum.title
+                )
+            } else {
+                format!("This session cannot be replayed: {e}")
+            }
+        })
+}
+
+/// Opens a recorded session: a finished one shows its debrief exactly as it was; one that stopped early
+/// is taken up where it stopped.
+fn open_past(
+    active: &mut Active,
+    records: &mut StudentRecords,
+    scenarios: &Scenarios,
+    lib: &Library,
+    id: &str,
+    next: &mut NextState<Screen>,
+) {
+    let Some(rec) = records.session(id) else { return };
+    if rec.debrief.is_none() {
+        let (id, n) = (rec.summary.id.clone(), rec.moves.len());
+        match replay_record(scenarios, lib, &rec, n) {
+            Ok((session, entry)) => {
+                records.leave();
+                records.resume(&id);
+                *active = Active {
+                    session: Some(session),
+                    entry: Some(entry),
+                    ..Active::default()
+                };
+                next.set(Screen::Session);
+            }
+            Err(e) => active.notice = Some(e),
+        }
+        return;
+    }
+    records.leave();
+    *active = Active {
+        debrief: rec.debrief.clone(),
+        past: Some(rec),
+        ..Active::default()
+    };
+    next.set(Screen::Debrief);
 }
 
 /// The choice key for option `id` turned to person `to` (the option's own addressee when None or fixed).

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::engine::Library;
-use core::{Action, Engine, NextSeed, Scenarios, Screen, Settings, StudentRecords};
+use core::{Action, DataDir, Engine, NextSeed, Scenarios, Screen, Settings, StudentRecords};
 
 /// How the app opens: user folders, and (for demos and the screenshot tour) a scenario to open,
 /// choices to replay and a screen to show.
@@ -25,6 +25,8 @@ pub struct Options {
     pub choices: Vec<String>,
     pub screen: Option<Screen>,
     pub seed: Option<u64>,
+    /// Where records and settings live.
+    pub data_dir: PathBuf,
 }
 
 /// The startup script from [`Options`], played once the app is up.
@@ -66,8 +68,9 @@ pub fn run(options: Options) -> ExitCode {
     .insert_resource(ClearColor(Color::srgb(0.16, 0.17, 0.20)))
     .insert_resource(Engine(lib))
     .insert_resource(scenarios)
-    .insert_resource(Settings::load())
-    .insert_resource(StudentRecords::load())
+    .insert_resource(Settings::load(&options.data_dir))
+    .insert_resource(StudentRecords::open(&options.data_dir))
+    .insert_resource(DataDir(options.data_dir.clone()))
     .insert_resource(NextSeed(options.seed))
     .add_plugins((core::plugin, ui::plugin, figure::plugin, reload::plugin, idle::plugin))
     .insert_resource(reload::Watched(options.folders.clone()))

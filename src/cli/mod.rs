@@ -3,6 +3,7 @@
 mod author;
 mod check;
 mod play;
+mod records;
 mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -33,6 +34,9 @@ pub struct Cli {
     /// Seed of the session's randomness.
     #[arg(long, hide = true)]
     pub seed: Option<u64>,
+    /// Where records and settings live (default: `RAPPORT_HOME`, else the platform's data folder).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -60,6 +64,53 @@ pub enum Command {
         choices: Option<Vec<String>>,
         #[arg(long, value_enum, default_value_t = PlayFormat::Text)]
         format: PlayFormat,
+        /// Record the session in the student's records (as the app does), move by move.
+        #[arg(long)]
+        save: bool,
+    },
+    /// List the recorded sessions, newest first; `--forget` deletes them all.
+    History {
+        /// Only this scenario's sessions (its id).
+        #[arg(long)]
+        scenario: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Delete every recorded session and every statement waiting to be sent (asks first).
+        #[arg(long)]
+        forget: bool,
+        /// Do not ask before --forget.
+        #[arg(long, requires = "forget")]
+        yes: bool,
+    },
+    /// Export recorded sessions: one (by its id or the start of it) or all of them.
+    Export {
+        session: Option<String>,
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// CSV: one row per move instead of one per session.
+        #[arg(long)]
+        moves: bool,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// xAPI: post the statements to a Learning Record Store (`--lrs URL`, or `--lrs` alone for the one in
+        /// the settings or RAPPORT_LRS_URL); credentials from RAPPORT_LRS_USER and RAPPORT_LRS_PASSWORD or
+        /// the settings. What cannot be sent waits in the outbox and goes next time, each statement once.
+        #[arg(long, value_name = "URL", num_args = 0..=1)]
+        lrs: Option<Option<String>>,
+        /// The student's id in exports (a gradebook's username, ID number or e-mail); default: the account in
+        /// the settings, else an anonymous id made once.
+        #[arg(long)]
+        student: Option<String>,
+    },
+    /// The class report: many students' exports (JSON, or xAPI statements) merged into one summary per scenario.
+    Report {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+        format: ReportFormat,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
     /// Draw the stage graph: stages by phase, endings, edges labelled with their conditions.
     Graph {
@@ -115,6 +166,26 @@ pub enum Format {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// Everything recorded, for `rapport report` and other tools.
+    Json,
+    /// A spreadsheet or a gradebook import (Moodle's "Import grades from CSV").
+    Csv,
+    /// A debrief that stands on its own.
+    Markdown,
+    /// A debrief that stands on its own, charts inline, no network.
+    Html,
+    /// xAPI 1.0.3 statements (launched, answered, completed).
+    Xapi,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Html,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GraphFormat {
     Dot,
     Mermaid,
@@ -137,7 +208,8 @@ pub enum Auto {
     Worst,
 }
 
-pub fn run(cmd: Command, catalog: Option<PathBuf>) -> ExitCode {
+pub fn run(cmd: Command, catalog: Option<PathBuf>, data_dir: Option<PathBuf>) -> ExitCode {
+    let dir = records::data_dir(data_dir);
     let lib = match Library::builtin() {
         Ok(l) => l,
         Err(e) => {
@@ -160,7 +232,34 @@ pub fn run(cmd: Command, catalog: Option<PathBuf>) -> ExitCode {
             auto,
             choices,
             format,
-        } => play::run(&lib, &file, seed, auto, choices, format),
+            save,
+        } => play::run(&lib, &file, seed, auto, choices, format, save.then_some(dir.as_path())),
+        Command::History {
+            scenario,
+            format,
+            forget,
+            yes,
+        } => records::history(&dir, scenario.as_deref(), format, forget, yes),
+        Command::Export {
+            session,
+            format,
+            moves,
+            output,
+            lrs,
+            student,
+        } => records::export(
+            &lib,
+            &dir,
+            records::ExportArgs {
+                session,
+                format,
+                moves,
+                output,
+                lrs,
+                student,
+            },
+        ),
+        Command::Report { paths, format, output } => records::report(&lib, &paths, format, output.as_deref()),
         Command::Test { paths } => test::run(&lib, &paths),
         Command::Graph { file, format } => author::graph(&lib, &file, format),
         Command::Analyze { file, format } => author::analyze(&lib, &file, format),

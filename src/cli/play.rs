@@ -55,6 +55,7 @@ pub fn run(
     auto: Option<Auto>,
     choices: Option<Vec<String>>,
     format: PlayFormat,
+    save: Option<&Path>,
 ) -> ExitCode {
     let Some(scenario) = load_clean(lib, file) else {
         return ExitCode::from(1);
@@ -64,6 +65,22 @@ pub fn run(
         Err(e) => {
             eprintln!("cannot start: {e}");
             return ExitCode::from(1);
+        }
+    };
+    // With --save, the session is recorded as it is played: each move committed as it is made.
+    let mut recording = match save {
+        None => None,
+        Some(dir) => {
+            let Some(mut store) = super::records::open(dir) else {
+                return ExitCode::from(1);
+            };
+            match store.begin(&session, "cli") {
+                Ok(id) => Some((store, id)),
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(1);
+                }
+            }
         }
     };
     let interactive = auto.is_none() && choices.is_none();
@@ -93,6 +110,12 @@ pub fn run(
         let Some(pick) = pick else { break };
         match session.choose(&pick) {
             Ok(events) => {
+                if let Some((store, id)) = &mut recording
+                    && let Err(e) = store.record(id, &session, &events, None)
+                {
+                    eprintln!("{e}");
+                    return ExitCode::from(1);
+                }
                 if format == PlayFormat::Text {
                     for e in &events {
                         print_event(&mut out, e, &session);
@@ -102,12 +125,23 @@ pub fn run(
             Err(e) => {
                 eprintln!("{e}");
                 if !interactive {
+                    if let Some((store, id)) = &mut recording {
+                        let _ = store.abandon(id);
+                    }
                     return ExitCode::from(1);
                 }
             }
         }
     }
     let d = debrief::debrief(&session);
+    if let Some((store, id)) = &mut recording {
+        if session.ended().is_none()
+            && let Err(e) = store.abandon(id)
+        {
+            eprintln!("{e}");
+        }
+        eprintln!("recorded as session {} in {}", &id[..8], store.path().display());
+    }
     match format {
         PlayFormat::Json => {
             let doc = serde_json::json!({

@@ -1,6 +1,6 @@
 //! The debrief of a whole session: trajectory, scores, missed repairs, integration pattern and rubric items.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::catalog::School;
@@ -9,7 +9,7 @@ use super::scoring::MoveClass;
 use super::session::{Event, Session};
 
 /// The session's result in one word, from its accuracy; any critical miss makes it unsafe, whatever else.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Verdict {
     Excellent,
     Good,
@@ -63,7 +63,7 @@ impl Verdict {
 }
 
 /// A critical miss, for the debrief's red list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CriticalItem {
     pub step: usize,
     pub stage: String,
@@ -71,7 +71,7 @@ pub struct CriticalItem {
 }
 
 /// The trainee's practice, scored (kept apart from the client's course).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Practice {
     /// Mean move accuracy in percent: 100 is the best move open at every stage.
     pub accuracy: f32,
@@ -88,7 +88,7 @@ pub struct Practice {
 }
 
 /// The simulated client's course.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClientCourse {
     pub outcome: Option<Outcome>,
     pub start_alliance: Alliance,
@@ -99,16 +99,19 @@ pub struct ClientCourse {
 }
 
 /// A rupture marker left without a repair move.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MissedRepair {
     pub step: usize,
     pub stage: String,
     pub kind: String,
     pub technique: String,
+    /// Whose rupture it was (a person's id; `client` in individual work).
+    #[serde(default)]
+    pub person: String,
 }
 
 /// One integration mode, how well the play-through matches its prototype, and the evidence.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ModeMatch {
     pub mode: IntegrationMode,
     /// 0..1 match to the prototype.
@@ -117,7 +120,7 @@ pub struct ModeMatch {
 }
 
 /// Features of the play-through that the integration pattern is read from (scoring-model.md section 4).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PatternFeatures {
     pub moves: usize,
     /// Moves per school (relational moves under `Common`).
@@ -141,7 +144,7 @@ pub struct PatternFeatures {
 }
 
 /// The integration pattern: a formative mirror, not a validated classification.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Integration {
     pub features: PatternFeatures,
     /// Modes ranked by strength; the first ones describe the play-through best.
@@ -152,7 +155,7 @@ pub struct Integration {
 }
 
 /// The debrief of a session.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Debrief {
     pub scenario: String,
     pub ending: Option<String>,
@@ -179,7 +182,7 @@ pub struct Debrief {
 }
 
 /// The room over the session: each person's alliance and the split, from the intake and after every step.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Room {
     pub people: Vec<PersonCourse>,
     /// The split alliance, from the intake and after each step.
@@ -195,7 +198,7 @@ pub struct Room {
 }
 
 /// One person's course over the session.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PersonCourse {
     pub id: String,
     pub name: String,
@@ -209,7 +212,7 @@ pub struct PersonCourse {
 }
 
 /// A move to do differently next time, and what would have served better.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Lesson {
     pub step: usize,
     /// The stage's title (the stage id when it has none).
@@ -222,7 +225,7 @@ pub struct Lesson {
 }
 
 /// One line of the choice table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChoiceLine {
     pub step: usize,
     pub stage: String,
@@ -325,8 +328,9 @@ pub fn debrief(session: &Session) -> Debrief {
     for e in session.events() {
         match e {
             Event::Feedback(o) => step = o.step,
-            Event::MissedRepair { kind, stage, .. } => missed.push(MissedRepair {
+            Event::MissedRepair { kind, stage, person } => missed.push(MissedRepair {
                 step,
+                person: person.clone(),
                 stage: stage.clone(),
                 kind: kind.label().to_owned(),
                 technique: h

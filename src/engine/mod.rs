@@ -1,6 +1,7 @@
 //! The engine: scenario model, loading and checking, scoring, sessions, debrief, analysis and records. No Bevy.
 
 pub mod analysis;
+pub mod atomic;
 pub mod calibration;
 pub mod catalog;
 pub mod check;

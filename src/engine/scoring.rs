@@ -1,6 +1,6 @@
 //! Fit, common factors and the alliance update, as grounded in `scoring-model.md`, each explaining itself.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 use super::catalog::{Quality, RepairKind, Technique, repair_fits};
@@ -12,7 +12,7 @@ use super::model::{
 use super::weights::{FitTerm, Weights};
 
 /// One person's state as it moves through a session (their profile gives its start).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PersonState {
     pub id: String,
     /// Reactance as a state, 0..1.
@@ -50,7 +50,7 @@ impl PersonState {
 }
 
 /// The state of the room as it moves through a session: each person's, and the work's.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClientState {
     /// Everyone in the case, in the scenario's order (one for an individual scenario).
     pub people: Vec<PersonState>,
@@ -84,7 +84,7 @@ pub struct ClientState {
 
 /// The running directiveness and focus of the session's moves. It starts with one neutral move (directiveness
 /// .5, focus 0), so that the first utterance is not read as the whole treatment.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Pattern {
     pub moves: u32,
     pub directiveness: f32,
@@ -116,7 +116,7 @@ impl Pattern {
 }
 
 /// A rupture that is open now.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpenRupture {
     pub kind: RuptureKind,
     /// Stage where it opened.
@@ -262,7 +262,7 @@ pub fn unit_alliance(members: f32, within: Option<f32>, present: usize, w: &Weig
 }
 
 /// One term of the fit, with its weight and a sentence a student can learn from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FitPart {
     pub term: FitTerm,
     /// The person this term reads (None for the room's terms: timing and markers).
@@ -274,7 +274,7 @@ pub struct FitPart {
 }
 
 /// The fit of one move to this client at this moment.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FitReport {
     pub parts: Vec<FitPart>,
     /// Weighted mean of the parts, -1..1 (or the author's override).
@@ -287,7 +287,7 @@ pub struct FitReport {
 }
 
 /// One common factor a move carries.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CfPart {
     pub quality: Quality,
     pub value: f32,
@@ -295,14 +295,14 @@ pub struct CfPart {
 }
 
 /// Common factors: `CF = sum(r_j q_j) / sum(r_j)`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CfReport {
     pub parts: Vec<CfPart>,
     pub total: f32,
 }
 
 /// What a move does to one person in the room.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PersonEffect {
     pub person: usize,
     pub addressed: bool,
@@ -327,7 +327,7 @@ pub fn speaks_to_system(t: &Technique) -> bool {
 }
 
 /// A deterministic evaluation of a move in a state: what the trainee is scored on.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
     pub fit: FitReport,
     pub common_factors: CfReport,
@@ -1274,7 +1274,7 @@ fn effects(
 /// The simulated Session Rating Scale (Duncan, Miller et al. 2003): four 0-10 items, as the client would
 /// report them. Real ratings cluster near the ceiling; a deferent client inflates them (politeness), and a
 /// confrontation shows in them. Flagged below the cut-off or on a drop since the last rating.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Srs {
     pub relationship: f32,
     pub goals: f32,
@@ -1316,7 +1316,7 @@ pub fn srs(a: Alliance, compliance: f32, rupture: Option<RuptureKind>, last: Opt
 }
 
 /// How good a move was, against the best move open at its stage (chess analysis's move classes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum MoveClass {
     Best,
     Good,
@@ -1345,6 +1345,11 @@ impl MoveClass {
             MoveClass::Poor => "?",
             MoveClass::CriticalMiss => "??",
         }
+    }
+
+    /// Best or good: a move a supervisor would accept at that moment (xAPI's `success` for an answer).
+    pub fn is_sound(self) -> bool {
+        matches!(self, MoveClass::Best | MoveClass::Good)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ use super::weights::Weights;
 pub const MAX_STEPS: usize = 200;
 
 /// Errors a session returns instead of panicking.
-#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
 pub enum SessionError {
     #[error("there is no option `{0}` at this stage")]
     UnknownOption(String),
@@ -43,7 +43,7 @@ pub enum SessionError {
 }
 
 /// What happened, in order, for a front end to show.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     ClientSpeaks {
@@ -55,7 +55,7 @@ pub enum Event {
         /// Who speaks (a person's id; `client` in individual work).
         speaker: String,
         /// The others' words or non-verbal in the same moment.
-        #[serde(skip_serializing_if = "Vec::is_empty")]
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         also: Vec<Aside>,
     },
     Feedback(Box<ChoiceOutcome>),
@@ -111,7 +111,7 @@ pub enum Event {
 }
 
 /// What opened a rupture: the trainee's move, or the script (a call dropping, a break announced).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RuptureCause {
     Move,
@@ -119,7 +119,7 @@ pub enum RuptureCause {
 }
 
 /// A better move that was open at the same stage, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alternative {
     pub option: String,
     pub technique: String,
@@ -130,7 +130,7 @@ pub struct Alternative {
 }
 
 /// Everything one choice did, explained.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChoiceOutcome {
     pub step: usize,
     pub stage: String,
@@ -187,7 +187,7 @@ pub struct ChoiceOutcome {
 }
 
 /// One person's Session Rating Scale (a child's is the Child Session Rating Scale).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PersonSrs {
     pub person: String,
     pub name: String,
@@ -196,7 +196,7 @@ pub struct PersonSrs {
 }
 
 /// The state a hot reload carries across: the stage id and everything the client has been through.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     pub stage: String,
     pub state: ClientState,

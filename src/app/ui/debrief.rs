@@ -5,6 +5,8 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints};
 
 use crate::app::core::{Action, Active, Screen};
+use crate::engine::records;
+use crate::engine::session::ChoiceOutcome;
 
 pub fn plugin(app: &mut App) {
     app.add_systems(EguiPrimaryContextPass, draw.run_if(in_state(Screen::Debrief)));
@@ -13,15 +15,34 @@ pub fn plugin(app: &mut App) {
 fn draw(mut contexts: EguiContexts, active: Res<Active>, mut actions: MessageWriter<Action>) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut root = super::root_ui(&ctx);
-    let (Some(d), Some(s)) = (&active.debrief, &active.session) else {
+    // The session just played, or a recorded one reopened from the history exactly as it was.
+    let Some(d) = &active.debrief else {
         return Ok(());
     };
-    super::top_bar(
-        &mut root,
-        &format!("Debrief: {}", s.scenario().meta.title),
-        &mut actions,
-        true,
-    );
+    let (title, history): (String, Vec<&ChoiceOutcome>) = match (&active.past, &active.session) {
+        (Some(p), _) => (
+            format!(
+                "Debrief: {} ({})",
+                p.summary.title,
+                records::xapi::iso(p.summary.updated)
+                    .replace('T', " ")
+                    .trim_end_matches('Z')
+                    .get(..16)
+                    .unwrap_or("")
+            ),
+            p.moves.iter().filter_map(|m| m.outcome.as_ref()).collect(),
+        ),
+        (None, Some(s)) => (
+            format!("Debrief: {}", s.scenario().meta.title),
+            s.history().iter().collect(),
+        ),
+        (None, None) => return Ok(()),
+    };
+    let replay = |step: usize| match &active.past {
+        Some(p) => Action::PlayFrom(p.summary.id.clone(), step),
+        None => Action::ReplayFrom(step),
+    };
+    super::top_bar(&mut root, &title, &mut actions, true);
     super::esc_goes_back(&ctx, &mut actions);
     egui::Panel::left("debrief_text").resizable(true).default_size(520.0).show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
@@ -190,14 +211,14 @@ fn draw(mut contexts: EguiContexts, active: Res<Active>, mut actions: MessageWri
                     ui.colored_label(super::band_colour(c.fit), format!("{:+.2}", c.fit));
                     ui.label(format!("{:.0}", c.score));
                     if ui.button(format!("Replay from step {}", c.step)).clicked() {
-                        actions.write(Action::ReplayFrom(c.step));
+                        actions.write(replay(c.step));
                     }
                     ui.end_row();
                 }
             });
             ui.separator();
             ui.collapsing("Feedback on every choice", |ui| {
-                for o in s.history() {
+                for o in &history {
                     ui.label(egui::RichText::new(format!("Step {}: {}", o.step, o.technique_name)).strong());
                     ui.label(format!(
                         "Fit {:+.2} ({})",

@@ -210,14 +210,15 @@ fn card(ui: &mut egui::Ui, i: usize, e: &Entry, records: &StudentRecords, action
             if ui.button(egui::RichText::new("Open briefing").strong()).clicked() {
                 actions.write(Action::Open(i));
             }
-            match records.records.last(&s.id) {
-                Some(r) => {
-                    let runs = records.records.scenarios.get(&s.id).map_or(0, Vec::len);
+            match records.last_of(&s.id) {
+                Some((r, runs)) => {
+                    let last = match (r.status, r.accuracy) {
+                        (crate::engine::records::Status::Finished, Some(a)) => format!("{a:.0}% accuracy"),
+                        (crate::engine::records::Status::Finished, None) => "finished".to_owned(),
+                        (st, _) => st.label().to_owned(),
+                    };
                     ui.label(format!(
-                        "Last: {:.0}/100, {} ({} run{})",
-                        r.score,
-                        r.outcome.map_or("unfinished", |o| o.label()),
-                        runs,
+                        "Last: {last} ({runs} session{})",
                         if runs == 1 { "" } else { "s" }
                     ));
                 }

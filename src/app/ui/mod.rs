@@ -2,6 +2,7 @@
 
 mod briefing;
 mod debrief;
+mod history;
 mod library;
 mod session;
 mod settings;
@@ -19,6 +20,7 @@ pub fn plugin(app: &mut App) {
             session::plugin,
             debrief::plugin,
             settings::plugin,
+            history::plugin,
         ));
 }
 
@@ -114,6 +116,9 @@ pub fn top_bar(root: &mut egui::Ui, title: &str, actions: &mut MessageWriter<Act
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.button("Settings").clicked() {
                     actions.write(Action::Goto(super::core::Screen::Settings));
+                }
+                if title != "Your sessions" && ui.button("Your sessions").clicked() {
+                    actions.write(Action::Goto(super::core::Screen::History));
                 }
             });
         });

@@ -1,15 +1,21 @@
-//! The settings screen: feedback timing, text size up to projector size, and themes.
+//! The settings screen: feedback timing, text size up to projector size, themes, and where results are sent.
 
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
-use crate::app::core::{Action, FeedbackTiming, Screen, Settings, Theme};
+use crate::app::core::{Action, DataDir, FeedbackTiming, Screen, Settings, StudentRecords, Theme};
 
 pub fn plugin(app: &mut App) {
     app.add_systems(EguiPrimaryContextPass, draw.run_if(in_state(Screen::Settings)));
 }
 
-fn draw(mut contexts: EguiContexts, mut settings: ResMut<Settings>, mut actions: MessageWriter<Action>) -> Result {
+fn draw(
+    mut contexts: EguiContexts,
+    mut settings: ResMut<Settings>,
+    dir: Res<DataDir>,
+    records: Res<StudentRecords>,
+    mut actions: MessageWriter<Action>,
+) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut root = super::root_ui(&ctx);
     super::top_bar(&mut root, "Settings", &mut actions, true);
@@ -39,8 +45,48 @@ fn draw(mut contexts: EguiContexts, mut settings: ResMut<Settings>, mut actions:
         ui.radio_value(&mut settings.theme, Theme::Dark, "Dark");
         ui.radio_value(&mut settings.theme, Theme::HighContrast, "High contrast");
         ui.add_space(12.0);
+        ui.heading("Your institution's learning record store (optional)");
         ui.label(
-            egui::RichText::new(format!("Saved to {}", Settings::path().display()))
+            "Your sessions stay on this computer unless you export them or fill in an address here: then each \
+             finished session is sent as xAPI statements (what you chose, its feedback figures and your accuracy). \
+             If the store cannot be reached, they wait and are sent later, each once.",
+        );
+        let x = &mut settings.xapi;
+        egui::Grid::new("xapi").num_columns(2).show(ui, |ui| {
+            ui.label("Address (ends in /xAPI)");
+            ui.add(
+                egui::TextEdit::singleline(&mut x.lrs)
+                    .hint_text("https://lrs.example.edu/xAPI")
+                    .desired_width(360.0),
+            );
+            ui.end_row();
+            ui.label("User name");
+            ui.add(egui::TextEdit::singleline(&mut x.user).desired_width(200.0));
+            ui.end_row();
+            ui.label("Password");
+            ui.add(
+                egui::TextEdit::singleline(&mut x.password)
+                    .password(true)
+                    .desired_width(200.0),
+            );
+            ui.end_row();
+            ui.label("Your id there");
+            ui.add(
+                egui::TextEdit::singleline(&mut x.account)
+                    .hint_text("left empty: an anonymous id")
+                    .desired_width(200.0),
+            );
+            ui.end_row();
+            ui.label("Activity address");
+            ui.add(egui::TextEdit::singleline(&mut x.base).desired_width(360.0));
+            ui.end_row();
+        });
+        if let Some(sent) = records.sent.lock().ok().and_then(|s| s.clone()) {
+            ui.label(egui::RichText::new(sent).small());
+        }
+        ui.add_space(12.0);
+        ui.label(
+            egui::RichText::new(format!("Saved to {}", Settings::path(&dir.0).display()))
                 .small()
                 .weak(),
         );
