@@ -25,8 +25,9 @@ fn open_app(args: cli::Cli) -> ExitCode {
         None => None,
         Some("briefing") => Some(Screen::Briefing),
         Some("settings") => Some(Screen::Settings),
+        Some("history") => Some(Screen::History),
         Some(other) => {
-            eprintln!("unknown screen `{other}`: use briefing or settings");
+            eprintln!("unknown screen `{other}`: use briefing, settings or history");
             return ExitCode::from(2);
         }
     };

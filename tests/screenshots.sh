@@ -79,6 +79,33 @@ couple_drift=$(sed -n '/name: "drift_to_amara_split_dropout"/,/ending:/p' tests/
 shot debrief_couple_split --open couple_conflict --seed 1 --choices "$couple_drift"
 shot session_group --open group_grief --seed 1 --choices "gg_safety_check,gg_checkin.block,gg_advice.link,gg_femi.process"
 
+# A few weeks of practice, then the history screen: trends, the schools reached for, what was missed.
+home="$RAPPORT_HOME"
+RAPPORT_HOME="$(mktemp -d)"
+n=0
+for play in "tutorial worst" "anxiety_depression random" "tutorial random" "couple_conflict random" \
+    "acute_crisis worst" "anxiety_depression best" "tutorial best" "culture_faith random" "couple_conflict best" \
+    "acute_crisis best" "schema_patterns random" "anxiety_depression best"; do
+  set -- $play
+  n=$((n + 1))
+  "$bin" play "scenarios/$1.ron" --auto "$2" --seed "$n" --save --format transcript >/dev/null 2>&1 || true
+done
+"$bin" play scenarios/family_adolescent.ron --choices fa_open.validate --save >/dev/null 2>&1 || true
+# Spread the sessions over six weeks, oldest first, as a student's term would.
+python3 - "$RAPPORT_HOME/records.sqlite" <<'PY'
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1])
+ids = [r[0] for r in db.execute("SELECT id FROM sessions ORDER BY rowid")]
+now = int(time.time())
+for i, sid in enumerate(ids):
+    t = now - (len(ids) - i) * 3 * 86400 - 3600 * (i % 5)
+    db.execute("UPDATE sessions SET started = ?, updated = ? + 1500 WHERE id = ?", (t, t, sid))
+    db.execute("UPDATE moves SET at = ? WHERE session = ?", (t, sid))
+db.commit()
+PY
+shot history --screen history
+RAPPORT_HOME="$home"
+
 # A folder of broken scenarios: each shows its diagnostics on its card; the rest of the library works.
 shot library_with_broken_files --scenarios tests/fixtures/broken
 

@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod diagnostics;
 mod golden;
+mod lrs;
 mod people;
 mod records;
 mod scenarios;

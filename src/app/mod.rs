@@ -114,8 +114,8 @@ fn play_startup(
             None => warn!("no clean scenario with id `{id}`"),
         }
     }
-    if let Some(Screen::Settings) = o.screen {
-        actions.write(Action::Goto(Screen::Settings));
+    if let Some(s @ (Screen::Settings | Screen::History)) = o.screen {
+        actions.write(Action::Goto(s));
     }
 }
 

@@ -28,7 +28,7 @@ pub struct Cli {
     /// Replay these option ids after opening.
     #[arg(long, hide = true, value_delimiter = ',')]
     pub choices: Vec<String>,
-    /// Show this screen: briefing or settings (session and debrief follow from the choices).
+    /// Show this screen: briefing, settings or history (session and debrief follow from the choices).
     #[arg(long, hide = true)]
     pub screen: Option<String>,
     /// Seed of the session's randomness.

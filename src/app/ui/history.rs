@@ -42,9 +42,12 @@ fn draw(
     let mut root = super::root_ui(&ctx);
     super::top_bar(&mut root, "Your sessions", &mut actions, true);
     super::esc_goes_back(&ctx, &mut actions);
+    // The list takes at most half the window, so the trends keep room beside it; long titles wrap.
+    let half = ctx.content_rect().width() * 0.5;
     egui::Panel::left("history_list")
         .resizable(true)
-        .default_size(560.0)
+        .default_size(half.min(560.0))
+        .max_size(half)
         .show(&mut root, |ui| {
             if let Some(n) = &active.notice {
                 ui.colored_label(super::poor(), n);
@@ -82,42 +85,46 @@ fn draw(
             )
             .weak(),
         );
+            // One row per session: the button, then the title over its date, moves, accuracy and ending,
+            // so the list stays readable at half a window and at projector size.
             egui::ScrollArea::vertical().show(ui, |ui| {
-                egui::Grid::new("sessions").striped(true).num_columns(6).show(ui, |ui| {
-                    for h in ["When (UTC)", "Scenario", "Moves", "Accuracy", "Ending", ""] {
-                        ui.label(egui::RichText::new(h).strong());
-                    }
-                    ui.end_row();
-                    for s in records
-                        .sessions
-                        .iter()
-                        .filter(|s| view.scenario.as_ref().is_none_or(|id| *id == s.scenario))
-                    {
-                        ui.label(day(s.started));
-                        ui.label(&s.title);
-                        ui.label(s.move_count.to_string());
-                        match s.accuracy {
-                            Some(a) => ui.label(format!("{a:.0}%")),
-                            None => ui.label(egui::RichText::new("-").weak()),
-                        };
-                        ui.label(match (&s.status, &s.ending_title) {
-                            (Status::Finished, Some(t)) => t.clone(),
-                            (st, _) => st.label().to_owned(),
-                        });
+                for s in records
+                    .sessions
+                    .iter()
+                    .filter(|s| view.scenario.as_ref().is_none_or(|id| *id == s.scenario))
+                {
+                    ui.separator();
+                    ui.horizontal(|ui| {
                         let (label, enabled) = match s.status {
                             Status::Finished if s.source == "import" => ("Debrief", false),
                             Status::Finished => ("Debrief", true),
                             _ => ("Resume", true),
                         };
                         let b = ui
-                            .add_enabled(enabled, egui::Button::new(label))
+                            .add_enabled(enabled, egui::Button::new(label).min_size(egui::vec2(72.0, 0.0)))
                             .on_disabled_hover_text("Results from Rapport 0.1 kept only the score and the choices.");
                         if b.clicked() {
                             actions.write(Action::OpenPast(s.id.clone()));
                         }
-                        ui.end_row();
-                    }
-                });
+                        ui.vertical(|ui| {
+                            ui.add(egui::Label::new(egui::RichText::new(&s.title).strong()).wrap());
+                            let accuracy = s.accuracy.map_or(String::new(), |a| format!(" · {a:.0}% accuracy"));
+                            let ending = match (&s.status, &s.ending_title) {
+                                (Status::Finished, Some(t)) => t.clone(),
+                                (st, _) => st.label().to_owned(),
+                            };
+                            ui.add(
+                                egui::Label::new(format!(
+                                    "{} UTC · {} move{}{accuracy} · {ending}",
+                                    day(s.started),
+                                    s.move_count,
+                                    if s.move_count == 1 { "" } else { "s" }
+                                ))
+                                .wrap(),
+                            );
+                        });
+                    });
+                }
             });
         });
     egui::CentralPanel::default().show(&mut root, |ui| {
@@ -146,18 +153,21 @@ fn trends(ui: &mut egui::Ui, p: &Progress) {
         ui.label(egui::RichText::new("Accuracy per finished session (%)").strong());
         Plot::new("trend_accuracy")
             .height(170.0)
+            .x_axis_label("finished session, oldest first")
             .include_y(0.0)
             .include_y(100.0)
             .allow_scroll(false)
             .allow_drag(false)
             .allow_zoom(false)
             .show(ui, |plot| {
-                plot.line(Line::new("accuracy", series(|x| x.accuracy)).width(2.5));
-                plot.points(Points::new("accuracy", series(|x| x.accuracy)).radius(4.0));
+                let blue = egui::Color32::from_rgb(90, 150, 230);
+                plot.line(Line::new("accuracy", series(|x| x.accuracy)).width(2.5).color(blue));
+                plot.points(Points::new("accuracy", series(|x| x.accuracy)).radius(4.0).color(blue));
             });
         ui.label(egui::RichText::new("Mean fit, final alliance and common factors").strong());
         Plot::new("trend_quality")
             .height(170.0)
+            .x_axis_label("finished session, oldest first")
             .include_y(-0.2)
             .include_y(1.0)
             .allow_scroll(false)
@@ -199,16 +209,9 @@ fn trends(ui: &mut egui::Ui, p: &Progress) {
             });
     }
     ui.separator();
-    ui.columns(2, |cols| {
-        counts(&mut cols[0], "Schools you reach for", "schools", &p.schools, p.moves);
-        counts(
-            &mut cols[1],
-            "Techniques you use most",
-            "techniques",
-            &p.techniques,
-            p.moves,
-        );
-    });
+    counts(ui, "Schools you reach for", "schools", &p.schools, p.moves);
+    ui.add_space(6.0);
+    counts(ui, "Techniques you use most", "techniques", &p.techniques, p.moves);
     ui.separator();
     ui.heading("What you tend to miss");
     if p.missed_markers.is_empty() {
@@ -259,11 +262,8 @@ fn counts(ui: &mut egui::Ui, title: &str, id: &str, items: &[(String, usize)], t
         for (name, n) in items.iter().take(10) {
             let share = *n as f32 / total.max(1) as f32;
             ui.label(name);
-            ui.add(
-                egui::ProgressBar::new(share)
-                    .desired_width(120.0)
-                    .text(format!("{n} ({:.0}%)", share * 100.0)),
-            );
+            ui.add(egui::ProgressBar::new(share).desired_width(130.0));
+            ui.label(format!("{n} ({:.0}%)", share * 100.0));
             ui.end_row();
         }
     });

@@ -20,7 +20,7 @@ pub fn plugin(app: &mut App) {
 pub struct PaletteSearch(pub String);
 
 /// The options offered now, in palette order (grouped by school), which is also number-key order.
-pub fn palette<'a>(s: &'a Session) -> Vec<(School, &'a Choice)> {
+pub fn palette(s: &Session) -> Vec<(School, &Choice)> {
     let mut v: Vec<(School, &Choice)> = s
         .available()
         .into_iter()
