@@ -26,8 +26,9 @@ fn open_app(args: cli::Cli) -> ExitCode {
         Some("briefing") => Some(Screen::Briefing),
         Some("settings") => Some(Screen::Settings),
         Some("history") => Some(Screen::History),
+        Some("class") => Some(Screen::Class),
         Some(other) => {
-            eprintln!("unknown screen `{other}`: use briefing, settings or history");
+            eprintln!("unknown screen `{other}`: use briefing, settings, history or class");
             return ExitCode::from(2);
         }
     };
@@ -37,6 +38,7 @@ fn open_app(args: cli::Cli) -> ExitCode {
         choices: args.choices,
         screen,
         seed: args.seed,
+        class: args.class,
         data_dir: args.data_dir.unwrap_or_else(rapport::engine::records::default_dir),
     })
 }

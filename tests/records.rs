@@ -234,3 +234,53 @@ fn history_lists_and_forget_deletes_only_when_confirmed() {
             .is_empty()
     );
 }
+
+#[test]
+fn the_class_report_merges_students_exports_into_one_summary_per_scenario() {
+    let class = tempfile::tempdir().expect("tempdir");
+    for (i, policy) in ["best", "worst", "best"].iter().enumerate() {
+        let home = class.path().join(format!("home{i}"));
+        let out = rapport(&home, &["play", &scenario("tutorial"), "--auto", policy, "--save"]);
+        assert!(out.status.success());
+        let file = class.path().join(format!("student{i}.json"));
+        let out = rapport(
+            &home,
+            &[
+                "export",
+                "--format",
+                "json",
+                "--student",
+                &format!("s{i}"),
+                "-o",
+                file.to_str().expect("utf-8"),
+            ],
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    std::fs::write(class.path().join("notes.json"), "{\"not\": \"an export\"}").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(["report", "--format", "csv"])
+        .arg(class.path())
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("notes.json"),
+        "the stray file is named"
+    );
+    let mut r = csv::Reader::from_reader(out.stdout.as_slice());
+    let header = r.headers().expect("header").clone();
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.expect("row")).collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name} in {header:?}"))
+    };
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| &r[col("scenario")] == "tutorial"));
+    assert!(
+        rows.iter().all(|r| &r[col("students")] == "3"),
+        "three students in one summary"
+    );
+}

@@ -106,6 +106,15 @@ PY
 shot history --screen history
 RAPPORT_HOME="$home"
 
+# The class report an educator reads: eight students' exports in a folder.
+class_dir="$(mktemp -d)"
+for i in $(seq 1 8); do
+  policy=best; [ $((i % 3)) = 0 ] && policy=worst; [ $((i % 4)) = 1 ] && policy=random
+  "$bin" play scenarios/tutorial.ron --auto "$policy" --seed "$i" --save --data-dir "$class_dir/s$i" --format transcript >/dev/null 2>&1
+  "$bin" export --format json --student "student$i" --data-dir "$class_dir/s$i" -o "$class_dir/student$i.json" 2>/dev/null
+done
+shot class_report --screen class --class "$class_dir"
+
 # A folder of broken scenarios: each shows its diagnostics on its card; the rest of the library works.
 shot library_with_broken_files --scenarios tests/fixtures/broken
 

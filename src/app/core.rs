@@ -27,6 +27,8 @@ pub enum Screen {
     Settings,
     /// The student's past sessions, trends and what they tend to miss.
     History,
+    /// For educators: many students' exports merged into one summary per scenario.
+    Class,
 }
 
 /// The built-in catalog and weights.
@@ -449,6 +451,8 @@ pub enum Action {
     /// Open a recorded session: a finished one's debrief as it was shown; one that stopped early is taken
     /// up where it stopped.
     OpenPast(String),
+    /// Read the class report's folder.
+    ReadClass,
     /// Play a recorded session again from the start of step N (1-based): the same client, the same seed.
     PlayFrom(String, usize),
     Back,
@@ -457,6 +461,37 @@ pub enum Action {
     FileChanged(PathBuf),
     /// The settings changed; save them.
     SettingsChanged,
+}
+
+/// The class report screen: the folder of exports and what was read from it.
+#[derive(Resource, Debug, Default)]
+pub struct ClassView {
+    pub folder: String,
+    pub report: Option<records::report::ClassReport>,
+    /// Files that could not be counted, and why.
+    pub problems: Vec<String>,
+}
+
+impl ClassView {
+    /// Reads every export under the folder and summarises it, naming stages and endings from the library.
+    pub fn read(&mut self, scenarios: &Scenarios, lib: &Library) {
+        let (entries, problems) = records::report::read(&[PathBuf::from(self.folder.trim())]);
+        let mut names = records::export::Names::new();
+        names.add_catalog(&lib.catalog);
+        for sc in scenarios.entries.iter().filter_map(|e| e.good.as_ref()) {
+            names.add_scenario(sc);
+        }
+        self.report = (!entries.is_empty()).then(|| {
+            let mut r = records::report::summarise(&entries);
+            r.name(&names);
+            r
+        });
+        self.problems = problems;
+        if self.report.is_none() && self.problems.is_empty() {
+            self.problems
+                .push(format!("No exports found in {}.", self.folder.trim()));
+        }
+    }
 }
 
 /// Where Esc and "Back" from Settings return to.
@@ -474,6 +509,7 @@ pub fn plugin(app: &mut App) {
         .add_message::<RequestRedraw>()
         .init_resource::<Active>()
         .init_resource::<ReturnTo>()
+        .init_resource::<ClassView>()
         .insert_resource(NextSeed(None))
         .add_systems(Update, apply_actions);
 }
@@ -500,6 +536,7 @@ pub fn apply_actions(
     screen: Res<State<Screen>>,
     mut next: ResMut<NextState<Screen>>,
     mut return_to: ResMut<ReturnTo>,
+    mut class: ResMut<ClassView>,
     mut redraw: MessageWriter<RequestRedraw>,
 ) {
     let mut any = false;
@@ -574,6 +611,7 @@ pub fn apply_actions(
                     Err(e) => warn!("cannot replay: {e}"),
                 }
             }
+            Action::ReadClass => class.read(&scenarios, &engine.0),
             Action::OpenPast(id) => open_past(&mut active, &mut records, &scenarios, &engine.0, &id, &mut next),
             Action::PlayFrom(id, step) => {
                 let Some(rec) = records.session(&id) else { continue };
@@ -594,6 +632,7 @@ pub fn apply_actions(
             Action::Back => match screen.get() {
                 Screen::Library => {}
                 Screen::Debrief if active.past.is_some() => next.set(Screen::History),
+                Screen::Class => next.set(Screen::History),
                 Screen::Briefing | Screen::Debrief | Screen::History => next.set(Screen::Library),
                 Screen::Session => {
                     records.leave();

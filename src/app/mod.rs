@@ -27,6 +27,8 @@ pub struct Options {
     pub seed: Option<u64>,
     /// Where records and settings live.
     pub data_dir: PathBuf,
+    /// A folder of students' exports for the class report (for demos and the screenshot tour).
+    pub class: Option<PathBuf>,
 }
 
 /// The startup script from [`Options`], played once the app is up.
@@ -71,6 +73,15 @@ pub fn run(options: Options) -> ExitCode {
     .insert_resource(Settings::load(&options.data_dir))
     .insert_resource(StudentRecords::open(&options.data_dir))
     .insert_resource(DataDir(options.data_dir.clone()))
+    .insert_resource(core::ClassView {
+        folder: options
+            .class
+            .clone()
+            .unwrap_or_else(|| options.data_dir.join("class"))
+            .display()
+            .to_string(),
+        ..default()
+    })
     .insert_resource(NextSeed(options.seed))
     .add_plugins((core::plugin, ui::plugin, figure::plugin, reload::plugin, idle::plugin))
     .insert_resource(reload::Watched(options.folders.clone()))
@@ -114,8 +125,11 @@ fn play_startup(
             None => warn!("no clean scenario with id `{id}`"),
         }
     }
-    if let Some(s @ (Screen::Settings | Screen::History)) = o.screen {
+    if let Some(s @ (Screen::Settings | Screen::History | Screen::Class)) = o.screen {
         actions.write(Action::Goto(s));
+    }
+    if o.screen == Some(Screen::Class) && o.class.is_some() {
+        actions.write(Action::ReadClass);
     }
 }
 

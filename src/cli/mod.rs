@@ -28,12 +28,15 @@ pub struct Cli {
     /// Replay these option ids after opening.
     #[arg(long, hide = true, value_delimiter = ',')]
     pub choices: Vec<String>,
-    /// Show this screen: briefing, settings or history (session and debrief follow from the choices).
+    /// Show this screen: briefing, settings, history or class (session and debrief follow from the choices).
     #[arg(long, hide = true)]
     pub screen: Option<String>,
     /// Seed of the session's randomness.
     #[arg(long, hide = true)]
     pub seed: Option<u64>,
+    /// The class report screen reads this folder of exports when it opens (with `--screen class`).
+    #[arg(long, hide = true)]
+    pub class: Option<PathBuf>,
     /// Where records and settings live (default: `RAPPORT_HOME`, else the platform's data folder).
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,

@@ -128,6 +128,13 @@ fn draw(
             });
         });
     egui::CentralPanel::default().show(&mut root, |ui| {
+        if ui
+            .button("Class report (for educators)")
+            .on_hover_text("Merge a class's exports into one summary per scenario")
+            .clicked()
+        {
+            actions.write(Action::Goto(Screen::Class));
+        }
         egui::ScrollArea::vertical().show(ui, |ui| trends(ui, &view.progress));
     });
     Ok(())

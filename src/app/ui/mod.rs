@@ -1,6 +1,7 @@
 //! The egui screens, one plugin each, plus the theme. Drawing only: every action is an [`Action`] message.
 
 mod briefing;
+mod class;
 mod debrief;
 mod history;
 mod library;
@@ -21,6 +22,7 @@ pub fn plugin(app: &mut App) {
             debrief::plugin,
             settings::plugin,
             history::plugin,
+            class::plugin,
         ));
 }
 
