@@ -135,7 +135,24 @@ fn a_session_left_half_way_is_kept_and_taken_up_where_it_stopped_after_a_restart
         let s = app.world().resource::<Active>().session.clone().expect("session");
         (s.stage_id().to_owned(), s.choices().to_vec())
     };
+    // Esc asks first, and Stay keeps the session where it was; Leave keeps it in the records.
     act(&mut app, Action::Back);
+    assert_eq!(screen(&app), Screen::Session, "one key does not throw a session away");
+    assert!(app.world().resource::<Active>().confirm_leave);
+    act(&mut app, Action::Stay);
+    assert!(!app.world().resource::<Active>().confirm_leave);
+    assert_eq!(
+        app.world()
+            .resource::<Active>()
+            .session
+            .as_ref()
+            .expect("kept")
+            .choices(),
+        choices.as_slice()
+    );
+    act(&mut app, Action::Back);
+    act(&mut app, Action::Leave);
+    assert_eq!(screen(&app), Screen::Briefing);
     drop(app);
     // A new run of the app on the same records: the session is there, left before its ending.
     let mut app = app_in(FeedbackTiming::Immediate, dir.path());
@@ -324,4 +341,117 @@ fn in_a_room_the_trainee_turns_a_move_to_one_person_before_confirming() {
     );
     assert_eq!(s.history()[0].to, vec![who]);
     assert_eq!(a.addressee, None, "the next move starts addressed to everyone again");
+}
+
+#[test]
+fn without_a_display_rapport_says_what_is_missing_in_one_sentence_and_exits_1() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("WAYLAND_SOCKET")
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("needs a graphical display"), "{err}");
+    assert!(
+        err.contains("rapport --help"),
+        "it says the command-line tools still work: {err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "no panic: {err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "one sentence: {err}");
+}
+
+/// Everything a screen reader is told about what was drawn: each node's role, name (label), value and description.
+fn spoken(ctx: &bevy_egui::egui::Context, draw: impl FnMut(&mut bevy_egui::egui::Ui)) -> Vec<(String, String)> {
+    use bevy_egui::egui;
+    ctx.enable_accesskit();
+    let out = ctx.run_ui(
+        egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1280.0, 4000.0))),
+            ..Default::default()
+        },
+        draw,
+    );
+    let mut out = out;
+    out.textures_delta.clear();
+    let update = out.platform_output.accesskit_update.expect("an AccessKit tree");
+    update
+        .nodes
+        .iter()
+        .map(|(_, n)| {
+            let text = [n.label(), n.value(), n.description()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" | ");
+            (format!("{:?}", n.role()), text)
+        })
+        .collect()
+}
+
+#[test]
+fn what_a_student_reads_has_no_stage_id_no_backtick_and_no_author_wording_and_every_control_has_a_name() {
+    use bevy_egui::egui;
+    use rapport::app::ui::{debrief, session};
+    use rapport::engine::{Session, debrief as engine_debrief};
+    let lib = Library::builtin().expect("builtin");
+    let scenarios = Scenarios::load(&lib, &[]);
+    let mut checked = 0;
+    for sc in scenarios.entries.iter().filter_map(|e| e.good.clone()) {
+        let ids: Vec<String> = sc.stages.iter().map(|s| s.id.clone()).collect();
+        for worst in [false, true] {
+            let mut s = Session::new(sc.clone(), lib.catalog.clone(), &lib.weights, 7).expect("starts");
+            let mut texts: Vec<(String, String)> = Vec::new();
+            while s.ended().is_none() && s.history().len() < 60 {
+                let pick = if worst {
+                    s.available()
+                        .iter()
+                        .min_by(|a, b| {
+                            let e = |o: &&rapport::engine::model::Choice| s.evaluate(o).map_or(0.0, |e| e.score);
+                            e(a).total_cmp(&e(b))
+                        })
+                        .map(|o| o.id.clone())
+                } else {
+                    s.best_move()
+                };
+                let events = s.choose(&pick.expect("a move")).expect("plays");
+                let o = s.history().last().expect("a move").clone();
+                let ctx = egui::Context::default();
+                texts.extend(spoken(&ctx, |ctx| {
+                    egui::CentralPanel::default().show(ctx, |ui| {
+                        session::feedback(ui, &o, &s, &events, Some(core::WhyTag::Marker))
+                    });
+                }));
+            }
+            let d = engine_debrief::debrief(&s);
+            let history: Vec<&rapport::engine::session::ChoiceOutcome> = s.history().iter().collect();
+            let ctx = egui::Context::default();
+            texts.extend(spoken(&ctx, |ui| {
+                let mut out = Vec::new();
+                debrief::panels(ui, &d, &history, &[], &Action::ReplayFrom, &mut out);
+            }));
+            for (role, text) in &texts {
+                let lower = text.to_lowercase();
+                assert!(!text.contains('`'), "{}: a backtick in {role} `{text}`", sc.id);
+                assert!(!lower.contains("override"), "{}: 'override' in {role} `{text}`", sc.id);
+                assert!(!lower.contains("author"), "{}: 'author' in {role} `{text}`", sc.id);
+                for id in &ids {
+                    let found = text
+                        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .any(|w| w == id);
+                    assert!(!found, "{}: the stage id {id} in {role} `{text}`", sc.id);
+                }
+                if role == "Button" || role == "CheckBox" || role == "RadioButton" {
+                    assert!(!text.trim().is_empty(), "{}: a {role} without a name", sc.id);
+                }
+            }
+            checked += texts.len();
+        }
+    }
+    assert!(checked > 1000, "the test read what was drawn: {checked} nodes");
 }

@@ -2,6 +2,7 @@
 
 #[cfg(feature = "app")]
 mod app;
+mod authoring;
 mod cli;
 mod common;
 mod diagnostics;

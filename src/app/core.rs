@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::engine::debrief::{self, Debrief};
 use crate::engine::load::{self, LoadedScenario};
-use crate::engine::model::RuptureKind;
+use crate::engine::model::{Marker, ProcessMarker, RuptureKind};
 use crate::engine::records::xapi::XapiSettings;
 use crate::engine::records::{self, SessionRecord, SessionSummary, Store};
 use crate::engine::session::{ChoiceOutcome, Event};
@@ -90,11 +90,18 @@ impl Scenarios {
             let abs = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
             entries.push(Entry::new(path.display().to_string(), Some(abs), l));
         }
-        entries.extend(
-            shipped::load_all(&lib.catalog)
-                .into_iter()
-                .map(|l| Entry::new(l.file.clone(), None, l)),
-        );
+        // The shipped ones from introductory to advanced (the tutorial first), then by title: a newcomer's
+        // first card is where to start.
+        let mut shipped: Vec<Entry> = shipped::load_all(&lib.catalog)
+            .into_iter()
+            .map(|l| Entry::new(l.file.clone(), None, l))
+            .collect();
+        shipped.sort_by_key(|e| {
+            e.good
+                .as_ref()
+                .map(|s| (s.id != "tutorial", s.meta.difficulty, s.meta.title.clone()))
+        });
+        entries.extend(shipped);
         Scenarios {
             entries,
             selected: None,
@@ -329,6 +336,64 @@ impl WhyTag {
     }
 }
 
+impl WhyTag {
+    /// What the move did about the reason the trainee gave for it: the reason is answered, not just recorded.
+    pub fn answer(self, o: &ChoiceOutcome) -> String {
+        match self {
+            WhyTag::Marker if o.marker_answered => "You chose it for a marker you noticed, and it answered one.".into(),
+            WhyTag::Marker if o.markers_present > 0 => {
+                "You chose it for a marker you noticed: one was there, but this move is not the task that answers it."
+                    .into()
+            }
+            WhyTag::Marker => "You chose it for a marker, but this moment showed no process marker.".into(),
+            WhyTag::Relationship if o.relational => {
+                "You chose it for the relationship: it is a relational move, and it carried the common factors noted \
+                 below."
+                    .into()
+            }
+            WhyTag::Relationship => format!(
+                "You chose it for the relationship; it is a technique more than a relational move, and the alliance \
+                 moved {:+.2}.",
+                o.alliance_after.mean() - o.alliance_before.mean()
+            ),
+            WhyTag::Phase if o.missing.is_empty() => {
+                "You chose it for the phase of therapy, and it suited it: nothing it needs was missing.".into()
+            }
+            WhyTag::Phase => format!(
+                "You chose it for the phase of therapy, but it came before what it needs: {}.",
+                o.missing.iter().map(|g| g.label()).collect::<Vec<_>>().join(", ")
+            ),
+            WhyTag::Culture if o.culturally_adapted => {
+                "You chose it for the client's culture or faith, and it works within their own account of the problem."
+                    .into()
+            }
+            WhyTag::Culture => {
+                "You chose it for the client's culture or faith; this move does not adapt to them (see the fit's \
+                 culture term, where culture matters here)."
+                    .into()
+            }
+            WhyTag::ClientFeature => match o
+                .evaluation
+                .fit
+                .parts
+                .iter()
+                .max_by(|a, b| (a.weight * a.value.abs()).total_cmp(&(b.weight * b.value.abs())))
+            {
+                Some(p) => format!(
+                    "You chose it for a client feature; the one that weighed most: {}",
+                    p.why
+                ),
+                None => "You chose it for a client feature.".into(),
+            },
+            WhyTag::UnifyingTheory => {
+                "You chose it for a unifying theory: the debrief shows whether your moves followed one formulation \
+                 (theoretical integration) or ranged across schools."
+                    .into()
+            }
+        }
+    }
+}
+
 /// The session being played, and what the screens show of it.
 #[derive(Resource, Default)]
 pub struct Active {
@@ -352,6 +417,8 @@ pub struct Active {
     pub past: Option<SessionRecord>,
     /// Why a recorded session could not be opened or played again, shown in the history.
     pub notice: Option<String>,
+    /// The trainee asked to leave a session half-way: the app asks first.
+    pub confirm_leave: bool,
 }
 
 /// The result of a hot reload, for the panel that shows it.
@@ -385,12 +452,24 @@ impl Mood {
         Mood::of_person(active, who)
     }
 
-    /// The mood of person `i`: their own rupture, repair or distress.
+    /// The mood of person `i`: their own rupture or repair, else what they show at this stage (a vulnerability,
+    /// safety or dissociation marker is drawn as distress, whatever the distress figure), else their distress.
     pub fn of_person(active: &Active, i: usize) -> Mood {
         let Some(s) = &active.session else { return Mood::Calm };
         let Some(p) = s.state().people.get(i) else {
             return Mood::Calm;
         };
+        let shows_distress = s.stage().is_some_and(|st| {
+            s.scenario().markers_at(st).iter().any(|(who, m)| {
+                *who == i
+                    && matches!(
+                        m,
+                        Marker::Process(
+                            ProcessMarker::Vulnerability | ProcessMarker::SafetyConcern | ProcessMarker::Dissociation
+                        )
+                    )
+            })
+        });
         match p.rupture.as_ref().map(|r| r.kind) {
             Some(RuptureKind::Withdrawal) => Mood::Withdrawn,
             Some(RuptureKind::Confrontation) => Mood::Confronting,
@@ -401,23 +480,70 @@ impl Mood {
             {
                 Mood::Relieved
             }
-            None if p.distress >= 0.6 => Mood::Distressed,
+            None if shows_distress || p.distress >= 0.6 => Mood::Distressed,
             None => Mood::Calm,
         }
     }
 
-    /// The same as the picture, in words, for those who cannot see it.
-    pub fn describe(self, name: &str) -> String {
+    /// Whether the words under the drawing should say it: always for a rupture or a repair (the author's
+    /// description of the moment does not know about them), otherwise only where the author wrote none.
+    pub fn worth_saying(self, author_wrote: bool) -> bool {
+        matches!(self, Mood::Withdrawn | Mood::Confronting | Mood::Relieved) || !author_wrote
+    }
+
+    /// The same as the picture, in words, for those who cannot see it, in the person's own pronouns.
+    pub fn describe(self, name: &str, pronouns: &str) -> String {
+        let p = Pronouns::of(pronouns);
         match self {
             Mood::Calm => format!("{name} sits upright and open, meeting your eyes."),
             Mood::Distressed => format!("{name} is tense and hunched, brow furrowed: visibly distressed."),
-            Mood::Withdrawn => {
-                format!("{name} looks away and folds inward, arms around themself: a withdrawal rupture.")
-            }
+            Mood::Withdrawn => format!(
+                "{name} looks away and folds inward, arms around {}: a withdrawal rupture.",
+                p.reflexive
+            ),
             Mood::Confronting => format!("{name} leans in with arms crossed and jaw set: a confrontation rupture."),
-            Mood::Relieved => {
-                format!("{name}'s shoulders drop and they look back at you, softer: the rupture has been repaired.")
-            }
+            Mood::Relieved => format!(
+                "{name}'s shoulders drop and {} {} back at you, softer: the rupture has been repaired.",
+                p.subject,
+                if p.plural { "look" } else { "looks" }
+            ),
+        }
+    }
+}
+
+/// A person's pronouns, read from their profile ("she/her", "he/him", "they/them"; anything else: they).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pronouns {
+    pub subject: &'static str,
+    pub reflexive: &'static str,
+    /// "they" takes a plural verb.
+    plural: bool,
+}
+
+impl Pronouns {
+    pub fn of(profile: &str) -> Pronouns {
+        let first = profile
+            .split(['/', ' ', ','])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_lowercase();
+        match first.as_str() {
+            "she" => Pronouns {
+                subject: "she",
+                reflexive: "herself",
+                plural: false,
+            },
+            "he" => Pronouns {
+                subject: "he",
+                reflexive: "himself",
+                plural: false,
+            },
+            _ => Pronouns {
+                subject: "they",
+                reflexive: "themselves",
+                plural: true,
+            },
         }
     }
 }
@@ -453,6 +579,12 @@ pub enum Action {
     OpenPast(String),
     /// Read the class report's folder.
     ReadClass,
+    /// Open or close the glossary.
+    ToggleGlossary,
+    /// Stay in the session (the leave dialog's answer).
+    Stay,
+    /// Leave the session half-way: it is kept, resumable from the history.
+    Leave,
     /// Play a recorded session again from the start of step N (1-based): the same client, the same seed.
     PlayFrom(String, usize),
     Back,
@@ -461,6 +593,13 @@ pub enum Action {
     FileChanged(PathBuf),
     /// The settings changed; save them.
     SettingsChanged,
+}
+
+/// Whether the glossary is open over the screen, and what it is filtered to.
+#[derive(Resource, Debug, Default)]
+pub struct Glossary {
+    pub open: bool,
+    pub search: String,
 }
 
 /// The class report screen: the folder of exports and what was read from it.
@@ -510,6 +649,7 @@ pub fn plugin(app: &mut App) {
         .init_resource::<Active>()
         .init_resource::<ReturnTo>()
         .init_resource::<ClassView>()
+        .init_resource::<Glossary>()
         .insert_resource(NextSeed(None))
         .add_systems(Update, apply_actions);
 }
@@ -537,6 +677,7 @@ pub fn apply_actions(
     mut next: ResMut<NextState<Screen>>,
     mut return_to: ResMut<ReturnTo>,
     mut class: ResMut<ClassView>,
+    mut glossary: ResMut<Glossary>,
     mut redraw: MessageWriter<RequestRedraw>,
 ) {
     let mut any = false;
@@ -612,6 +753,13 @@ pub fn apply_actions(
                 }
             }
             Action::ReadClass => class.read(&scenarios, &engine.0),
+            Action::Stay => active.confirm_leave = false,
+            Action::Leave => {
+                active.confirm_leave = false;
+                records.leave();
+                next.set(Screen::Briefing);
+            }
+            Action::ToggleGlossary => glossary.open = !glossary.open,
             Action::OpenPast(id) => open_past(&mut active, &mut records, &scenarios, &engine.0, &id, &mut next),
             Action::PlayFrom(id, step) => {
                 let Some(rec) = records.session(&id) else { continue };
@@ -634,6 +782,16 @@ pub fn apply_actions(
                 Screen::Debrief if active.past.is_some() => next.set(Screen::History),
                 Screen::Class => next.set(Screen::History),
                 Screen::Briefing | Screen::Debrief | Screen::History => next.set(Screen::Library),
+                // A session with moves made and no ending yet is not left on one key: the app asks first.
+                Screen::Session if active.confirm_leave => active.confirm_leave = false,
+                Screen::Session
+                    if active
+                        .session
+                        .as_ref()
+                        .is_some_and(|s| !s.history().is_empty() && s.ended().is_none()) =>
+                {
+                    active.confirm_leave = true
+                }
                 Screen::Session => {
                     records.leave();
                     next.set(Screen::Briefing)
@@ -825,5 +983,30 @@ pub fn reload(lib: &Library, scenarios: &mut Scenarios, active: &mut Active, pat
                 reason: e.to_string(),
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_drawing_in_words_uses_the_clients_own_pronouns() {
+        let she = Mood::Withdrawn.describe("Lucía", "she/her");
+        assert!(she.contains("arms around herself"), "{she}");
+        let he = Mood::Relieved.describe("Callum", "he/him");
+        assert!(he.contains("and he looks back"), "{he}");
+        let they = Mood::Relieved.describe("Sam", "they/them");
+        assert!(they.contains("and they look back"), "{they}");
+        assert!(!Mood::Withdrawn.describe("Lucía", "she/her").contains("themself"));
+    }
+
+    #[test]
+    fn an_authors_description_of_the_moment_is_not_contradicted() {
+        // The author's words stand for a calm or distressed moment; a rupture or a repair is still said.
+        assert!(!Mood::Calm.worth_saying(true));
+        assert!(!Mood::Distressed.worth_saying(true));
+        assert!(Mood::Withdrawn.worth_saying(true));
+        assert!(Mood::Calm.worth_saying(false));
     }
 }

@@ -35,8 +35,57 @@ pub struct Options {
 #[derive(Resource, Debug, Clone, Default)]
 struct Startup(Options);
 
+/// Why the app cannot open a window here, in one sentence a student can act on; None where it can try.
+pub fn no_display() -> Option<String> {
+    let set = |v: &str| std::env::var_os(v).is_some_and(|x| !x.is_empty());
+    let needs_one = cfg!(all(unix, not(target_os = "macos")));
+    (needs_one && !set("DISPLAY") && !set("WAYLAND_DISPLAY") && !set("WAYLAND_SOCKET")).then(|| {
+        "Rapport needs a graphical display to open its window, and there is none here (neither DISPLAY nor \
+         WAYLAND_DISPLAY is set): run it from a desktop session, or under a virtual display (`xvfb-run rapport`, with \
+         xvfb and mesa-vulkan-drivers installed); the command-line tools (rapport check, play, history, export...) \
+         work without a window: see `rapport --help`."
+            .to_owned()
+    })
+}
+
+/// The sentence for a machine with a display but no graphics driver Rapport can draw with.
+const NO_GPU: &str = "Rapport found no graphics driver it can draw with (Vulkan, Metal, DirectX or OpenGL): install \
+                      your graphics card's driver, or Mesa's software renderer (`mesa-vulkan-drivers libvulkan1` on \
+                      Debian and Ubuntu); the command-line tools (rapport check, play, history, export...) work \
+                      without a window: see `rapport --help`.";
+
+/// Turns the renderer's and the windowing system's start-up panics into one sentence and exit code 1, instead
+/// of a backtrace: a student without a driver needs to know what to install, not where Bevy stopped.
+fn explain_startup_failures() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let msg = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        if msg.contains("Unable to find a GPU") || msg.contains("no suitable adapter") {
+            eprintln!("{NO_GPU}");
+            std::process::exit(1);
+        }
+        if msg.contains("Failed to build event loop") || msg.contains("neither WAYLAND_DISPLAY") {
+            eprintln!(
+                "{}",
+                no_display().unwrap_or_else(|| format!("Rapport could not open a window: {msg}"))
+            );
+            std::process::exit(1);
+        }
+        default(info)
+    }));
+}
+
 /// Opens the app window and runs until it is closed.
 pub fn run(options: Options) -> ExitCode {
+    if let Some(why) = no_display() {
+        eprintln!("{why}");
+        return ExitCode::from(1);
+    }
     let lib = match Library::builtin() {
         Ok(l) => l,
         Err(e) => {
@@ -90,6 +139,7 @@ pub fn run(options: Options) -> ExitCode {
     if std::env::var_os("RAPPORT_TRACE_FRAMES").is_some() {
         app.add_systems(Last, trace_frames);
     }
+    explain_startup_failures();
     match app.run() {
         AppExit::Success => ExitCode::SUCCESS,
         AppExit::Error(_) => ExitCode::from(1),

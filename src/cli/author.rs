@@ -151,6 +151,48 @@ pub fn new(name: &str, dir: &Path) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// `rapport upgrade`: the version-2 form of a version-1 file, written atomically.
+pub fn upgrade(lib: &Library, file: &Path, output: Option<&Path>, intents: bool) -> ExitCode {
+    let src = match rapport::engine::load::read(file) {
+        Ok(s) => s,
+        Err(d) => {
+            eprintln!("{d}");
+            return ExitCode::from(1);
+        }
+    };
+    let name = file.display().to_string();
+    let up = match scaffold::upgrade(&src, &name, lib, file.parent(), intents) {
+        Ok(u) => u,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    let out = output.unwrap_or(file);
+    if let Err(e) = rapport::engine::atomic::write(out, up.text.as_bytes()) {
+        eprintln!("cannot write {}: {e}", out.display());
+        return ExitCode::from(1);
+    }
+    println!("upgraded {name} to version 2: wrote {}", out.display());
+    for c in &up.changes {
+        println!("  - {c}");
+    }
+    if !up.todo.is_empty() {
+        println!(
+            "still to do ({}; `rapport upgrade --intents` writes the engine's classes for you to review):",
+            up.todo.len()
+        );
+        for t in &up.todo {
+            println!("  - {t}");
+        }
+    }
+    println!(
+        "comments and layout are kept; check it with `rapport check {}`",
+        out.display()
+    );
+    ExitCode::SUCCESS
+}
+
 /// `rapport calibrate`: agreement between computed and declared quality, per scenario and in total.
 pub fn calibrate(lib: &Library, paths: &[std::path::PathBuf], format: Format, per_stage: bool) -> ExitCode {
     use rapport::engine::calibration;
@@ -275,13 +317,127 @@ pub fn calibrate(lib: &Library, paths: &[std::path::PathBuf], format: Format, pe
     ExitCode::SUCCESS
 }
 
+/// `rapport analyze FILE --stages`: per stage, each option's computed numbers beside its declared intent, so an
+/// author sees at once where the model disagrees with her.
+pub fn stages(lib: &Library, file: &Path, format: Format) -> ExitCode {
+    use rapport::engine::model::Intent;
+    use rapport::engine::scoring::{MoveClass, classify};
+    let l = rapport::engine::load::load_scenario_file(file, &lib.catalog);
+    if l.has_errors() {
+        eprint!(
+            "{}",
+            rapport::engine::diagnostic::render(&l.diagnostics, Some(&l.locator))
+        );
+        return ExitCode::from(1);
+    }
+    let Some(s) = l.value else {
+        return ExitCode::from(1);
+    };
+    let cal = rapport::engine::calibration::calibrate(&s, &lib.catalog, &lib.weights);
+    // Where a declared intent and the computed class disagree by more than a step.
+    let disagrees = |intent: Option<Intent>, class: MoveClass| match intent {
+        Some(Intent::Best) => class > MoveClass::Good,
+        Some(Intent::Good) => class > MoveClass::Questionable,
+        Some(Intent::Poor | Intent::Harmful) => class <= MoveClass::Good,
+        _ => false,
+    };
+    let mut rows = Vec::new();
+    for (stage, ranked) in &cal.rankings {
+        let top = ranked.iter().map(|r| r.score).fold(f32::MIN, f32::max);
+        let mut sorted: Vec<&rapport::engine::calibration::Ranked> = ranked.iter().collect();
+        sorted.sort_by(|a, b| b.score.total_cmp(&a.score));
+        let opts: Vec<_> = sorted
+            .into_iter()
+            .map(|r| {
+                let class = classify(top - r.score, false, &lib.weights);
+                (r, class, disagrees(r.intent, class))
+            })
+            .collect();
+        rows.push((stage, opts));
+    }
+    if format == Format::Json {
+        let doc: Vec<_> = rows
+            .iter()
+            .map(|(stage, opts)| {
+                serde_json::json!({
+                    "stage": stage,
+                    "options": opts.iter().map(|(r, class, dis)| serde_json::json!({
+                        "option": r.option, "intent": r.intent, "score": r.score, "class": class,
+                        "disagrees": dis, "evaluation": r.evaluation,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return ExitCode::SUCCESS;
+    }
+    println!(
+        "{}: {} stages met; each option at the state the stage is first met in, best first (`*` an override, `!!` the declared intent and the computed class disagree)",
+        s.id,
+        rows.len()
+    );
+    let mut n = 0;
+    for (stage, opts) in &rows {
+        let title = s.stage(stage).map_or("", |st| st.title.as_str());
+        println!(
+            "\n{stage}{}",
+            if title.is_empty() {
+                String::new()
+            } else {
+                format!(": {title}")
+            }
+        );
+        for (r, class, dis) in opts {
+            let e = &r.evaluation;
+            n += usize::from(*dis);
+            println!(
+                "  {} {:<30} {:>5.1} {:<12} declared {:<12} fit {:+.2}{} ({})  alliance {:+.3} (goal {:+.2} task {:+.2} bond {:+.2})  cf {:.2}",
+                if *dis { "!!" } else { "  " },
+                r.option,
+                r.score,
+                class.label(),
+                r.intent.map_or("-", |i| i.label()),
+                e.fit.total,
+                if e.fit.overridden { "*" } else { "" },
+                e.fit.band.label(),
+                e.alliance.mean() + e.expected_repair,
+                e.alliance.goal,
+                e.alliance.task,
+                e.alliance.bond,
+                e.common_factors.total
+            );
+            let terms: Vec<String> = e
+                .fit
+                .parts
+                .iter()
+                .map(|p| {
+                    let who = p
+                        .person
+                        .and_then(|i| cal.people.get(i))
+                        .map_or(String::new(), |id| format!("{id}:"));
+                    format!("{who}{} {:+.2}x{:.2}", short(p.term.label()), p.value, p.weight)
+                })
+                .collect();
+            println!("       terms: {}", terms.join(", "));
+        }
+    }
+    println!("\n{n} disagreement(s) between declared intent and computed class");
+    ExitCode::SUCCESS
+}
+
 /// The first word of a fit term's label, for the compact per-stage table.
 fn short(label: &str) -> &str {
     label.split_whitespace().next().unwrap_or(label)
 }
 
 /// `rapport techniques`: the catalog an author writes against, filtered by school or word.
-pub fn techniques(lib: &Library, school: Option<&str>, word: Option<&str>, format: Format) -> ExitCode {
+pub fn techniques(
+    lib: &Library,
+    school: Option<&str>,
+    word: Option<&str>,
+    format: super::TechniquesFormat,
+) -> ExitCode {
+    use super::TechniquesFormat;
     let lower = |s: &str| s.to_lowercase();
     let list: Vec<_> = lib
         .catalog
@@ -301,8 +457,9 @@ pub fn techniques(lib: &Library, school: Option<&str>, word: Option<&str>, forma
         })
         .collect();
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&list).unwrap_or_default()),
-        Format::Human => {
+        TechniquesFormat::Json => println!("{}", serde_json::to_string_pretty(&list).unwrap_or_default()),
+        TechniquesFormat::Markdown => print!("{}", lib.catalog.markdown_of(&list)),
+        TechniquesFormat::Human => {
             for t in &list {
                 let schools: Vec<&str> = t.schools().map(|s| s.label()).collect();
                 let names = |g: &[rapport::engine::model::Groundwork]| {

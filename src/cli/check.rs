@@ -31,7 +31,24 @@ pub fn check_file(lib: &Library, path: &std::path::Path) -> (Vec<Diagnostic>, Lo
             }
             (l.diagnostics, l.locator)
         }
-        FileKind::Plays => (Vec::new(), Locator::default()),
+        FileKind::Plays => {
+            // Whatever follows the word must be a Plays document, and its scenario must exist.
+            let mut l = load::parse::<rapport::engine::plays::Plays>(&src, &file);
+            if let Some(p) = &l.value {
+                let target = p.scenario_path(path);
+                if !target.is_file() {
+                    let span = l.locator.find("scenario");
+                    l.diagnostics.push(Diagnostic::at(
+                        rapport::engine::diagnostic::Code::R104,
+                        &file,
+                        &l.locator,
+                        span,
+                        format!("the scenario `{}` (at {}) does not exist", p.scenario, target.display()),
+                    ));
+                }
+            }
+            (l.diagnostics, l.locator)
+        }
         FileKind::Scenario => {
             let l = load::load_scenario_calibrated(&src, &file, lib, path.parent());
             (l.diagnostics, l.locator)

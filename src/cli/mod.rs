@@ -70,6 +70,10 @@ pub enum Command {
         /// Record the session in the student's records (as the app does), move by move.
         #[arg(long)]
         save: bool,
+        /// Print exactly what a student's screen shows: the briefing, the client's words and non-verbal, the
+        /// options as the app lists them (technique names hidden where the scenario says so), the feedback.
+        #[arg(long)]
+        student: bool,
     },
     /// List the recorded sessions, newest first; `--forget` deletes them all.
     History {
@@ -126,6 +130,10 @@ pub enum Command {
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Per stage, at the state a sensible trainee meets it in: each option's score, class, computed fit with
+        /// its terms, alliance change and common factors, beside its declared intent; `!!` marks a disagreement.
+        #[arg(long)]
+        stages: bool,
     },
     /// Calibration over files or folders: per scenario, how far the computed ranking agrees with the intents
     /// the author declared, the accuracy of the best, declared and worst plays, and the overrides used.
@@ -145,8 +153,9 @@ pub enum Command {
         school: Option<String>,
         /// Only techniques whose id, name or description contains this word.
         word: Option<String>,
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
+        /// `markdown` writes the reference committed as scenarios/TECHNIQUES.md.
+        #[arg(long, value_enum, default_value_t = TechniquesFormat::Human)]
+        format: TechniquesFormat,
     },
     /// Write a new scenario scaffold with every section present and commented.
     New {
@@ -154,6 +163,18 @@ pub enum Command {
         /// Folder to write it in.
         #[arg(long, default_value = ".")]
         dir: PathBuf,
+    },
+    /// Write the version-2 form of a version-1 scenario, keeping its comments and layout; refuses a file that
+    /// does not check clean.
+    Upgrade {
+        file: PathBuf,
+        /// Where to write it (default: over FILE).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Also declare each option's `intent` as the engine classes it now (to review), so the checker holds
+        /// the scoring to it from here on; without it, the options without an intent are listed.
+        #[arg(long)]
+        intents: bool,
     },
     /// Run golden play-through scripts (NAME.plays.ron beside NAME.ron, or the files given) and report drift.
     Test {
@@ -166,6 +187,14 @@ pub enum Command {
 pub enum Format {
     Human,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TechniquesFormat {
+    Human,
+    Json,
+    /// The authors' reference, `rapport techniques --format markdown > scenarios/TECHNIQUES.md`.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -236,7 +265,17 @@ pub fn run(cmd: Command, catalog: Option<PathBuf>, data_dir: Option<PathBuf>) ->
             choices,
             format,
             save,
-        } => play::run(&lib, &file, seed, auto, choices, format, save.then_some(dir.as_path())),
+            student,
+        } => play::run(
+            &lib,
+            &file,
+            seed,
+            auto,
+            choices,
+            format,
+            save.then_some(dir.as_path()),
+            student,
+        ),
         Command::History {
             scenario,
             format,
@@ -265,8 +304,14 @@ pub fn run(cmd: Command, catalog: Option<PathBuf>, data_dir: Option<PathBuf>) ->
         Command::Report { paths, format, output } => records::report(&lib, &paths, format, output.as_deref()),
         Command::Test { paths } => test::run(&lib, &paths),
         Command::Graph { file, format } => author::graph(&lib, &file, format),
-        Command::Analyze { file, format } => author::analyze(&lib, &file, format),
+        Command::Analyze {
+            file,
+            format,
+            stages: true,
+        } => author::stages(&lib, &file, format),
+        Command::Analyze { file, format, .. } => author::analyze(&lib, &file, format),
         Command::New { name, dir } => author::new(&name, &dir),
+        Command::Upgrade { file, output, intents } => author::upgrade(&lib, &file, output.as_deref(), intents),
         Command::Techniques { school, word, format } => {
             author::techniques(&lib, school.as_deref(), word.as_deref(), format)
         }

@@ -48,6 +48,10 @@ pub fn auto_choice(s: &Session, auto: Auto, rng: &mut StdRng) -> Option<String> 
     Some(pick.id.clone())
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one argument per command-line flag of `rapport play`"
+)]
 pub fn run(
     lib: &Library,
     file: &Path,
@@ -56,6 +60,7 @@ pub fn run(
     choices: Option<Vec<String>>,
     format: PlayFormat,
     save: Option<&Path>,
+    student: bool,
 ) -> ExitCode {
     let Some(scenario) = load_clean(lib, file) else {
         return ExitCode::from(1);
@@ -85,11 +90,12 @@ pub fn run(
     };
     let interactive = auto.is_none() && choices.is_none();
     let mut out = std::io::stdout().lock();
+    let view = View { student };
     if format == PlayFormat::Text {
         let sc = session.scenario().clone();
-        let _ = writeln!(out, "== {} ==\n{}\n", sc.meta.title, sc.meta.summary);
+        print_intro(&mut out, &sc, student);
         for e in session.events() {
-            print_event(&mut out, e, &session);
+            view.event(&mut out, e, &session);
         }
     }
     let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
@@ -98,6 +104,10 @@ pub fn run(
     let mut input = stdin.lock();
     while session.ended().is_none() {
         // Scripted choices first; then `--auto` (if given) plays on from where the script stops.
+        if student && format == PlayFormat::Text && !interactive {
+            // What the screen shows before the choice: the moves on offer, as the app lists them.
+            print_options(&mut out, &session, true);
+        }
         let pick = if let Some(c) = script.next() {
             Some(c)
         } else if let Some(a) = auto {
@@ -105,7 +115,7 @@ pub fn run(
         } else if !interactive {
             break;
         } else {
-            prompt(&mut out, &mut input, &session)
+            prompt(&mut out, &mut input, &session, student)
         };
         let Some(pick) = pick else { break };
         match session.choose(&pick) {
@@ -118,7 +128,7 @@ pub fn run(
                 }
                 if format == PlayFormat::Text {
                     for e in &events {
-                        print_event(&mut out, e, &session);
+                        view.event(&mut out, e, &session);
                     }
                 }
             }
@@ -176,10 +186,41 @@ pub fn run(
     }
 }
 
-fn prompt(out: &mut impl Write, input: &mut impl BufRead, s: &Session) -> Option<String> {
+/// What the trainee reads before the session: the title, the summary, the content notes and what the scenario
+/// teaches (the app's briefing), and, in the student's view, the intake note.
+fn print_intro(out: &mut impl Write, sc: &rapport::engine::Scenario, student: bool) {
+    let _ = writeln!(out, "== {} ==\n{}\n", sc.meta.title, sc.meta.summary);
+    if !sc.meta.content_notes.is_empty() {
+        let notes = sc.meta.content_notes.join("; ");
+        let stop = if notes.ends_with(['.', '!', '?']) { "" } else { "." };
+        let _ = writeln!(out, "Content notes: {notes}{stop}\n");
+    }
+    if !sc.meta.learning_objectives.is_empty() {
+        let _ = writeln!(out, "What you will practise:");
+        for o in &sc.meta.learning_objectives {
+            let _ = writeln!(out, "  - {o}");
+        }
+        let _ = writeln!(out);
+    }
+    if student {
+        let _ = writeln!(out, "Your client: {}\n{}", sc.client.heading(), sc.client.history);
+        if !sc.client.presenting_concerns.is_empty() {
+            let _ = writeln!(
+                out,
+                "Presenting concerns: {}.",
+                sc.client.presenting_concerns.join("; ")
+            );
+        }
+    }
+}
+
+/// The moves on offer, numbered, as the app lists them: the technique's name and the words, or (where the scenario
+/// hides technique names) the words alone.
+fn print_options(out: &mut impl Write, s: &Session, student: bool) {
     let options = s.available();
     let _ = writeln!(out, "\nWhat do you do?");
     let room = s.state().present.len() > 1;
+    let hide = student && s.scenario().meta.hide_technique_names;
     for (i, o) in options.iter().enumerate() {
         let name = s
             .technique(&o.technique)
@@ -189,11 +230,24 @@ fn prompt(out: &mut impl Write, input: &mut impl BufRead, s: &Session) -> Option
         } else {
             String::new()
         };
-        let _ = writeln!(out, "  {}. {name}{to}", i + 1);
-        if !o.say.is_empty() {
-            let _ = writeln!(out, "     \"{}\"", o.say);
+        match (hide, o.say.is_empty()) {
+            (true, false) => {
+                let _ = writeln!(out, "  {}. \"{}\"{to}", i + 1, o.say);
+            }
+            (_, true) => {
+                let _ = writeln!(out, "  {}. {name}{to}", i + 1);
+            }
+            (false, false) => {
+                let _ = writeln!(out, "  {}. {name}{to}\n     \"{}\"", i + 1, o.say);
+            }
         }
     }
+}
+
+fn prompt(out: &mut impl Write, input: &mut impl BufRead, s: &Session, student: bool) -> Option<String> {
+    let options = s.available();
+    print_options(out, s, student);
+    let room = s.state().present.len() > 1;
     if room {
         let ids: Vec<&str> = s
             .state()
@@ -229,6 +283,27 @@ fn prompt(out: &mut impl Write, input: &mut impl BufRead, s: &Session) -> Option
             _ => {
                 let _ = writeln!(out, "type a number from 1 to {}, or q to stop", options.len());
             }
+        }
+    }
+}
+
+/// How the terminal shows a session: the author's view (every term, ids where they help) or the student's (exactly
+/// what the app's session screen shows).
+struct View {
+    student: bool,
+}
+
+impl View {
+    fn event(&self, out: &mut impl Write, e: &Event, s: &Session) {
+        match e {
+            Event::Feedback(o) if self.student => {
+                let _ = print_student_feedback(out, o, s);
+            }
+            Event::Ended { ending, outcome } if self.student => {
+                let title = s.scenario().ending(ending).map_or("", |e| e.title.as_str());
+                let _ = writeln!(out, "\n== The session ends: {title} ({}) ==", outcome.label());
+            }
+            _ => print_event(out, e, s),
         }
     }
 }
@@ -341,7 +416,7 @@ fn print_feedback(out: &mut impl Write, o: &ChoiceOutcome, s: &Session) -> std::
         e.fit.total,
         e.fit.band.label(),
         if e.fit.overridden {
-            format!(" [rated by the scenario's author: {}]", o.override_reason)
+            format!(" [rated for this moment by the scenario: {}]", o.override_reason)
         } else {
             String::new()
         },
@@ -405,13 +480,116 @@ fn print_feedback(out: &mut impl Write, o: &ChoiceOutcome, s: &Session) -> std::
         )?;
     }
     if let Some(i) = o.intent.filter(|i| matches!(i, Intent::Poor | Intent::Harmful)) {
-        writeln!(out, "  The scenario's author rates this move {}.", i.label())?;
+        writeln!(out, "  This scenario rates this move {}.", i.label())?;
     }
     if !o.feedback.is_empty() {
         writeln!(out, "  Note: {}", o.feedback)?;
     }
     for b in &o.better {
         writeln!(out, "  Better here: {} (score {:.0}) - {}", b.name, b.score, b.reason)?;
+    }
+    Ok(())
+}
+
+/// The feedback after a choice as the app's session screen shows it: the class, the fit in words, the alliance, the
+/// common factors, the teaching note, the two terms that decided the fit, and the better moves.
+fn print_student_feedback(out: &mut impl Write, o: &ChoiceOutcome, s: &Session) -> std::io::Result<()> {
+    let e = &o.evaluation;
+    let to = if s.is_system() {
+        let idx: Vec<usize> = o.to.iter().filter_map(|id| s.scenario().person_index(id)).collect();
+        format!(", to {}", s.names_of(&idx))
+    } else {
+        String::new()
+    };
+    writeln!(out, "\n  You chose: {} ({}){to}", o.technique_name, o.school.label())?;
+    writeln!(
+        out,
+        "  {} {}: accuracy {:.0}%: score {:.0} against {:.0} for the best move open here",
+        o.class.symbol(),
+        o.class.label().to_uppercase(),
+        o.accuracy,
+        e.score,
+        o.best_score
+    )?;
+    if let Some(m) = o.critical {
+        writeln!(
+            out,
+            "  Critical miss: the client showed {} {} marker and this move left it unanswered. Risk and dissociation come before anything else.",
+            rapport::engine::scoring::article(m.label()),
+            m.label()
+        )?;
+    }
+    let d = o.alliance_change;
+    writeln!(
+        out,
+        "  Fit {:+.2} ({}){}   Alliance {:.2} -> {:.2} (goal {:+.2}, task {:+.2}, bond {:+.2})   Common factors {:.2}   Score {:.0}/100",
+        e.fit.total,
+        e.fit.band.label(),
+        if e.fit.overridden {
+            format!(" (rated for this moment by the scenario: {})", o.override_reason)
+        } else {
+            String::new()
+        },
+        o.alliance_before.mean(),
+        o.alliance_after.mean(),
+        d.goal,
+        d.task,
+        d.bond,
+        e.common_factors.total,
+        e.score
+    )?;
+    for r in &o.srs {
+        let scale = if r.child {
+            "Child Session Rating Scale"
+        } else {
+            "Session Rating Scale"
+        };
+        writeln!(
+            out,
+            "  {scale} from {}: {:.0}/40{}",
+            r.name,
+            r.srs.total,
+            if r.srs.flagged {
+                " (at or below 36, or a drop: ask what would make it better)"
+            } else {
+                ""
+            }
+        )?;
+    }
+    if let Some(i) = o.intent.filter(|i| matches!(i, Intent::Poor | Intent::Harmful)) {
+        writeln!(out, "  This scenario rates this move {}.", i.label())?;
+    }
+    if !o.feedback.is_empty() {
+        writeln!(out, "  {}", o.feedback)?;
+    }
+    // The two terms that decided the verdict, as the app shows them first.
+    let mut parts: Vec<_> = e.fit.parts.iter().collect();
+    parts.sort_by(|a, b| {
+        let pull = |p: &&rapport::engine::scoring::FitPart| (p.weight * (p.value - e.fit.total)).abs();
+        pull(b).total_cmp(&pull(a))
+    });
+    writeln!(out, "  What decided the fit:")?;
+    for p in parts.iter().take(2) {
+        writeln!(out, "    {:+.2}  {}", p.value, p.why)?;
+    }
+    let carried: Vec<String> = e
+        .common_factors
+        .parts
+        .iter()
+        .filter(|p| p.value >= 0.5)
+        .map(|p| format!("{} {:.1}", p.quality.label(), p.value))
+        .collect();
+    if !carried.is_empty() {
+        writeln!(out, "  Common factors carried: {}", carried.join(", "))?;
+    }
+    if let Some(p) = e.repair_chance {
+        writeln!(out, "  This was a repair move (chance of repair {:.0}%).", p * 100.0)?;
+    }
+    if o.better.is_empty() {
+        writeln!(out, "  Nothing offered here would have fitted clearly better.")?;
+    }
+    for b in &o.better {
+        writeln!(out, "  Better here: {} (score {:.0}) {}", b.name, b.score, b.reason)?;
     }
     Ok(())
 }

@@ -527,6 +527,44 @@ impl Collector {
     }
 }
 
+/// The endings real plays reach, searched over distinct session states (`Session::state_key`) with a few seeds
+/// (repair success and line variants follow the seed); None when the search meets more than `budget` states, so
+/// a caller can stay silent rather than guess.
+pub fn endings_reached(
+    s: &Arc<Scenario>,
+    catalog: &Arc<Catalog>,
+    weights: &Weights,
+    budget: usize,
+) -> Option<std::collections::BTreeSet<String>> {
+    let mut reached = std::collections::BTreeSet::new();
+    let mut seen = std::collections::HashSet::new();
+    for seed in 1..=3 {
+        let root = Session::new(s.clone(), catalog.clone(), weights, seed).ok()?;
+        let mut stack = vec![root];
+        while let Some(sess) = stack.pop() {
+            if let Some(e) = sess.ended() {
+                reached.insert(e.to_owned());
+                continue;
+            }
+            if !seen.insert(format!("{seed}|{}", sess.state_key())) {
+                continue;
+            }
+            if seen.len() > budget {
+                return None;
+            }
+            for o in sess.available() {
+                for (_, key) in sess.addressings(o) {
+                    let mut next = sess.clone();
+                    if next.choose(&key).is_ok() {
+                        stack.push(next);
+                    }
+                }
+            }
+        }
+    }
+    Some(reached)
+}
+
 /// Plays every path with the real engine (seed 1); None when there are more than [`EXACT_LIMIT`] plays.
 pub fn exact(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Option<Exact> {
     let root = Session::new(s.clone(), catalog.clone(), weights, 1).ok()?;
@@ -628,6 +666,8 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
         client: vec![Line {
             id: format!("s{i}.a"),
             text: "I am not sure where to begin today.".into(),
+            when: None,
+            nonverbal: None,
         }],
         nonverbal: String::new(),
         rupture_lines: vec![],
@@ -732,6 +772,7 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
             references: vec![],
             integration_mode: IntegrationMode::TechnicalEclecticism,
             minutes: None,
+            hide_technique_names: false,
         },
         client,
         people: vec![],

@@ -250,6 +250,7 @@ pub fn diagnostics(s: &Scenario, cal: &Calibration, file: &str, loc: &Locator) -
             )
         })
         .collect();
+    out.extend(salience_flattens(s, cal, file, loc));
     if s.version >= 2 {
         for id in &cal.undeclared {
             let span = path_of(id).and_then(|p| loc.find(&p));
@@ -263,6 +264,107 @@ pub fn diagnostics(s: &Scenario, cal: &Calibration, file: &str, loc: &Locator) -
         }
     }
     out
+}
+
+/// R406: culture or faith that matters to the client, while no option offered works within their frame. Salience
+/// scales the weight of the cultural and religious terms (weight = published weight x salience), so a low salience
+/// barely moves a fit; a high one with no move that adapts to the client's explanatory model holds every fit at a
+/// stage below good, where without those terms some option would fit well. The warning fires only when that is the
+/// whole story: no stage met offers a well-fitting move.
+fn salience_flattens(s: &Scenario, cal: &Calibration, file: &str, loc: &Locator) -> Vec<Diagnostic> {
+    use super::weights::FitTerm;
+    let mut flattened: Vec<String> = Vec::new();
+    for (stage, ranked) in &cal.rankings {
+        let computed: Vec<&Ranked> = ranked.iter().filter(|r| !r.evaluation.fit.overridden).collect();
+        if computed.is_empty() || computed.iter().any(|r| r.evaluation.fit.total >= 0.3) {
+            continue;
+        }
+        let without = |r: &Ranked| {
+            let parts = &r.evaluation.fit.parts;
+            let (mut num, mut den) = (0.0f32, 0.0f32);
+            for p in parts
+                .iter()
+                .filter(|p| !matches!(p.term, FitTerm::Culture | FitTerm::Religion))
+            {
+                num += p.weight * p.value;
+                den += p.weight;
+            }
+            if den > 0.0 { num / den } else { 0.0 }
+        };
+        let salient = computed.iter().any(|r| {
+            r.evaluation
+                .fit
+                .parts
+                .iter()
+                .any(|p| matches!(p.term, FitTerm::Culture | FitTerm::Religion))
+        });
+        if salient && computed.iter().any(|r| without(r) >= 0.3) {
+            flattened.push(stage.clone());
+        }
+    }
+    // Only when the flattening is the whole story: no stage met offers a well-fitting move at all.
+    let none_good = cal.rankings.iter().all(|(_, r)| {
+        r.iter()
+            .filter(|x| !x.evaluation.fit.overridden)
+            .all(|x| x.evaluation.fit.total < 0.3)
+    });
+    if flattened.is_empty() || !none_good {
+        return Vec::new();
+    }
+    let path = if s.client.culture.salience > 0.0 {
+        "client.culture.salience"
+    } else {
+        "client.religion_salience"
+    };
+    let d = Diagnostic::at(
+        Code::R406,
+        file,
+        loc,
+        loc.find(path),
+        format!(
+            "culture or faith matters to this client (salience {:.2}), but no option at {} stage(s) ({}) works within their frame, so every fit there stays below good; without those terms some option would fit well",
+            s.client.culture.salience.max(s.client.religion_salience),
+            flattened.len(),
+            flattened.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+        ),
+    );
+    vec![d.with_help(
+        "salience scales the weight of the cultural and religious terms (scenarios/README.md, \"What salience does\"): offer a move that works within the client's explanatory model (culture +0.5 or more in scenarios/TECHNIQUES.md, such as `cultural_formulation` or `broaching`), or lower the salience if culture shapes this problem less than that",
+    )]
+}
+
+/// R308: an ending in the graph that no real play reaches (its guards never hold on the way), searched within a
+/// bound; silent when the scenario has too many states to search.
+pub fn unreached_endings(s: &Arc<Scenario>, lib: &super::Library, file: &str, loc: &Locator) -> Vec<Diagnostic> {
+    let Some(reached) = super::analysis::endings_reached(s, &lib.catalog, &lib.weights, 400) else {
+        return Vec::new();
+    };
+    let g = super::check::Graph::of(s);
+    let reach = g
+        .index
+        .get(s.start.as_str())
+        .map(|&i| g.reachable_from(i))
+        .unwrap_or_default();
+    s.endings
+        .iter()
+        .enumerate()
+        .filter(|(k, e)| {
+            !reached.contains(&e.id) && reach.get(g.stage_count + k).copied().unwrap_or(false)
+        })
+        .map(|(k, e)| {
+            Diagnostic::at(
+                Code::R308,
+                file,
+                loc,
+                loc.find(&format!("endings[{k}].id")),
+                format!(
+                    "the ending `{}` is in the graph, but no play reaches it: the conditions on the way never hold together",
+                    e.id
+                ),
+            )
+            .with_help("`rapport analyze FILE` shows the paths; look for a flag set only after the stage that needs it, or two moves that must both be chosen at one stage")
+        })
+        .collect()
 }
 
 /// One whole play, summarised: its accuracy, verdict and ending.

@@ -35,6 +35,97 @@ impl Catalog {
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.techniques.iter().map(|t| t.id.as_str())
     }
+
+    /// The techniques nearest an unknown id: up to three by spelling (id or name), and up to three whose
+    /// description or name shares a word with it (`referral` finds the referral moves; a word of four letters or
+    /// more matches the words it starts, so `refer` finds them too).
+    pub fn nearest(&self, unknown: &str) -> (Vec<&str>, Vec<&str>) {
+        let lower = unknown.to_lowercase();
+        let mut by_name: Vec<(f64, &str)> = self
+            .techniques
+            .iter()
+            .map(|t| {
+                let a = strsim::jaro_winkler(&lower, &t.id);
+                let b = strsim::jaro_winkler(&lower, &t.name.to_lowercase().replace(' ', "_"));
+                (a.max(b), t.id.as_str())
+            })
+            .filter(|(d, _)| *d > 0.7)
+            .collect();
+        by_name.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let by_name: Vec<&str> = by_name.into_iter().take(3).map(|(_, id)| id).collect();
+        let stop = [
+            "the",
+            "and",
+            "for",
+            "with",
+            "work",
+            "therapy",
+            "technique",
+            "session",
+            "client",
+        ];
+        let words: Vec<&str> = lower
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 4 && !stop.contains(w))
+            .collect();
+        let mut by_words: Vec<(usize, &str)> = self
+            .techniques
+            .iter()
+            .filter(|t| !by_name.contains(&t.id.as_str()))
+            .filter_map(|t| {
+                let text = format!("{} {} {}", t.id, t.name, t.description).to_lowercase();
+                let tokens: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).collect();
+                // Words in the id and name count three times as much as words in the description.
+                let head = format!("{} {}", t.id, t.name).to_lowercase();
+                let score: usize = words
+                    .iter()
+                    .map(|w| {
+                        let stem: String = w.chars().take(5).collect();
+                        let hits = tokens.iter().filter(|x| x.starts_with(&stem)).count();
+                        let head_hits = head
+                            .split(|c: char| !c.is_alphanumeric())
+                            .filter(|x| x.starts_with(&stem))
+                            .count();
+                        hits + 3 * head_hits
+                    })
+                    .sum();
+                (score > 0).then_some((score, t.id.as_str()))
+            })
+            .collect();
+        by_words.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        (by_name, by_words.into_iter().take(3).map(|(_, id)| id).collect())
+    }
+
+    /// The help for a technique id the catalog lacks: the nearest ids by spelling and by what they do, and the
+    /// commands that list the catalog.
+    pub fn unknown_help(&self, unknown: &str) -> String {
+        let (by_name, by_words) = self.nearest(unknown);
+        let quote = |v: &[&str]| v.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ");
+        let mut parts = Vec::new();
+        if let Some(x) = super::load::suggest(unknown, self.ids()) {
+            parts.push(format!("did you mean `{x}`?"));
+        }
+        if !by_name.is_empty() {
+            parts.push(format!("nearest by name: {}", quote(&by_name)));
+        }
+        if by_words.is_empty() {
+            parts.push(format!("no technique's name or description mentions `{unknown}`"));
+        } else {
+            parts.push(format!("by description: {}", quote(&by_words)));
+        }
+        let school = self
+            .get(by_words.first().or(by_name.first()).copied().unwrap_or(""))
+            .map_or_else(|| "Common".to_owned(), |t| format!("{:?}", t.school));
+        let first = if parts.first().is_some_and(|p| p.ends_with('?')) {
+            format!("{} ", parts.remove(0))
+        } else {
+            String::new()
+        };
+        format!(
+            "{first}{}; `rapport techniques --school {school}` or `rapport techniques WORD` lists the catalog",
+            parts.join("; ")
+        )
+    }
 }
 
 /// One technique with the attributes the scoring model needs (scoring-model.md section 6).
@@ -463,4 +554,97 @@ fn fis_label(i: FisItem) -> &'static str {
 /// Whether a repair strategy suits the kind of rupture, per the table in `assets/weights.ron`.
 pub fn repair_fits(table: &[(RuptureKind, Vec<RepairKind>)], rupture: RuptureKind, kind: RepairKind) -> bool {
     table.iter().any(|(r, kinds)| *r == rupture && kinds.contains(&kind))
+}
+
+impl Catalog {
+    /// The catalog as a Markdown reference for authors (`rapport techniques --format markdown`, committed as
+    /// `scenarios/TECHNIQUES.md`): an index by school, then every technique with the attributes it is scored on.
+    pub fn markdown(&self) -> String {
+        self.markdown_of(&self.techniques.iter().collect::<Vec<_>>())
+    }
+
+    /// [`Catalog::markdown`] of a selection of the techniques.
+    pub fn markdown_of(&self, list: &[&Technique]) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let join = |v: Vec<String>| if v.is_empty() { "none".to_owned() } else { v.join(", ") };
+        let _ = writeln!(out, "# The technique catalog\n");
+        let _ = writeln!(
+            out,
+            "Generated from `assets/techniques.ron` by `rapport techniques --format markdown > scenarios/TECHNIQUES.md`;\n\
+             do not edit it by hand (a test fails when it is stale). {} techniques. A scenario's `technique:` takes the\n\
+             **id**; `School(...)` in preferences and `LastSchool(...)` take the school's **key**; a technique counts\n\
+             for every school listed against it (its own first). Attributes: directiveness 0 client-led .. 1\n\
+             therapist-led; focus -1 insight .. +1 symptom; arousal -1 soothing .. +1 evocative; intensity 0 .. 1;\n\
+             culture and faith -1 imposes a frame .. +1 works within the client's (what the culture and religion\n\
+             fit terms read). `rapport techniques WORD` and `--school KEY` search it in the terminal.\n",
+            list.len()
+        );
+        let _ = writeln!(out, "## By school\n");
+        let _ = writeln!(out, "| school (key) | techniques |\n|---|---|");
+        for school in School::ALL {
+            let ids: Vec<String> = list
+                .iter()
+                .filter(|t| t.schools().any(|s| s == school))
+                .map(|t| {
+                    if t.school == school {
+                        format!("`{}`", t.id)
+                    } else {
+                        format!("`{}` (also)", t.id)
+                    }
+                })
+                .collect();
+            let _ = writeln!(out, "| {} (`{school:?}`) | {} |", school.label(), join(ids));
+        }
+        let _ = writeln!(out, "\n## Techniques\n");
+        let mut sorted: Vec<&Technique> = list.to_vec();
+        sorted.sort_by(|a, b| a.id.cmp(&b.id));
+        for t in sorted {
+            let _ = writeln!(out, "### `{}`: {}\n", t.id, t.name);
+            let schools: Vec<String> = t.schools().map(|s| format!("{} (`{s:?}`)", s.label())).collect();
+            let _ = writeln!(out, "- **Schools:** {}", schools.join(", "));
+            let _ = writeln!(
+                out,
+                "- **Attributes:** directiveness {:.2}, focus {:+.2}, arousal {:+.2}, intensity {:.2}; culture {:+.2}, faith {:+.2}",
+                t.directiveness, t.focus, t.arousal, t.intensity, t.adaptation.culture, t.adaptation.religion
+            );
+            let gw = |g: &[Groundwork]| join(g.iter().map(|x| format!("`{x:?}`")).collect());
+            let _ = writeln!(
+                out,
+                "- **Answers markers:** {}",
+                join(t.answers.iter().map(|m| format!("`{m:?}`")).collect())
+            );
+            let _ = writeln!(
+                out,
+                "- **Needs first:** {}; **provides:** {}",
+                gw(&t.needs),
+                gw(&t.provides)
+            );
+            let _ = writeln!(
+                out,
+                "- **Change processes:** {}",
+                join(t.processes.iter().map(|p| format!("`{p:?}`")).collect())
+            );
+            if let Some(r) = t.repair {
+                let _ = writeln!(out, "- **Repair:** {} (`{r:?}`)", r.label());
+            }
+            if !t.formats.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "- **Made for:** {}",
+                    join(t.formats.iter().map(|f| format!("`{f:?}`")).collect())
+                );
+            }
+            if !t.aliases.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "- **Former ids (still load):** {}",
+                    join(t.aliases.iter().map(|a| format!("`{a}`")).collect())
+                );
+            }
+            let _ = writeln!(out, "- **Evidence:** {}", t.evidence.label());
+            let _ = writeln!(out, "\n{}\n\n*{}*\n", t.description.trim(), t.citation.trim());
+        }
+        out
+    }
 }

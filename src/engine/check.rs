@@ -35,10 +35,39 @@ impl Ctx<'_> {
     }
 
     fn text(&mut self, path: &str, what: &str, s: &str) {
-        if s.trim().is_empty() {
-            self.push(Code::R402, path, format!("{what} is empty"));
+        if visible(s).is_empty() {
+            let d = self.push(Code::R402, path, format!("{what} is empty"));
+            if !s.is_empty() && s.trim().is_empty() {
+                d.help = Some("it holds only spaces".into());
+            } else if !s.is_empty() {
+                d.help = Some("it holds only invisible characters (zero-width spaces or control characters)".into());
+            }
         }
     }
+
+    /// A number that must be finite (no NaN, no inf).
+    fn finite(&mut self, path: &str, what: &str, v: f32) {
+        if !v.is_finite() {
+            self.push(Code::R401, path, format!("{what} is {v}, but must be a finite number"));
+        }
+    }
+
+    /// The line a path starts on, for "first used at line N".
+    fn line_of(&self, path: &str) -> Option<usize> {
+        self.loc.find(path).map(|sp| self.loc.line_col(sp.start).0)
+    }
+}
+
+/// Text without what a reader cannot see: whitespace, format characters (zero-width spaces and joiners, the
+/// byte-order mark, word joiners) and control characters.
+pub fn visible(s: &str) -> String {
+    s.chars()
+        .filter(|c| {
+            !c.is_whitespace()
+                && !c.is_control()
+                && !matches!(*c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect()
 }
 
 /// Checks a parsed scenario against the catalog. `dir` is where asset paths are looked up.
@@ -82,7 +111,7 @@ fn check_version_two(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
         cx.push(
             Code::R604,
             "version",
-            "a version-1 file: it loads as it is; version 2 adds a declared intent per option (held to the scoring by `rapport check`), how a move is delivered (`manner`), standing moves such as a safety check offered at every stage, per-stage distress, client compliance, and conditional ending notes (scenarios/README.md)",
+            "a version-1 file: it loads as it is; version 2 adds a declared intent per option (held to the scoring by `rapport check`), how a move is delivered (`manner`), standing moves such as a safety check offered at every stage, per-stage distress, client compliance, and conditional ending notes (scenarios/README.md); `rapport upgrade FILE` writes the version-2 file and keeps its comments",
         );
     }
     cx.range("client.compliance", "compliance", s.client.compliance, 0.0, 1.0);
@@ -142,17 +171,15 @@ fn check_version_two(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
         .collect();
     for (c, path) in named {
         match c {
-            Condition::Chose(o) if !options.contains(o.as_str()) => {
+            Condition::Chose(o) | Condition::JustChose(o) if !options.contains(o.as_str()) => {
                 let d = cx.push(Code::R101, &path, format!("there is no option `{o}`"));
                 if let Some(x) = suggest(o, options.iter().copied()) {
                     d.help = Some(format!("did you mean `{x}`?"));
                 }
             }
-            Condition::Used(t) if catalog.get(t).is_none() => {
+            Condition::Used(t) | Condition::JustUsed(t) if catalog.get(t).is_none() => {
                 let d = cx.push(Code::R102, &path, format!("the catalog has no technique `{t}`"));
-                if let Some(x) = suggest(t, catalog.ids()) {
-                    d.help = Some(format!("did you mean `{x}`?"));
-                }
+                d.help = Some(catalog.unknown_help(t));
             }
             _ => {}
         }
@@ -164,9 +191,7 @@ fn check_version_two(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
                 &format!("standing[{j}].technique"),
                 format!("the catalog has no technique `{}`", o.technique),
             );
-            if let Some(x) = suggest(&o.technique, catalog.ids()) {
-                d.help = Some(format!("did you mean `{x}`?"));
-            }
+            d.help = Some(catalog.unknown_help(&o.technique));
         }
         if let Some(n) = &o.next
             && s.stage(n).is_none()
@@ -269,7 +294,9 @@ fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
     }
     if let Some(w) = &s.weights {
         for (term, v) in &w.fit {
-            if *v < 0.0 || v.is_nan() {
+            if !v.is_finite() {
+                cx.finite("weights.fit", &format!("the weight of {}", term.label()), *v);
+            } else if *v < 0.0 {
                 cx.push(
                     Code::R401,
                     "weights.fit",
@@ -278,7 +305,9 @@ fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
             }
         }
         for (q, v) in &w.common_factors {
-            if *v < 0.0 || v.is_nan() {
+            if !v.is_finite() {
+                cx.finite("weights.common_factors", &format!("the weight of {}", q.label()), *v);
+            } else if *v < 0.0 {
                 cx.push(
                     Code::R401,
                     "weights.common_factors",
@@ -287,6 +316,14 @@ fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
             }
         }
         if let Some(m) = w.score
+            && [m.fit, m.alliance, m.common_factors].iter().any(|x| !x.is_finite())
+        {
+            cx.push(
+                Code::R401,
+                "weights.score",
+                "the score mix holds a number that is not finite (NaN or inf); each part must be a finite number",
+            );
+        } else if let Some(m) = w.score
             && (m.fit < 0.0
                 || m.alliance < 0.0
                 || m.common_factors < 0.0
@@ -357,10 +394,53 @@ fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
                 }
             }
         }
-        for (j, t) in st.transitions.iter().enumerate() {
-            if let Some(c) = &t.when {
-                check_thresholds(c, &format!("{p}.transitions[{j}].when"), cx);
-            }
+        for (j, o) in st.options.iter().enumerate() {
+            check_option_words(o, &format!("{p}.options[{j}]"), s.meta.hide_technique_names, cx);
+        }
+    }
+    for (j, o) in s.standing.iter().enumerate() {
+        check_option_words(o, &format!("standing[{j}]"), s.meta.hide_technique_names, cx);
+    }
+    // Thresholds of every condition: option and standing guards, transitions, notes and conditional text.
+    for (c, path) in s.conditions() {
+        check_thresholds(c, &path, cx);
+    }
+    for (i, v) in s.variables.iter().enumerate() {
+        if let Value::Number(x) = v.initial {
+            cx.finite(
+                &format!("variables[{i}].initial[0]"),
+                &format!("the initial value of `{}`", v.id),
+                x,
+            );
+        }
+    }
+    let effects = s
+        .stages
+        .iter()
+        .enumerate()
+        .flat_map(|(i, st)| {
+            st.options
+                .iter()
+                .enumerate()
+                .map(move |(j, o)| (format!("stages[{i}].options[{j}]"), o))
+        })
+        .chain(
+            s.standing
+                .iter()
+                .enumerate()
+                .map(|(j, o)| (format!("standing[{j}]"), o)),
+        );
+    for (op, o) in effects {
+        for (k, e) in o.effects.iter().enumerate() {
+            let x = match e {
+                Effect::Set(_, Value::Number(x)) | Effect::Add(_, x) => *x,
+                Effect::Set(..) => continue,
+            };
+            cx.finite(
+                &format!("{op}.effects[{k}][1]"),
+                &format!("the value written to `{}`", e.variable()),
+                x,
+            );
         }
     }
     for (i, e) in s.endings.iter().enumerate() {
@@ -380,8 +460,33 @@ fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
     }
 }
 
+/// An option without words: the trainee sees only the technique's name (R407), or nothing at all where the scenario
+/// hides the names.
+fn check_option_words(o: &super::model::Choice, path: &str, hidden: bool, cx: &mut Ctx) {
+    if visible(&o.say).is_empty() {
+        let d = cx.push(
+            Code::R407,
+            &format!("{path}.id"),
+            format!(
+                "the option `{}` has no `say`: the trainee sees only the technique's name",
+                o.id
+            ),
+        );
+        d.help = Some(if hidden {
+            "this scenario hides technique names, so write what the therapist says: `say: \"...\"`".into()
+        } else {
+            "write what the therapist would actually say to this client: `say: \"...\"`".into()
+        });
+    }
+}
+
 fn check_thresholds(c: &Condition, path: &str, cx: &mut Ctx) {
     match c {
+        Condition::Var(v, cmp) => cx.finite(
+            &format!("{path}[1]"),
+            &format!("the threshold for `{v}`"),
+            cmp.threshold(),
+        ),
         Condition::Alliance(cmp)
         | Condition::Goal(cmp)
         | Condition::Task(cmp)
@@ -609,27 +714,46 @@ pub fn parse_hex(s: &str) -> Option<[u8; 3]> {
 }
 
 fn check_ids(s: &Scenario, cx: &mut Ctx) {
-    // Stages and endings share one namespace: a transition names either.
-    let mut targets: HashMap<&str, ()> = HashMap::new();
-    let mut options: HashSet<&str> = HashSet::new();
-    let mut lines: HashSet<&str> = HashSet::new();
+    // Stages and endings share one namespace: a transition names either. Each map keeps the first use's path.
+    let mut targets: HashMap<&str, String> = HashMap::new();
+    let mut options: HashMap<&str, String> = HashMap::new();
+    let mut lines: HashMap<&str, String> = HashMap::new();
+    let twice = |cx: &mut Ctx, seen: &mut HashMap<&str, String>, id: &'_ str, path: String, what: String| {
+        if let Some(first) = seen.get(id) {
+            let at = cx
+                .line_of(first)
+                .map(|l| format!(" (first at line {l})"))
+                .unwrap_or_default();
+            let d = cx.push(Code::R201, &path, format!("{what}{at}"));
+            d.help = Some("ids must be unique: give this one a new id".into());
+            true
+        } else {
+            false
+        }
+    };
     for (i, st) in s.stages.iter().enumerate() {
-        cx.text(&format!("stages[{i}].id"), "a stage id", &st.id);
-        if targets.insert(&st.id, ()).is_some() {
-            cx.push(
-                Code::R201,
-                &format!("stages[{i}].id"),
-                format!("the id `{}` is used by another stage or ending", st.id),
-            );
+        let path = format!("stages[{i}].id");
+        cx.text(&path, "a stage id", &st.id);
+        if !twice(
+            cx,
+            &mut targets,
+            &st.id,
+            path.clone(),
+            format!("the id `{}` is used by another stage or ending", st.id),
+        ) {
+            targets.insert(&st.id, path);
         }
         for (j, o) in st.options.iter().enumerate() {
-            cx.text(&format!("stages[{i}].options[{j}].id"), "an option id", &o.id);
-            if !options.insert(&o.id) {
-                cx.push(
-                    Code::R201,
-                    &format!("stages[{i}].options[{j}].id"),
-                    format!("the option id `{}` is used twice", o.id),
-                );
+            let path = format!("stages[{i}].options[{j}].id");
+            cx.text(&path, "an option id", &o.id);
+            if !twice(
+                cx,
+                &mut options,
+                &o.id,
+                path.clone(),
+                format!("the option id `{}` is used twice", o.id),
+            ) {
+                options.insert(&o.id, path);
             }
         }
         let all_lines = st
@@ -645,28 +769,55 @@ fn check_ids(s: &Scenario, cx: &mut Ctx) {
             );
         for (path, id) in all_lines {
             cx.text(&path, "a line id", id);
-            if !lines.insert(id) {
-                cx.push(Code::R201, &path, format!("the line id `{id}` is used twice"));
+            if !twice(
+                cx,
+                &mut lines,
+                id,
+                path.clone(),
+                format!("the line id `{id}` is used twice"),
+            ) {
+                lines.insert(id, path);
             }
         }
     }
-    for (i, e) in s.endings.iter().enumerate() {
-        if targets.insert(&e.id, ()).is_some() {
-            cx.push(
-                Code::R201,
-                &format!("endings[{i}].id"),
-                format!("the id `{}` is used by another stage or ending", e.id),
-            );
+    for (j, o) in s.standing.iter().enumerate() {
+        let path = format!("standing[{j}].id");
+        cx.text(&path, "an option id", &o.id);
+        if !twice(
+            cx,
+            &mut options,
+            &o.id,
+            path.clone(),
+            format!("the option id `{}` is used twice", o.id),
+        ) {
+            options.insert(&o.id, path);
         }
     }
-    let mut vars = HashSet::new();
+    for (i, e) in s.endings.iter().enumerate() {
+        let path = format!("endings[{i}].id");
+        cx.text(&path, "an ending id", &e.id);
+        if !twice(
+            cx,
+            &mut targets,
+            &e.id,
+            path.clone(),
+            format!("the id `{}` is used by another stage or ending", e.id),
+        ) {
+            targets.insert(&e.id, path);
+        }
+    }
+    let mut vars: HashMap<&str, String> = HashMap::new();
     for (i, v) in s.variables.iter().enumerate() {
-        if !vars.insert(&v.id) {
-            cx.push(
-                Code::R201,
-                &format!("variables[{i}].id"),
-                format!("the variable `{}` is declared twice", v.id),
-            );
+        let path = format!("variables[{i}].id");
+        cx.text(&path, "a variable id", &v.id);
+        if !twice(
+            cx,
+            &mut vars,
+            &v.id,
+            path.clone(),
+            format!("the variable `{}` is declared twice", v.id),
+        ) {
+            vars.insert(&v.id, path);
         }
     }
 }
@@ -682,11 +833,45 @@ fn all_targets(s: &Scenario) -> Vec<&str> {
 fn check_references(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
     let targets = all_targets(s);
     let known: HashSet<&str> = targets.iter().copied().collect();
+    // Stages nothing names (not the start, no transition or `next`): a target one or two edits from one of them is
+    // more likely a typo in that stage's own id than in the references.
+    let named: HashSet<&str> = s
+        .stages
+        .iter()
+        .flat_map(|st| st.targets().map(|(to, _)| to))
+        .chain(s.standing.iter().filter_map(|o| o.next.as_deref()))
+        .chain(std::iter::once(s.start.as_str()))
+        .collect();
+    let orphans: Vec<&str> = s
+        .stages
+        .iter()
+        .map(|st| st.id.as_str())
+        .filter(|id| !named.contains(id))
+        .collect();
+    // How often each id is named: one reference is likelier the typo; two or more that agree point at the stage.
+    let mut mentions: HashMap<&str, usize> = HashMap::new();
+    for st in &s.stages {
+        for (to, _) in st.targets() {
+            *mentions.entry(to).or_default() += 1;
+        }
+    }
     let target = |cx: &mut Ctx, path: &str, id: &str| {
         if !known.contains(id) {
+            let orphan = orphans
+                .iter()
+                .copied()
+                .filter(|o| strsim::levenshtein(o, id) <= 2)
+                .min_by_key(|o| strsim::levenshtein(o, id))
+                .filter(|_| mentions.get(id).copied().unwrap_or(0) >= 2);
             let d = cx.push(Code::R101, path, format!("there is no stage or ending `{id}`"));
-            if let Some(s) = suggest(id, targets.iter().copied()) {
+            if let Some(o) = orphan {
+                d.help = Some(format!(
+                    "the stage `{o}` is named nowhere and differs from this by a letter or two: if `{id}` is the id you meant, rename that stage to `{id}`"
+                ));
+            } else if let Some(s) = suggest(id, targets.iter().copied()) {
                 d.help = Some(format!("did you mean `{s}`?"));
+            } else {
+                d.help = Some("write the stage or ending it names, or correct the id".into());
             }
         }
     };
@@ -713,10 +898,7 @@ fn check_references(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
                         &tp,
                         format!("the catalog has no technique `{}`", o.technique),
                     );
-                    d.help = Some(match suggest(&o.technique, catalog.ids()) {
-                        Some(s) => format!("did you mean `{s}`? `rapport techniques` lists the catalog"),
-                        None => "`rapport techniques` lists the catalog (`--school`, or a word to search)".into(),
-                    });
+                    d.help = Some(catalog.unknown_help(&o.technique));
                 }
                 Some(t) if !t.formats.is_empty() && !t.formats.contains(&s.client.setting.format) => {
                     let made_for: Vec<_> = t.formats.iter().map(|f| f.label()).collect();
@@ -736,6 +918,30 @@ fn check_references(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
         }
         for (j, t) in st.transitions.iter().enumerate() {
             target(cx, &format!("stages[{i}].transitions[{j}].to"), &t.to);
+        }
+    }
+    // A technique named in a preference must exist, or the preference silently does nothing.
+    let mut prefs: Vec<(String, &super::model::Preferences)> =
+        vec![("client.preferences".into(), &s.client.preferences)];
+    for (k, p) in s.people.iter().enumerate() {
+        if let Some(pr) = &p.preferences {
+            prefs.push((format!("people[{k}].preferences"), pr));
+        }
+    }
+    for (base, pr) in prefs {
+        for (list, v) in [("likes", &pr.likes), ("dislikes", &pr.dislikes)] {
+            for (j, p) in v.iter().enumerate() {
+                if let super::model::Preference::Technique(t) = p
+                    && catalog.get(t).is_none()
+                {
+                    let d = cx.push(
+                        Code::R102,
+                        &format!("{base}.{list}[{j}][0]"),
+                        format!("the catalog has no technique `{t}`; this preference would do nothing"),
+                    );
+                    d.help = Some(catalog.unknown_help(t));
+                }
+            }
         }
     }
 }
@@ -760,46 +966,42 @@ fn check_variables(s: &Scenario, cx: &mut Ctx) {
     let declared: HashMap<&str, Value> = s.variables.iter().map(|v| (v.id.as_str(), v.initial)).collect();
     let mut used: HashSet<&str> = HashSet::new();
     let mut reads = Vec::new();
-    for (i, st) in s.stages.iter().enumerate() {
-        for (j, o) in st.options.iter().enumerate() {
-            if let Some(c) = &o.when {
-                condition_reads(c, format!("stages[{i}].options[{j}].when"), &mut reads);
-            }
-            for (k, e) in o.effects.iter().enumerate() {
-                let path = format!("stages[{i}].options[{j}].effects[{k}]");
-                let expects = match e {
-                    Effect::Set(_, v) => v.type_name(),
-                    Effect::Add(..) => "Number",
-                };
-                reads.push((e.variable(), path, expects));
-            }
-        }
-        for (j, t) in st.transitions.iter().enumerate() {
-            if let Some(c) = &t.when {
-                condition_reads(c, format!("stages[{i}].transitions[{j}].when"), &mut reads);
-            }
-        }
+    // Every condition reads: guards, transitions, ending notes and conditional text.
+    for (c, path) in s.conditions() {
+        condition_reads(c, path, &mut reads);
     }
-    for (j, o) in s.standing.iter().enumerate() {
-        if let Some(c) = &o.when {
-            condition_reads(c, format!("standing[{j}].when"), &mut reads);
-        }
+    let options = s
+        .stages
+        .iter()
+        .enumerate()
+        .flat_map(|(i, st)| {
+            st.options
+                .iter()
+                .enumerate()
+                .map(move |(j, o)| (format!("stages[{i}].options[{j}]"), o))
+        })
+        .chain(
+            s.standing
+                .iter()
+                .enumerate()
+                .map(|(j, o)| (format!("standing[{j}]"), o)),
+        );
+    for (op, o) in options {
         for (k, e) in o.effects.iter().enumerate() {
             let expects = match e {
                 Effect::Set(_, v) => v.type_name(),
                 Effect::Add(..) => "Number",
             };
-            reads.push((e.variable(), format!("standing[{j}].effects[{k}]"), expects));
-        }
-    }
-    for (i, e) in s.endings.iter().enumerate() {
-        for (j, n) in e.notes.iter().enumerate() {
-            condition_reads(&n.when, format!("endings[{i}].notes[{j}].when"), &mut reads);
+            reads.push((e.variable(), format!("{op}.effects[{k}]"), expects));
         }
     }
     let names: Vec<&str> = declared.keys().copied().collect();
+    let mut read: HashSet<&str> = HashSet::new();
     for (var, path, expects) in reads {
         used.insert(var);
+        if !path.contains(".effects[") {
+            read.insert(var);
+        }
         match declared.get(var) {
             None => {
                 let d = cx.push(Code::R103, &path, format!("the variable `{var}` is not declared"));
@@ -830,6 +1032,22 @@ fn check_variables(s: &Scenario, cx: &mut Ctx) {
                 &format!("variables[{i}].id"),
                 format!("the variable `{}` is never read or written", v.id),
             );
+        } else if !read.contains(v.id.as_str()) {
+            let d = cx.push(
+                Code::R405,
+                &format!("variables[{i}].id"),
+                format!(
+                    "the variable `{}` is written but never read: setting it changes nothing",
+                    v.id
+                ),
+            );
+            let read_it = match v.initial {
+                Value::Bool(_) => format!("`Flag(\"{}\")`", v.id),
+                Value::Number(_) => format!("`Var(\"{}\", AtLeast(1.0))`", v.id),
+            };
+            d.help = Some(format!(
+                "read it with {read_it} in a transition, a guard, an ending note or a line's `when`, or remove it"
+            ));
         }
     }
 }
@@ -969,6 +1187,9 @@ fn check_graph(s: &Scenario, cx: &mut Ctx) {
     }
 }
 
+/// The technique catalog's format version.
+pub const CATALOG_VERSION: u32 = 1;
+
 /// Checks a technique catalog.
 pub fn check_catalog(c: &Catalog, file: &str, loc: &Locator) -> Vec<Diagnostic> {
     let mut cx = Ctx {
@@ -976,9 +1197,37 @@ pub fn check_catalog(c: &Catalog, file: &str, loc: &Locator) -> Vec<Diagnostic> 
         loc,
         out: Vec::new(),
     };
+    if c.version != CATALOG_VERSION {
+        cx.push(
+            Code::R007,
+            "version",
+            format!(
+                "catalog format version {} is not supported; this Rapport reads catalog version {CATALOG_VERSION}",
+                c.version
+            ),
+        );
+    }
+    if c.techniques.is_empty() {
+        cx.push(
+            Code::R501,
+            "techniques",
+            "the catalog has no techniques: no scenario could use it",
+        )
+        .help = Some(
+            "list the techniques under `techniques: [ ... ]` (assets/techniques.ron is the built-in catalog)".into(),
+        );
+    }
     let mut seen = HashSet::new();
     for (i, t) in c.techniques.iter().enumerate() {
         let p = format!("techniques[{i}]");
+        if t.id.trim().is_empty() {
+            cx.push(
+                Code::R402,
+                &format!("{p}.id"),
+                format!("the technique id of `{}` is empty", t.name),
+            )
+            .help = Some("give it a stable id in lower case with underscores, such as `empathic_reflection`".into());
+        }
         if !seen.insert(&t.id) {
             cx.push(
                 Code::R201,

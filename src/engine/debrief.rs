@@ -66,7 +66,11 @@ impl Verdict {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CriticalItem {
     pub step: usize,
+    /// The stage's id (empty for a step the session's ending left undone).
     pub stage: String,
+    /// The stage's title, or the ending's, as the student saw it.
+    #[serde(default)]
+    pub stage_title: String,
     pub what: String,
 }
 
@@ -103,11 +107,25 @@ pub struct ClientCourse {
 pub struct MissedRepair {
     pub step: usize,
     pub stage: String,
+    /// The stage's title as the student saw it.
+    #[serde(default)]
+    pub stage_title: String,
     pub kind: String,
     pub technique: String,
     /// Whose rupture it was (a person's id; `client` in individual work).
     #[serde(default)]
     pub person: String,
+}
+
+/// A repair move that was the right kind of move and did not take: the odds were against it this time.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FailedRepair {
+    pub step: usize,
+    pub stage_title: String,
+    pub kind: String,
+    pub technique: String,
+    /// The chance it had of repairing the rupture, 0..1.
+    pub chance: f32,
 }
 
 /// One integration mode, how well the play-through matches its prototype, and the evidence.
@@ -168,6 +186,9 @@ pub struct Debrief {
     /// (step, stage, technique, fit, score) per choice.
     pub choices: Vec<ChoiceLine>,
     pub missed_repairs: Vec<MissedRepair>,
+    /// Repairs tried that did not take this time (a chance, shown with its odds).
+    #[serde(default)]
+    pub failed_repairs: Vec<FailedRepair>,
     pub integration: Integration,
     /// What to try next time: the moves that lost most against the best move open, worst first, each with
     /// the better move and why. The debrief leads with these, so it teaches forward.
@@ -229,6 +250,9 @@ pub struct Lesson {
 pub struct ChoiceLine {
     pub step: usize,
     pub stage: String,
+    /// The stage's title as the student saw it.
+    #[serde(default)]
+    pub stage_title: String,
     pub option: String,
     pub technique: String,
     pub fit: f32,
@@ -236,6 +260,14 @@ pub struct ChoiceLine {
     pub score: f32,
     pub class: MoveClass,
     pub accuracy: f32,
+}
+
+/// What a student reads for a stage: its title, or (for a stage without one) its place in the session.
+pub fn stage_title(sc: &super::Scenario, id: &str) -> String {
+    sc.stage(id)
+        .map(|s| s.title.clone())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "an untitled stage".to_owned())
 }
 
 fn mean(v: impl Iterator<Item = f32>) -> f32 {
@@ -256,6 +288,7 @@ pub fn debrief(session: &Session) -> Debrief {
             c.critical.map(|m| CriticalItem {
                 step: c.step,
                 stage: c.stage.clone(),
+                stage_title: stage_title(sc, &c.stage),
                 what: format!(
                     "{} {} marker was present and {} left it unanswered",
                     super::scoring::article(m.label()),
@@ -280,6 +313,7 @@ pub fn debrief(session: &Session) -> Debrief {
     critical.extend(missing_required.iter().map(|g| CriticalItem {
         step: h.len(),
         stage: ending.map_or_else(String::new, |e| e.title.clone()),
+        stage_title: ending.map_or_else(|| "the end of the session".to_owned(), |e| e.title.clone()),
         what: format!(
             "the session ended without {}, which this client's material calls for",
             g.label()
@@ -330,6 +364,7 @@ pub fn debrief(session: &Session) -> Debrief {
             Event::Feedback(o) => step = o.step,
             Event::MissedRepair { kind, stage, person } => missed.push(MissedRepair {
                 step,
+                stage_title: stage_title(sc, stage),
                 person: person.clone(),
                 stage: stage.clone(),
                 kind: kind.label().to_owned(),
@@ -341,6 +376,24 @@ pub fn debrief(session: &Session) -> Debrief {
             _ => {}
         }
     }
+    // A repair tried that did not take is chance, not a mistake: kept apart from the repairs never tried.
+    let failed: Vec<FailedRepair> = h
+        .iter()
+        .zip(super::records::moves_of(session.events()))
+        .filter_map(|(c, events)| {
+            let kind = events.iter().find_map(|e| match e {
+                Event::RepairFailed { kind, .. } => Some(kind.label().to_owned()),
+                _ => None,
+            })?;
+            Some(FailedRepair {
+                step: c.step,
+                stage_title: stage_title(sc, &c.stage),
+                kind,
+                technique: c.technique_name.clone(),
+                chance: c.evaluation.repair_chance.unwrap_or(0.0),
+            })
+        })
+        .collect();
     let mut rubric: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for c in h {
         if let Some(t) = session.technique(&c.technique) {
@@ -383,6 +436,7 @@ pub fn debrief(session: &Session) -> Debrief {
             .map(|c| ChoiceLine {
                 step: c.step,
                 stage: c.stage.clone(),
+                stage_title: stage_title(sc, &c.stage),
                 option: c.option.clone(),
                 technique: c.technique_name.clone(),
                 fit: c.evaluation.fit.total,
@@ -393,6 +447,7 @@ pub fn debrief(session: &Session) -> Debrief {
             })
             .collect(),
         missed_repairs: missed,
+        failed_repairs: failed,
         integration: integration(session),
         next_time: lessons(session),
         rubric,
@@ -777,11 +832,7 @@ fn lessons(session: &Session) -> Vec<Lesson> {
     weak.into_iter()
         .take(3)
         .map(|c| {
-            let title = sc
-                .stage(&c.stage)
-                .map(|s| s.title.clone())
-                .filter(|t| !t.is_empty())
-                .unwrap_or_else(|| c.stage.clone());
+            let title = stage_title(sc, &c.stage);
             let (better, reason) = c
                 .better
                 .first()

@@ -58,6 +58,8 @@ pub enum Code {
     R306,
     /// An ending that no path reaches.
     R307,
+    /// An ending in the graph that no actual play reaches (its guards never hold on the way).
+    R308,
     /// A value out of its range.
     R401,
     /// Required text that is empty.
@@ -66,6 +68,12 @@ pub enum Code {
     R403,
     /// A declared variable that nothing reads or writes.
     R404,
+    /// A variable that effects write but no condition reads.
+    R405,
+    /// Culture or faith salience that keeps every option at some stage from fitting better than fair.
+    R406,
+    /// An option without `say`: the trainee sees only the technique's name.
+    R407,
     /// A catalog technique without a description or citation, or with a bad attribute.
     R501,
     /// A weights file problem.
@@ -117,10 +125,14 @@ impl Code {
             Code::R305 => "R305",
             Code::R306 => "R306",
             Code::R307 => "R307",
+            Code::R308 => "R308",
             Code::R401 => "R401",
             Code::R402 => "R402",
             Code::R403 => "R403",
             Code::R404 => "R404",
+            Code::R405 => "R405",
+            Code::R406 => "R406",
+            Code::R407 => "R407",
             Code::R501 => "R501",
             Code::R502 => "R502",
             Code::R601 => "R601",
@@ -160,10 +172,14 @@ impl Code {
             Code::R305 => "fully guarded choice set",
             Code::R306 => "no fallback transition",
             Code::R307 => "unreachable ending",
+            Code::R308 => "ending no play reaches",
             Code::R401 => "value out of range",
             Code::R402 => "empty text",
             Code::R403 => "technique out of its setting",
             Code::R404 => "unused variable",
+            Code::R405 => "variable written but never read",
+            Code::R406 => "salience that flattens the fit",
+            Code::R407 => "option without words",
             Code::R501 => "catalog entry incomplete",
             Code::R502 => "weights problem",
             Code::R601 => "declared best is not the computed top",
@@ -184,8 +200,12 @@ impl Code {
     pub fn default_severity(self) -> Severity {
         match self {
             Code::R307
+            | Code::R308
             | Code::R403
             | Code::R404
+            | Code::R405
+            | Code::R406
+            | Code::R407
             | Code::R601
             | Code::R602
             | Code::R603
@@ -199,7 +219,7 @@ impl Code {
         }
     }
 
-    pub const ALL: [Code; 37] = [
+    pub const ALL: [Code; 41] = [
         Code::R001,
         Code::R002,
         Code::R003,
@@ -220,10 +240,14 @@ impl Code {
         Code::R305,
         Code::R306,
         Code::R307,
+        Code::R308,
         Code::R401,
         Code::R402,
         Code::R403,
         Code::R404,
+        Code::R405,
+        Code::R406,
+        Code::R407,
         Code::R501,
         Code::R502,
         Code::R601,

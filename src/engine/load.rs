@@ -52,14 +52,16 @@ pub fn kind_of(src: &str) -> FileKind {
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with("//") && !l.starts_with("#!"))
         .unwrap_or("");
-    if body.starts_with("Catalog") {
-        FileKind::Catalog
-    } else if body.starts_with("Weights") {
-        FileKind::Weights
-    } else if body.starts_with("Plays") {
-        FileKind::Plays
-    } else {
-        FileKind::Scenario
+    // The whole first identifier: `PlaysXYZ` is not a plays file (it is then read, and refused, as a scenario).
+    let word: &str = body
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or("");
+    match word {
+        "Catalog" => FileKind::Catalog,
+        "Weights" => FileKind::Weights,
+        "Plays" => FileKind::Plays,
+        _ => FileKind::Scenario,
     }
 }
 
@@ -127,6 +129,67 @@ fn ron_diagnostic(e: &ron::error::SpannedError, file: &str, loc: &Locator) -> Di
         end = (start + 1).min(line_end.max(start + 1)).min(loc.source().len());
     }
     let mut span = Some(Span { start, end });
+    let src = loc.source();
+    // What the comma error really is: a `"` that ended the string early, or a `%` after a number.
+    let next = src[start..].chars().next();
+    let before_char = src[..start].trim_end_matches([' ', '\t']).chars().last();
+    let same_line = !src[..start].ends_with('\n') && !src[..start].trim_end_matches([' ', '\t']).ends_with('\n');
+    let ident_then_colon = {
+        let rest = &src[start..];
+        let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        !word.is_empty() && rest[word.len()..].trim_start().starts_with(':')
+    };
+    if matches!(e.code, ron::error::Error::ExpectedComma) && next == Some('%') {
+        let d = Diagnostic::at(
+            Code::R002,
+            file,
+            loc,
+            Some(Span { start, end: start + 1 }),
+            "`%` is not part of a number in RON",
+        );
+        return d.with_help("write the value as a fraction: `-0.2` for -20%, `0.65` for 65%");
+    }
+    if matches!(e.code, ron::error::Error::ExpectedComma)
+        && before_char == Some('"')
+        && same_line
+        && !ident_then_colon
+        && next.is_some_and(|c| c != ')' && c != ']' && c != '}')
+    {
+        let quote = src[..start].trim_end_matches([' ', '\t']).len() - 1;
+        let d = Diagnostic::at(
+            Code::R002,
+            file,
+            loc,
+            Some(Span {
+                start: quote,
+                end: quote + 1,
+            }),
+            "this `\"` ends the text early: a double quote inside text must be escaped",
+        );
+        return d.with_help("write `\\\"` for a quote inside text (`\"She said \\\"fine\\\" and left.\"`), or use single quotes ('fine')");
+    }
+    if matches!(e.code, ron::error::Error::Eof)
+        && let Some((open, ch)) = unclosed(src)
+    {
+        let (line, _) = loc.line_col(open);
+        let shown = loc.line_text(line).trim();
+        let close = match ch {
+            '(' => ')',
+            '[' => ']',
+            _ => '}',
+        };
+        let d = Diagnostic::at(
+            Code::R002,
+            file,
+            loc,
+            Some(Span {
+                start: open,
+                end: open + 1,
+            }),
+            format!("the file ends before this `{ch}` (line {line}: `{shown}`) is closed"),
+        );
+        return d.with_help(format!("add the missing `{close}` where this value ends"));
+    }
     if matches!(e.code, ron::error::Error::ExpectedComma) {
         // RON stops at the next token; the comma is missing after the previous value.
         let before = loc.source()[..start].trim_end();
@@ -147,9 +210,7 @@ fn ron_diagnostic(e: &ron::error::SpannedError, file: &str, loc: &Locator) -> Di
         } => (
             Code::R003,
             format!("unknown field `{found}`{}", outer(o)),
-            suggest(found, expected.iter().copied())
-                .map(|s| format!("did you mean `{s}`?"))
-                .or_else(|| Some(format!("the fields here are: {}", expected.join(", ")))),
+            did_you_mean(found, expected).or_else(|| Some(format!("the fields here are: {}", expected.join(", ")))),
         ),
         E::MissingStructField { field, outer: o } => (
             Code::R004,
@@ -163,9 +224,7 @@ fn ron_diagnostic(e: &ron::error::SpannedError, file: &str, loc: &Locator) -> Di
         } => (
             Code::R005,
             format!("`{found}` is not a known name{}", outer(o)),
-            suggest(found, expected.iter().copied())
-                .map(|s| format!("did you mean `{s}`?"))
-                .or_else(|| Some(format!("expected one of: {}", expected.join(", ")))),
+            did_you_mean(found, expected).or_else(|| Some(format!("expected one of: {}", expected.join(", ")))),
         ),
         E::InvalidValueForType { .. }
         | E::ExpectedDifferentLength { .. }
@@ -198,6 +257,47 @@ fn ron_diagnostic(e: &ron::error::SpannedError, file: &str, loc: &Locator) -> Di
     }
 }
 
+/// The innermost bracket still open at the end of the source (strings and comments skipped), with its offset.
+fn unclosed(src: &str) -> Option<(usize, char)> {
+    let mut stack: Vec<(usize, char)> = Vec::new();
+    let mut it = src.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        match c {
+            '"' => {
+                while let Some((_, d)) = it.next() {
+                    if d == '\\' {
+                        it.next();
+                    } else if d == '"' {
+                        break;
+                    }
+                }
+            }
+            '/' if it.peek().is_some_and(|(_, d)| *d == '/') => {
+                for (_, d) in it.by_ref() {
+                    if d == '\n' {
+                        break;
+                    }
+                }
+            }
+            '/' if it.peek().is_some_and(|(_, d)| *d == '*') => {
+                let mut prev = ' ';
+                for (_, d) in it.by_ref() {
+                    if prev == '*' && d == '/' {
+                        break;
+                    }
+                    prev = d;
+                }
+            }
+            '(' | '[' | '{' => stack.push((i, c)),
+            ')' | ']' | '}' => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    stack.pop()
+}
+
 /// The closest candidate to a misspelt name, if one is close enough to be a likely typo.
 pub fn suggest<'a>(found: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     candidates
@@ -205,6 +305,35 @@ pub fn suggest<'a>(found: &str, candidates: impl Iterator<Item = &'a str>) -> Op
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
+}
+
+/// Every candidate about as close to a misspelt name as the closest (a tie within .03), or that starts with it
+/// (`Complaint` names `ComplaintAboutTherapist`, `ComplaintAboutTask` and `ComplaintAboutProgress` alike), best
+/// first, at most four; empty when nothing is close enough.
+pub fn suggest_all<'a>(found: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let lower = found.to_lowercase();
+    let mut scored: Vec<(f64, &str)> = candidates.map(|c| (strsim::jaro_winkler(found, c), c)).collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    let Some(&(best, _)) = scored.first().filter(|(s, _)| *s > 0.8) else {
+        return Vec::new();
+    };
+    scored
+        .into_iter()
+        .filter(|(s, c)| *s > 0.8 && (*s >= best - 0.03 || (lower.len() >= 4 && c.to_lowercase().starts_with(&lower))))
+        .take(4)
+        .map(|(_, c)| c)
+        .collect()
+}
+
+/// "did you mean `a`?", or "did you mean `a` or `b`?" when several are as close.
+fn did_you_mean(found: &str, candidates: &[&str]) -> Option<String> {
+    let all = suggest_all(found, candidates.iter().copied());
+    let q: Vec<String> = all.iter().map(|c| format!("`{c}`")).collect();
+    match q.len() {
+        0 => None,
+        1 => Some(format!("did you mean {}?", q[0])),
+        n => Some(format!("did you mean {} or {}?", q[..n - 1].join(", "), q[n - 1])),
+    }
 }
 
 /// The built-in catalog. It is checked by `cargo test`, so a failure here is a build defect.
@@ -259,6 +388,8 @@ pub fn load_scenario_calibrated(src: &str, file: &str, lib: &super::Library, dir
         let cal = super::calibration::calibrate(s, &lib.catalog, &lib.weights);
         l.diagnostics
             .extend(super::calibration::diagnostics(s, &cal, file, &l.locator));
+        l.diagnostics
+            .extend(super::calibration::unreached_endings(s, lib, file, &l.locator));
         l.diagnostics.sort_by_key(|d| (d.line, d.column));
     }
     l

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod check;
 pub mod debrief;
 pub mod diagnostic;
+pub mod glossary;
 pub mod graph;
 pub mod load;
 pub mod model;

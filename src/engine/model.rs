@@ -80,6 +80,10 @@ pub struct Meta {
     /// Rough length of a play-through, for the library card.
     #[serde(default)]
     pub minutes: Option<u32>,
+    /// (v2) Show the trainee each option's words without the technique's name, so the menu does not give the
+    /// answer away in class (the name is shown in the feedback after the choice).
+    #[serde(default)]
+    pub hide_technique_names: bool,
 }
 
 /// How hard a scenario is for a trainee.
@@ -607,6 +611,14 @@ pub enum Addressee {
 pub struct Line {
     pub id: String,
     pub text: String,
+    /// (v2) Conditional text: the line is said only when this holds (a variable, a repaired rupture, the move just
+    /// made with `JustChose("option")` or `JustUsed("technique")`). The first line whose condition holds is said;
+    /// when none does, one of the lines without `when` (variants, picked by the seeded generator).
+    #[serde(default)]
+    pub when: Option<Condition>,
+    /// (v2) What the trainee sees with this line, in place of the stage's `nonverbal`.
+    #[serde(default)]
+    pub nonverbal: Option<String>,
 }
 
 /// A client line that shows a rupture's markers.
@@ -621,6 +633,10 @@ pub struct RuptureLine {
     /// stage's markers stand (its non-verbal may still show them).
     #[serde(default)]
     pub markers: Option<Vec<Marker>>,
+    /// (v2) Conditional repair wording: said only when this holds (what caused the rupture, say
+    /// `JustChose("x.interpret")`), picked before the rupture lines without `when`.
+    #[serde(default)]
+    pub when: Option<Condition>,
 }
 
 /// Something the trainee should notice in the client's words.
@@ -902,6 +918,11 @@ pub enum Condition {
     Chose(String),
     /// (v2) A technique (by id) was used earlier in the session.
     Used(String),
+    /// (v2) The move just made was this option (by id): a client line, a rupture line or a transition can answer
+    /// that choice in particular (per-choice responses).
+    JustChose(String),
+    /// (v2) The move just made used this technique (by id).
+    JustUsed(String),
     /// (v2) A critical miss happened: a safety or dissociation marker was left unanswered.
     CriticalMiss,
     /// (v2) The last simulated Session Rating Scale was flagged (below the cut-off, or a drop).
@@ -1150,7 +1171,9 @@ impl Scenario {
             .iter()
             .flat_map(|(c, path)| c.leaves(path.clone()))
             .filter_map(|(c, _)| match c {
-                Condition::Chose(x) | Condition::Used(x) => Some(x.clone()),
+                Condition::Chose(x) | Condition::Used(x) | Condition::JustChose(x) | Condition::JustUsed(x) => {
+                    Some(x.clone())
+                }
                 _ => None,
             })
             .collect()
@@ -1169,6 +1192,18 @@ impl Scenario {
             for (j, t) in st.transitions.iter().enumerate() {
                 if let Some(c) = &t.when {
                     out.push((c, format!("stages[{i}].transitions[{j}].when")));
+                }
+            }
+        }
+        for (i, st) in self.stages.iter().enumerate() {
+            for (j, l) in st.client.iter().enumerate() {
+                if let Some(c) = &l.when {
+                    out.push((c, format!("stages[{i}].client[{j}].when")));
+                }
+            }
+            for (j, l) in st.rupture_lines.iter().enumerate() {
+                if let Some(c) = &l.when {
+                    out.push((c, format!("stages[{i}].rupture_lines[{j}].when")));
                 }
             }
         }
@@ -1313,6 +1348,8 @@ impl Condition {
             Condition::Done(g) => format!("done: {}", g.label()),
             Condition::Chose(o) => format!("chose {o}"),
             Condition::Used(t) => format!("used {t}"),
+            Condition::JustChose(o) => format!("just chose {o}"),
+            Condition::JustUsed(t) => format!("just used {t}"),
             Condition::CriticalMiss => "critical miss".into(),
             Condition::SrsFlagged => "SRS flagged".into(),
             Condition::Person(p, c) => format!("{p}: {}", c.describe()),

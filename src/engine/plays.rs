@@ -102,9 +102,22 @@ pub fn run_play(play: &Play, scenario: Arc<Scenario>, catalog: Arc<Catalog>, wei
                     .get(at..(at + 3).min(lines.len()))
                     .map(|v| v.join(" | "))
                     .unwrap_or_default();
-                drift.push(format!(
-                    "checkpoint `{cp}` not found after line {at} (next lines: {near})"
-                ));
+                // The line this checkpoint most likely meant: the same event about the same thing (a choice of the
+                // same option, a rupture of the same kind) with a different result.
+                let words: Vec<&str> = cp.split_whitespace().collect();
+                let key = words.len().saturating_sub(1).clamp(1, 2);
+                let actual = lines.iter().find(|l| {
+                    let lw: Vec<&str> = l.split_whitespace().collect();
+                    lw.len() >= key && lw[..key] == words[..key.min(words.len())]
+                });
+                match actual {
+                    Some(a) => drift.push(format!(
+                        "checkpoint `{cp}` not found after line {at}; the transcript has `{a}` instead"
+                    )),
+                    None => drift.push(format!(
+                        "checkpoint `{cp}` not found after line {at} (next lines: {near})"
+                    )),
+                }
                 break;
             }
         }

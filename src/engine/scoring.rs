@@ -568,7 +568,12 @@ struct Terms<'w> {
 
 impl Terms<'_> {
     fn add(&mut self, term: FitTerm, value: f32, why: String) {
-        let weight = self.w.fit_weight(term);
+        self.add_scaled(term, value, 1.0, why);
+    }
+
+    /// A term whose weight the client scales: how much it matters for this person (culture's salience).
+    fn add_scaled(&mut self, term: FitTerm, value: f32, scale: f32, why: String) {
+        let weight = self.w.fit_weight(term) * scale.clamp(0.0, 1.0);
         if weight > 0.0 {
             self.parts.push(FitPart {
                 term,
@@ -822,7 +827,10 @@ fn person_terms(
         }
     }
 
-    // Culture.
+    // Culture and faith. Salience says how much they shape the meaning of the problem for this client, so it
+    // scales the term's weight: the published effect of cultural adaptation (Soto et al. 2018) is a moderated
+    // one, larger where culture matters more, and a term that matters little must not pull every fit toward
+    // zero. The value is how far the move adapts (+1) or imposes (-1).
     let sal = c.culture.salience;
     if sal > 0.0 {
         let ad = t.adaptation.culture;
@@ -835,7 +843,7 @@ fn person_terms(
             "neither adapts to nor clashes with their cultural frame"
         };
         let why = format!("culture shapes how {name} understands the problem (salience {sal:.2}); this move {how}");
-        add(FitTerm::Culture, ad * sal, why + &cite(w, FitTerm::Culture));
+        terms.add_scaled(FitTerm::Culture, ad, sal, why + &cite(w, FitTerm::Culture));
     }
 
     // Religion and spirituality.
@@ -851,7 +859,7 @@ fn person_terms(
             "is neutral toward their beliefs"
         };
         let why = format!("faith matters to {name} (salience {rs:.2}); this move {how}");
-        add(FitTerm::Religion, ad * rs, why + &cite(w, FitTerm::Religion));
+        terms.add_scaled(FitTerm::Religion, ad, rs, why + &cite(w, FitTerm::Religion));
     }
 }
 

@@ -1031,6 +1031,33 @@ impl Session {
         let open = self.state.people[speaker].rupture.as_ref().map(|r| r.kind);
         let rupture_lines: Vec<_> = st.rupture_lines.iter().filter(|l| Some(l.kind) == open).collect();
         self.state.withheld = None;
+        // Conditional text first: the first line whose `when` holds; otherwise a variant among those without one.
+        let rupture_lines: Vec<_> = match rupture_lines
+            .iter()
+            .find(|l| l.when.as_ref().is_some_and(|c| self.holds(c)))
+        {
+            Some(l) => vec![*l],
+            None => {
+                let plain: Vec<_> = rupture_lines.iter().copied().filter(|l| l.when.is_none()).collect();
+                if plain.is_empty() { rupture_lines } else { plain }
+            }
+        };
+        let lines: Vec<&super::model::Line> = match st
+            .client
+            .iter()
+            .find(|l| l.when.as_ref().is_some_and(|c| self.holds(c)))
+        {
+            Some(l) => vec![l],
+            None => {
+                let plain: Vec<_> = st.client.iter().filter(|l| l.when.is_none()).collect();
+                if plain.is_empty() {
+                    st.client.iter().collect()
+                } else {
+                    plain
+                }
+            }
+        };
+        let mut own_nonverbal: Option<&str> = None;
         let (line, text) = if !rupture_lines.is_empty() {
             let l = rupture_lines[self.rng.random_range(0..rupture_lines.len())];
             self.state.withheld = l.markers.as_ref().map(|v| {
@@ -1044,10 +1071,11 @@ impl Session {
                 (speaker, shown)
             });
             (l.id.clone(), l.text.clone())
-        } else if st.client.is_empty() {
+        } else if lines.is_empty() {
             (String::new(), String::new())
         } else {
-            let l = &st.client[self.rng.random_range(0..st.client.len())];
+            let l = lines[self.rng.random_range(0..lines.len())];
+            own_nonverbal = l.nonverbal.as_deref();
             (l.id.clone(), l.text.clone())
         };
         let name = &self.people[speaker].name;
@@ -1062,7 +1090,7 @@ impl Session {
             }
             None => String::new(),
         };
-        let nonverbal = [st.nonverbal.as_str(), shown.as_str()]
+        let nonverbal = [own_nonverbal.unwrap_or(st.nonverbal.as_str()), shown.as_str()]
             .iter()
             .filter(|s| !s.is_empty())
             .copied()
@@ -1222,6 +1250,11 @@ impl Session {
                 let id = self.catalog.get(t).map_or(t.as_str(), |x| x.id.as_str());
                 self.history.iter().any(|c| c.technique == id)
             }
+            Condition::JustChose(o) => self.history.last().is_some_and(|c| c.option == *o),
+            Condition::JustUsed(t) => {
+                let id = self.catalog.get(t).map_or(t.as_str(), |x| x.id.as_str());
+                self.history.last().is_some_and(|c| c.technique == id)
+            }
             Condition::CriticalMiss => self.state.critical_misses > 0,
             Condition::SrsFlagged => self.state.srs_flagged,
             Condition::Flag(v) => matches!(self.variables.get(v), Some(Value::Bool(true))),
@@ -1244,12 +1277,21 @@ impl Session {
         vars.sort();
         // Conditions may read which options and techniques were chosen: key on those the scenario names.
         let named = self.scenario.named_choices();
-        let chosen: Vec<&str> = self
+        let mut chosen: Vec<&str> = self
             .history
             .iter()
             .flat_map(|c| [c.option.as_str(), c.technique.as_str()])
             .filter(|x| named.contains(*x))
             .collect();
+        // `JustChose` and `JustUsed` read the last move: which named one it was is part of the state.
+        chosen.push("|");
+        chosen.extend(
+            self.history
+                .last()
+                .into_iter()
+                .flat_map(|c| [c.option.as_str(), c.technique.as_str()])
+                .filter(|x| named.contains(*x)),
+        );
         let people: Vec<String> = st
             .people
             .iter()
@@ -1372,12 +1414,12 @@ fn reason_better(alt: &Evaluation, chosen: &Evaluation, t: &Technique, rupture_o
     if (alt.fit.overridden || chosen.fit.overridden) && alt.fit.total > chosen.fit.total + 0.05 {
         return if alt.fit.overridden {
             format!(
-                "the scenario's author rates its fit here at {:+.2}, against {:+.2} for your move",
+                "rated for this moment by the scenario, its fit is {:+.2}, against {:+.2} for your move",
                 alt.fit.total, chosen.fit.total
             )
         } else {
             format!(
-                "its fit here is {:+.2}, against the author's rating of {:+.2} for your move",
+                "its fit here is {:+.2}, against {:+.2} for your move as rated for this moment by the scenario",
                 alt.fit.total, chosen.fit.total
             )
         };

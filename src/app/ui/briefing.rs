@@ -7,9 +7,13 @@ use crate::app::core::{Action, Scenarios, Screen};
 use crate::engine::model::{ClientProfile, Delivery, Preference};
 
 pub fn plugin(app: &mut App) {
-    app.add_systems(EguiPrimaryContextPass, draw.run_if(in_state(Screen::Briefing)));
+    app.add_systems(
+        EguiPrimaryContextPass,
+        draw.run_if(in_state(Screen::Briefing)).in_set(super::ScreenDraw),
+    );
 }
 
+/// A 0-to-1 figure in words, with the figure and its scale for those who want it.
 fn level(x: f32, low: &str, mid: &str, high: &str) -> String {
     let w = if x >= 0.65 {
         high
@@ -18,23 +22,24 @@ fn level(x: f32, low: &str, mid: &str, high: &str) -> String {
     } else {
         mid
     };
-    format!("{w} ({x:.2})")
+    format!("{w} ({x:.2} on a scale of 0 to 1)")
 }
 
 /// The profile variables in plain language.
 pub fn profile_lines(c: &ClientProfile) -> Vec<(&'static str, String)> {
+    let scale = "on a scale from -1, internalizing, to +1, externalizing";
     let coping = if c.coping_style > 0.2 {
         format!(
-            "leans externalizing: acts on distress outwardly, looks to circumstances ({:+.2})",
+            "leans externalizing: acts on distress outwardly, looks to circumstances ({:+.2} {scale})",
             c.coping_style
         )
     } else if c.coping_style < -0.2 {
         format!(
-            "leans internalizing: turns distress inward, self-critical ({:+.2})",
+            "leans internalizing: turns distress inward, self-critical ({:+.2} {scale})",
             c.coping_style
         )
     } else {
-        format!("balanced ({:+.2})", c.coping_style)
+        format!("balanced ({:+.2} {scale})", c.coping_style)
     };
     let mut v = vec![
         (
@@ -117,6 +122,28 @@ pub fn profile_lines(c: &ClientProfile) -> Vec<(&'static str, String)> {
     v
 }
 
+/// A profile as a table: each term with its glossary entry on hover, each value wrapping within the page.
+fn profile_grid(ui: &mut egui::Ui, id: &str, c: &ClientProfile) {
+    let value_width = (ui.available_width() - 200.0).max(200.0);
+    egui::Grid::new(("profile", id))
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            for (k, v) in profile_lines(c) {
+                let term = match k {
+                    "Tends to rupture by" => "Rupture",
+                    other => other,
+                };
+                super::glossary::term(ui, k, term);
+                ui.scope(|ui| {
+                    ui.set_max_width(value_width);
+                    ui.add(egui::Label::new(v).wrap());
+                });
+                ui.end_row();
+            }
+        });
+}
+
 fn draw(mut contexts: EguiContexts, scenarios: Res<Scenarios>, mut actions: MessageWriter<Action>) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut root = super::root_ui(&ctx);
@@ -147,6 +174,7 @@ fn draw(mut contexts: EguiContexts, scenarios: Res<Scenarios>, mut actions: Mess
     });
     egui::CentralPanel::default().show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
+            super::scroll_by_keys(ui);
             ui.set_max_width(900.0);
             let c = &s.client;
             // A case of several people is named by the people in it; one person by name, age and pronouns.
@@ -176,13 +204,7 @@ fn draw(mut contexts: EguiContexts, scenarios: Res<Scenarios>, mut actions: Mess
             ui.add_space(8.0);
             if s.people.is_empty() {
                 ui.label(egui::RichText::new("Profile").strong());
-                egui::Grid::new("profile").num_columns(2).striped(true).show(ui, |ui| {
-                    for (k, v) in profile_lines(c) {
-                        ui.label(k);
-                        ui.label(v);
-                        ui.end_row();
-                    }
-                });
+                profile_grid(ui, "profile", c);
             } else {
                 // Each person in the room, with their own account and profile.
                 for (p, (_, profile)) in s.people.iter().zip(s.persons()) {
@@ -198,16 +220,7 @@ fn draw(mut contexts: EguiContexts, scenarios: Res<Scenarios>, mut actions: Mess
                             if !p.history.is_empty() {
                                 ui.label(&p.history);
                             }
-                            egui::Grid::new(("profile", p.id.as_str()))
-                                .num_columns(2)
-                                .striped(true)
-                                .show(ui, |ui| {
-                                    for (k, v) in profile_lines(&profile) {
-                                        ui.label(k);
-                                        ui.label(v);
-                                        ui.end_row();
-                                    }
-                                });
+                            profile_grid(ui, p.id.as_str(), &profile);
                         });
                 }
             }

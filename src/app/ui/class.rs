@@ -9,7 +9,10 @@ use crate::app::core::{Action, ClassView, Screen};
 use crate::engine::records::report::ScenarioReport;
 
 pub fn plugin(app: &mut App) {
-    app.add_systems(EguiPrimaryContextPass, draw.run_if(in_state(Screen::Class)));
+    app.add_systems(
+        EguiPrimaryContextPass,
+        draw.run_if(in_state(Screen::Class)).in_set(super::ScreenDraw),
+    );
 }
 
 fn draw(mut contexts: EguiContexts, mut view: ResMut<ClassView>, mut actions: MessageWriter<Action>) -> Result {

@@ -12,7 +12,10 @@ use crate::engine::records::{Status, xapi};
 pub fn plugin(app: &mut App) {
     app.init_resource::<View>()
         .add_systems(OnEnter(Screen::History), read)
-        .add_systems(EguiPrimaryContextPass, draw.run_if(in_state(Screen::History)));
+        .add_systems(
+            EguiPrimaryContextPass,
+            draw.run_if(in_state(Screen::History)).in_set(super::ScreenDraw),
+        );
 }
 
 /// What the screen shows, read from the store once when it opens (not every frame).

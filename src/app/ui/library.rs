@@ -7,8 +7,10 @@ use crate::app::core::{Action, Entry, Scenarios, Screen, StudentRecords};
 use crate::engine::model::{Difficulty, Format, IntegrationMode};
 
 pub fn plugin(app: &mut App) {
-    app.init_resource::<Filter>()
-        .add_systems(EguiPrimaryContextPass, draw.run_if(in_state(Screen::Library)));
+    app.init_resource::<Filter>().add_systems(
+        EguiPrimaryContextPass,
+        draw.run_if(in_state(Screen::Library)).in_set(super::ScreenDraw),
+    );
 }
 
 /// The library's search and filters.
@@ -115,28 +117,66 @@ pub fn draw(
     });
     egui::CentralPanel::default().show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
-            ui.horizontal_wrapped(|ui| {
-                ui.spacing_mut().item_spacing = egui::vec2(12.0, 12.0);
-                let shown: Vec<(usize, &Entry)> = scenarios
-                    .entries
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, e)| filter.matches(e))
-                    .collect();
-                if shown.is_empty() {
-                    ui.label("No scenario matches the search and filters.");
-                }
-                for (i, e) in shown {
-                    ui.allocate_ui_with_layout(
-                        egui::vec2(390.0, 260.0),
-                        egui::Layout::top_down(egui::Align::Min),
-                        |ui| card(ui, i, e, &records, &mut actions),
-                    );
-                }
-            });
+            if records.sessions.is_empty()
+                && let Some(t) = scenarios.find("tutorial")
+            {
+                start_here(ui, t, &mut actions);
+            }
+            let shown: Vec<(usize, &Entry)> = scenarios
+                .entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| filter.matches(e))
+                .collect();
+            if shown.is_empty() {
+                ui.label("No scenario matches the search and filters.");
+            }
+            // A grid of equal columns: as many cards as fit across, rows aligned at the top.
+            let gap = 12.0;
+            let columns = ((ui.available_width() + gap) / (CARD_WIDTH + gap)).floor().max(1.0) as usize;
+            let width = ((ui.available_width() + gap) / columns as f32 - gap).max(240.0);
+            egui::Grid::new("cards")
+                .spacing(egui::vec2(gap, gap))
+                .min_col_width(width)
+                .max_col_width(width)
+                .show(ui, |ui| {
+                    for (k, (i, e)) in shown.into_iter().enumerate() {
+                        ui.vertical(|ui| card(ui, width, i, e, &records, &mut actions));
+                        if (k + 1) % columns == 0 {
+                            ui.end_row();
+                        }
+                    }
+                });
         });
     });
     Ok(())
+}
+
+/// The widest a card grows: three across at 1280 pixels.
+const CARD_WIDTH: f32 = 390.0;
+
+/// What a newcomer sees first: where to start, and what the app does, in two sentences.
+fn start_here(ui: &mut egui::Ui, tutorial: usize, actions: &mut MessageWriter<Action>) {
+    egui::Frame::group(ui.style()).inner_margin(12.0).show(ui, |ui| {
+        ui.label(
+            egui::RichText::new("New here? Start with the tutorial.")
+                .heading()
+                .strong(),
+        );
+        ui.label(
+            "Each scenario is a session with a simulated client. At every moment you choose what to do; Rapport \
+             tells you how well it fitted this client then, what it did to your working alliance, and what would \
+             have served better. The tutorial, a first session with a student who cannot face her resits, shows \
+             how, in about ten minutes. F1 opens the glossary on any screen.",
+        );
+        if ui
+            .button(egui::RichText::new("Start the tutorial").strong().size(17.0))
+            .clicked()
+        {
+            actions.write(Action::Open(tutorial));
+        }
+    });
+    ui.add_space(8.0);
 }
 
 fn combo<T: Copy + PartialEq>(
@@ -157,9 +197,16 @@ fn combo<T: Copy + PartialEq>(
         });
 }
 
-fn card(ui: &mut egui::Ui, i: usize, e: &Entry, records: &StudentRecords, actions: &mut MessageWriter<Action>) {
+fn card(
+    ui: &mut egui::Ui,
+    width: f32,
+    i: usize,
+    e: &Entry,
+    records: &StudentRecords,
+    actions: &mut MessageWriter<Action>,
+) {
     egui::Frame::group(ui.style()).inner_margin(10.0).show(ui, |ui| {
-        ui.set_width(370.0);
+        ui.set_width(width - 22.0);
         ui.set_min_height(240.0);
         let Some(s) = &e.good else {
             ui.colored_label(

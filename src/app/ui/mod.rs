@@ -2,10 +2,11 @@
 
 mod briefing;
 mod class;
-mod debrief;
+pub mod debrief;
+pub mod glossary;
 mod history;
 mod library;
-mod session;
+pub mod session;
 mod settings;
 
 use bevy::prelude::*;
@@ -13,8 +14,18 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use super::core::{Action, Settings, Theme};
 
+/// The systems that draw a screen; the theme comes before them, and the overlays (the glossary) before
+/// them too, so a key an overlay takes (Esc closing the glossary) never reaches the screen.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ScreenDraw;
+
+/// Systems drawn over every screen.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Overlays;
+
 pub fn plugin(app: &mut App) {
-    app.add_systems(EguiPrimaryContextPass, apply_theme.before(library::draw))
+    app.configure_sets(EguiPrimaryContextPass, Overlays.before(ScreenDraw))
+        .add_systems(EguiPrimaryContextPass, apply_theme.before(Overlays))
         .add_plugins((
             library::plugin,
             briefing::plugin,
@@ -23,6 +34,7 @@ pub fn plugin(app: &mut App) {
             settings::plugin,
             history::plugin,
             class::plugin,
+            glossary::plugin,
         ));
 }
 
@@ -54,7 +66,8 @@ fn high_contrast() -> egui::Visuals {
     v.override_text_color = Some(egui::Color32::WHITE);
     v.panel_fill = egui::Color32::BLACK;
     v.window_fill = egui::Color32::BLACK;
-    v.extreme_bg_color = egui::Color32::BLACK;
+    // Tracks (progress bars, text fields) and slider rails need a fill the black panels do not hide.
+    v.extreme_bg_color = egui::Color32::from_gray(55);
     v.faint_bg_color = egui::Color32::from_gray(20);
     v.hyperlink_color = egui::Color32::YELLOW;
     v.selection.bg_fill = egui::Color32::from_rgb(0, 70, 160);
@@ -68,7 +81,7 @@ fn high_contrast() -> egui::Visuals {
         w.bg_stroke = egui::Stroke::new(2.0, egui::Color32::WHITE);
         w.fg_stroke = egui::Stroke::new(2.0, egui::Color32::WHITE);
     }
-    v.widgets.inactive.bg_fill = egui::Color32::BLACK;
+    v.widgets.inactive.bg_fill = egui::Color32::from_gray(70);
     v.widgets.inactive.weak_bg_fill = egui::Color32::BLACK;
     v.widgets.hovered.bg_stroke = egui::Stroke::new(3.0, egui::Color32::YELLOW);
     v
@@ -116,6 +129,9 @@ pub fn top_bar(root: &mut egui::Ui, title: &str, actions: &mut MessageWriter<Act
             ui.separator();
             ui.label(egui::RichText::new(title).strong());
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button("Glossary (F1)").clicked() {
+                    actions.write(Action::ToggleGlossary);
+                }
                 if ui.button("Settings").clicked() {
                     actions.write(Action::Goto(super::core::Screen::Settings));
                 }
@@ -136,6 +152,31 @@ pub fn root_ui(ctx: &egui::Context) -> egui::Ui {
             .layer_id(egui::LayerId::background())
             .max_rect(ctx.viewport_rect()),
     )
+}
+
+/// PageUp, PageDown and the up and down arrows scroll the area they are called in (the briefing, the
+/// feedback, the debrief), for a student who reads by keyboard.
+pub fn scroll_by_keys(ui: &mut egui::Ui) {
+    let page = ui.clip_rect().height() * 0.8;
+    let dy = ui.input(|i| {
+        let mut d = 0.0;
+        if i.key_pressed(egui::Key::PageDown) {
+            d -= page;
+        }
+        if i.key_pressed(egui::Key::PageUp) {
+            d += page;
+        }
+        if i.key_pressed(egui::Key::ArrowDown) {
+            d -= 40.0;
+        }
+        if i.key_pressed(egui::Key::ArrowUp) {
+            d += 40.0;
+        }
+        d
+    });
+    if dy != 0.0 {
+        ui.scroll_with_delta(egui::vec2(0.0, dy));
+    }
 }
 
 /// Esc goes back on every screen.

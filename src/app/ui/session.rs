@@ -11,8 +11,10 @@ use crate::engine::model::{Alliance, Choice, Intent};
 use crate::engine::session::{ChoiceOutcome, Event, RuptureCause, Session};
 
 pub fn plugin(app: &mut App) {
-    app.init_resource::<PaletteSearch>()
-        .add_systems(EguiPrimaryContextPass, draw.run_if(in_state(Screen::Session)));
+    app.init_resource::<PaletteSearch>().add_systems(
+        EguiPrimaryContextPass,
+        draw.run_if(in_state(Screen::Session)).in_set(super::ScreenDraw),
+    );
 }
 
 /// The palette's search text.
@@ -36,6 +38,8 @@ fn draw(
     mut search: ResMut<PaletteSearch>,
     mut area: ResMut<FigureArea>,
     mut actions: MessageWriter<Action>,
+    mut settled: Local<Option<(usize, bool, usize)>>,
+    mut words_height_last: Local<f32>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut root = super::root_ui(&ctx);
@@ -75,7 +79,10 @@ fn draw(
         {
             actions.write(Action::Highlight(o.id.clone()));
         }
+        // Enter confirms the highlighted move, unless a widget with focus takes Enter itself (a focused option
+        // confirms itself below; a focused button or field does what it does).
         if pressed.1
+            && ctx.memory(|m| m.focused().is_none())
             && let Some(h) = &active.highlighted
         {
             actions.write(Action::Choose(h.clone()));
@@ -92,8 +99,11 @@ fn draw(
             actions.write(Action::Address(ring[next]));
         }
     }
-    if pressed.2 && !typing {
+    if pressed.2 && !typing && !active.confirm_leave {
         actions.write(Action::Back);
+    }
+    if active.confirm_leave {
+        leave_dialog(&ctx, &mut actions);
     }
 
     egui::Panel::top("alliance").show(&mut root, |ui| {
@@ -150,20 +160,15 @@ fn draw(
                         .desired_width(200.0),
                 );
             });
-            ui.horizontal(|ui| {
-                ui.label("Why (optional)");
-                egui::ComboBox::from_id_salt("why")
-                    .selected_text(active.why.map_or("—", |w| w.label()))
-                    .show_ui(ui, |ui| {
-                        if ui.selectable_label(active.why.is_none(), "—").clicked() {
-                            actions.write(Action::SetWhy(None));
-                        }
-                        for w in WhyTag::ALL {
-                            if ui.selectable_label(active.why == Some(w), w.label()).clicked() {
-                                actions.write(Action::SetWhy(Some(w)));
-                            }
-                        }
-                    });
+            // The reason is a row of choices, not a drop-down: nothing to get stuck in by keyboard.
+            ui.horizontal_wrapped(|ui| {
+                ui.label("Why (optional):");
+                for w in WhyTag::ALL {
+                    let on = active.why == Some(w);
+                    if ui.selectable_label(on, w.label()).clicked() {
+                        actions.write(Action::SetWhy(if on { None } else { Some(w) }));
+                    }
+                }
             });
             ui.separator();
             // Leave room under the list for the addressee row and the confirm button.
@@ -194,20 +199,38 @@ fn draw(
                         if visible.is_empty() {
                             continue;
                         }
-                        ui.label(egui::RichText::new(school.label()).weak().small());
+                        if !sc.meta.hide_technique_names {
+                            ui.label(egui::RichText::new(school.label()).weak());
+                        }
                         for (n, o) in visible {
                             let Some(t) = s.technique(&o.technique) else { continue };
                             let selected = active.highlighted.as_deref() == Some(o.id.as_str());
-                            let text = egui::RichText::new(format!("{}. {}", n + 1, t.name)).strong();
+                            // Where the scenario hides technique names, the trainee judges the words alone; the
+                            // name comes with the feedback.
+                            let hide = sc.meta.hide_technique_names && !o.say.is_empty();
+                            let shown = if hide {
+                                format!("“{}”", o.say)
+                            } else {
+                                t.name.clone()
+                            };
+                            let text = egui::RichText::new(format!("{}. {shown}", n + 1)).strong();
                             let r = ui.add_enabled(active.pending.is_none(), egui::Button::selectable(selected, text));
-                            let r = r.on_hover_text(format!("{}\n\n{}", t.description, t.citation));
+                            let r = if hide {
+                                r
+                            } else {
+                                r.on_hover_text(format!("{}\n\n{}", t.description, t.citation))
+                            };
                             if r.clicked() {
                                 actions.write(Action::Highlight(o.id.clone()));
                             }
                             if r.double_clicked() {
                                 actions.write(Action::Choose(o.id.clone()));
                             }
-                            if !o.say.is_empty() {
+                            // Enter on a focused option confirms that option (egui also clicks it: a highlight).
+                            if r.has_focus() && ctx.input(|i| i.key_pressed(egui::Key::Enter)) {
+                                actions.write(Action::Choose(o.id.clone()));
+                            }
+                            if !o.say.is_empty() && !hide {
                                 ui.label(egui::RichText::new(format!("“{}”", o.say)).italics());
                             }
                             if s.state().present.len() > 1 && !s.can_address(o) {
@@ -224,8 +247,8 @@ fn draw(
                                         .weak(),
                                 );
                             }
-                            if r.has_focus() || r.hovered() {
-                                ui.label(egui::RichText::new(&t.description).small().weak());
+                            if (r.has_focus() || r.hovered()) && !hide {
+                                ui.label(egui::RichText::new(&t.description).weak());
                             }
                             ui.add_space(4.0);
                         }
@@ -263,24 +286,38 @@ fn draw(
                 actions.write(Action::Choose(h.clone()));
             }
             ui.label(
-                egui::RichText::new("Number keys pick, Enter confirms, Esc goes back.")
-                    .small()
-                    .weak(),
+                egui::RichText::new("Number keys pick, Enter confirms, Esc goes back, F1 opens the glossary.").weak(),
             );
         });
 
     let (who, text, nonverbal, also) = last_words(s);
+    // Panels take their size from the frame before; when the words or the feedback change, draw once more so
+    // they settle at their new size (the app draws only on input, so nothing else would).
+    let shown = (
+        s.history().len(),
+        active.pending.is_some(),
+        text.len() + nonverbal.len(),
+    );
+    if *settled != Some(shown) {
+        *settled = Some(shown);
+        ctx.request_repaint();
+    }
     let name = who.map_or(sc.client.name.clone(), |i| s.people()[i].name.clone());
     // The words may not crowd the people out of the room: past two fifths of the window they scroll.
     let words_max = ctx.content_rect().height() * 0.4;
-    egui::Panel::bottom("client_words")
+    // A scroll area in a panel can only be as tall as the panel was last frame, so the panel is told how tall
+    // its words were (up to the limit) and grows to fit them on the next frame, which is asked for.
+    let words_height = (*words_height_last + 12.0).min(words_max);
+    let words = egui::Panel::bottom("client_words")
+        .resizable(false)
+        .min_size(words_height)
         .max_size(words_max)
         .show(&mut root, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 ui.add_space(6.0);
                 ui.label(egui::RichText::new(format!("{name}: “{text}”")).size(20.0));
                 if !nonverbal.is_empty() {
-                    ui.label(egui::RichText::new(nonverbal).italics());
+                    ui.label(egui::RichText::new(&nonverbal).italics());
                 }
                 for a in &also {
                     let n = s.name_of(&a.person);
@@ -298,27 +335,55 @@ fn draw(
                         ui.label(egui::RichText::new(text).italics());
                     }
                 }
-                if s.is_system() {
-                    let moods: Vec<String> = s
-                        .state()
+                // The drawing in words, where it adds to what the scenario says of the moment (never against it).
+                let author_wrote = !nonverbal.is_empty();
+                let moods: Vec<String> = if s.is_system() {
+                    s.state()
                         .present
                         .iter()
-                        .map(|&i| Mood::of_person(&active, i).describe(&s.people()[i].name))
-                        .collect();
-                    ui.label(egui::RichText::new(moods.join(" ")).weak());
+                        .map(|&i| (Mood::of_person(&active, i), i))
+                        .filter(|(m, i)| {
+                            let id = &s.state().people[*i].id;
+                            let described =
+                                author_wrote || also.iter().any(|a| a.person == *id && !a.nonverbal.is_empty());
+                            m.worth_saying(described)
+                        })
+                        .map(|(m, i)| m.describe(&s.people()[i].name, &s.people()[i].pronouns))
+                        .collect()
                 } else {
-                    ui.label(egui::RichText::new(Mood::of(&active).describe(&name)).weak());
+                    let m = Mood::of(&active);
+                    let pronouns = &s.people().first().map_or(&sc.client.pronouns, |p| &p.pronouns);
+                    m.worth_saying(author_wrote)
+                        .then(|| m.describe(&name, pronouns))
+                        .into_iter()
+                        .collect()
+                };
+                if !moods.is_empty() {
+                    ui.label(egui::RichText::new(moods.join(" ")).weak());
                 }
                 ui.add_space(6.0);
-            });
+            })
         });
+    let needed = words.inner.content_size.y;
+    if (needed - *words_height_last).abs() > 1.0 {
+        *words_height_last = needed;
+        ctx.request_repaint();
+    }
 
     if let Some(o) = &active.pending {
         egui::Panel::bottom("feedback")
             .resizable(true)
             .default_size(300.0)
             .show(&mut root, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| feedback(ui, o, s, &mut actions));
+                feedback_heading(ui, o, s, &mut actions);
+                // A new scroll area for each move, so its feedback opens at the top; the keys scroll it.
+                egui::ScrollArea::vertical()
+                    .id_salt(("feedback", o.step))
+                    .show(ui, |ui| {
+                        super::scroll_by_keys(ui);
+                        let why = active.whys.iter().find(|(n, _)| *n == o.step).map(|(_, w)| *w);
+                        feedback(ui, o, s, &active.last_events, why);
+                    });
             });
     }
 
@@ -490,10 +555,31 @@ fn reload_panel(ui: &mut egui::Ui, note: &ReloadNote) {
     }
 }
 
-/// The feedback after a choice: fit in words, the alliance change, common factors, better moves.
-pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, actions: &mut MessageWriter<Action>) {
-    let e = &o.evaluation;
-    ui.horizontal(|ui| {
+/// Asks before a session is left half-way: it is kept, and can be taken up again from Your sessions.
+fn leave_dialog(ctx: &egui::Context, actions: &mut MessageWriter<Action>) {
+    let (enter, esc) = ctx.input(|i| (i.key_pressed(egui::Key::Enter), i.key_pressed(egui::Key::Escape)));
+    egui::Modal::new(egui::Id::new("leave_session")).show(ctx, |ui| {
+        ui.set_max_width(420.0);
+        ui.heading("Leave this session?");
+        ui.label("It is kept as it stands: you can take it up again where you stopped, from Your sessions.");
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            if ui.button(egui::RichText::new("Stay (Esc)").strong()).clicked() || esc {
+                actions.write(Action::Stay);
+            }
+            if ui.button("Leave (Enter)").clicked() || enter {
+                actions.write(Action::Leave);
+            }
+        });
+    });
+}
+
+/// The move made and the way on, above the feedback's scrolling text so they never scroll away.
+fn feedback_heading(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, actions: &mut MessageWriter<Action>) {
+    ui.horizontal_wrapped(|ui| {
+        if ui.button(egui::RichText::new("Continue (Enter)").strong()).clicked() {
+            actions.write(Action::Continue);
+        }
         let to = if s.is_system() {
             let idx: Vec<usize> = o.to.iter().filter_map(|id| s.scenario().person_index(id)).collect();
             format!(", to {}", s.names_of(&idx))
@@ -501,10 +587,20 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, actions: &mut
             String::new()
         };
         ui.heading(format!("{} ({}){to}", o.technique_name, o.school.label()));
-        if ui.button(egui::RichText::new("Continue (Enter)").strong()).clicked() {
-            actions.write(Action::Continue);
-        }
     });
+    ui.label(
+        egui::RichText::new("PageUp, PageDown and the arrows scroll the feedback.")
+            .small()
+            .weak(),
+    );
+}
+
+/// The feedback after a choice: fit in words, the alliance change, common factors, the repair's odds, better moves.
+pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, events: &[Event], why: Option<WhyTag>) {
+    let e = &o.evaluation;
+    if let Some(w) = why {
+        ui.label(egui::RichText::new(w.answer(o)).italics());
+    }
     ui.horizontal_wrapped(|ui| {
         ui.colored_label(
             super::class_colour(o.class),
@@ -534,7 +630,10 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, actions: &mut
             egui::RichText::new(format!("Fit {:+.2} ({})", e.fit.total, e.fit.band.label())).strong(),
         );
         if e.fit.overridden {
-            ui.label(format!("(rated by the scenario's author: {})", o.override_reason));
+            ui.label(format!(
+                "(rated for this moment by the scenario: {})",
+                o.override_reason
+            ));
         }
         ui.separator();
         let d = o.alliance_change;
@@ -586,7 +685,12 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, actions: &mut
             "Session Rating Scale"
         };
         let text = format!("{scale} from {}: {:.0}/40", r.name, r.srs.total);
-        if r.srs.flagged {
+        if r.srs.flagged && s.ended().is_some() {
+            ui.colored_label(
+                super::fair(),
+                text + " (at or below 36, or a drop: next session, open with what would have made it better)",
+            );
+        } else if r.srs.flagged {
             ui.colored_label(
                 super::fair(),
                 text + " (at or below 36, or a drop: ask what would make it better)",
@@ -598,7 +702,10 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, actions: &mut
     if let Some(i) = o.intent.filter(|i| matches!(i, Intent::Poor | Intent::Harmful)) {
         ui.colored_label(
             super::poor(),
-            format!("The scenario's author rates this move {}.", i.label()),
+            format!(
+                "For this client at this moment, the scenario rates this move {}.",
+                i.label()
+            ),
         );
     }
     if !o.feedback.is_empty() {
@@ -639,7 +746,30 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, actions: &mut
         ui.label(format!("Common factors carried: {}", carried.join(", ")));
     }
     if let Some(p) = e.repair_chance {
-        ui.label(format!("This was a repair move (chance of repair {:.0}%).", p * 100.0));
+        let took = events.iter().any(|e| matches!(e, Event::RuptureRepaired { .. }));
+        let failed = events.iter().any(|e| matches!(e, Event::RepairFailed { .. }));
+        let odds = format!("{:.0} in 100", p * 100.0);
+        if took {
+            ui.colored_label(
+                super::good(),
+                format!(
+                    "A repair move: in this moment it repairs the rupture about {odds} times, and this time it did."
+                ),
+            );
+        } else if failed {
+            ui.colored_label(
+                super::fair(),
+                format!(
+                    "A repair move, the right kind of move here: it repairs the rupture about {odds} times, and this \
+                     time it did not take. That is chance, not a mistake: the rupture is still open, and a repair can \
+                     be tried again."
+                ),
+            );
+        } else {
+            ui.label(format!(
+                "A repair move: in this moment it repairs the rupture about {odds} times."
+            ));
+        }
     }
     if o.better.is_empty() {
         ui.colored_label(super::good(), "Nothing offered here would have fitted clearly better.");

@@ -6,7 +6,10 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use crate::app::core::{Action, DataDir, FeedbackTiming, Screen, Settings, StudentRecords, Theme};
 
 pub fn plugin(app: &mut App) {
-    app.add_systems(EguiPrimaryContextPass, draw.run_if(in_state(Screen::Settings)));
+    app.add_systems(
+        EguiPrimaryContextPass,
+        draw.run_if(in_state(Screen::Settings)).in_set(super::ScreenDraw),
+    );
 }
 
 fn draw(
@@ -86,10 +89,11 @@ fn draw(
         }
         ui.add_space(12.0);
         ui.label(
-            egui::RichText::new(format!("Saved to {}", Settings::path(&dir.0).display()))
+            egui::RichText::new("Your settings are saved on this computer as you change them.")
                 .small()
                 .weak(),
-        );
+        )
+        .on_hover_text(Settings::path(&dir.0).display().to_string());
     });
     if *settings != before {
         actions.write(Action::SettingsChanged);
