@@ -29,7 +29,16 @@ fn main() {
 }
 
 fn draw(mut contexts: EguiContexts) -> Result {
-    egui::CentralPanel::default().show(contexts.ctx_mut()?, |ui| {
+    let ctx = contexts.ctx_mut()?.clone();
+    // As Rapport draws: panels inside a root `Ui` over the window (egui 0.36).
+    let mut root = egui::Ui::new(
+        ctx.clone(),
+        "root".into(),
+        egui::UiBuilder::new()
+            .layer_id(egui::LayerId::background())
+            .max_rect(ctx.viewport_rect()),
+    );
+    egui::CentralPanel::default().show(&mut root, |ui| {
         ui.heading("A bare window");
         ui.label("Bevy and bevy_egui with the features Rapport uses, and nothing else.");
     });

@@ -64,6 +64,13 @@ if [ -z "$full_choices" ]; then
 fi
 shot debrief --open tutorial --seed 1 --choices "$full_choices" 
 shot settings --screen settings
+# The glossary over the briefing (F1), and Esc in a session with moves made: the app asks before leaving.
+KEYS="F1" shot glossary --open tutorial --screen briefing
+KEYS="Escape" shot session_leave_asks --open tutorial --seed 1 --choices "tut_welcome.reflect,tut_story.formulate"
+# A repair that does not take (seed 6): the debrief calls it chance, with its odds, apart from a missed repair.
+shot debrief_failed_repair --open acute_crisis --seed 6 --choices "ac_arrive.stabilise,ac_far.stabilise,ac_hint.reassure,ac_safety_check,ac_shutdown.meta"
+# Her eyes fill: the drawing follows the markers of the moment, and the author's words are not contradicted.
+shot session_tearful --open tutorial --seed 1 --choices "tut_welcome.reflect,tut_story.formulate,tut_goals.agree"
 # A critical miss: Callum describes the tablets on the table and the move turns to the solicitor's letter. The
 # feedback is classified in red, and the debrief of a path with a critical miss cannot read as good.
 # "They'd be better off without me", and key 1 is an empathic reflection: warmth without the risk question.
@@ -121,7 +128,8 @@ shot library_with_broken_files --scenarios tests/fixtures/broken
 # Projector size and high contrast.
 home="$RAPPORT_HOME"
 RAPPORT_HOME="$(mktemp -d)"
-printf '{"feedback":"Immediate","text_scale":1.8,"theme":"HighContrast"}' >"$RAPPORT_HOME/settings.json"
+printf '{"feedback":"Immediate","text_scale":2.2,"theme":"HighContrast"}' >"$RAPPORT_HOME/settings.json"
+shot library_projector_high_contrast
 shot session_projector_high_contrast --open tutorial --seed 1 --choices "$rupture_choices"
 shot session_couple_projector --open couple_conflict --seed 1 --choices "$couple_to_pull"
 shot session_group_projector --open group_grief --seed 1 --choices "gg_safety_check,gg_checkin.block,gg_advice.link,gg_femi.process"

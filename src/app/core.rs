@@ -638,7 +638,7 @@ impl ClassView {
 pub struct ReturnTo(pub Option<Screen>);
 
 /// The seed of the next session: time-based for variety, fixed by `--seed`.
-#[derive(Resource, Debug, Clone, Copy)]
+#[derive(Resource, Debug, Clone, Copy, Default)]
 pub struct NextSeed(pub Option<u64>);
 
 /// The logic plugin: state, resources, the Action message and its system.
@@ -650,7 +650,8 @@ pub fn plugin(app: &mut App) {
         .init_resource::<ReturnTo>()
         .init_resource::<ClassView>()
         .init_resource::<Glossary>()
-        .insert_resource(NextSeed(None))
+        // Kept if the app set one already (`--seed`): the tour and the demos depend on it.
+        .init_resource::<NextSeed>()
         .add_systems(Update, apply_actions);
 }
 

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use super::catalog::{Quality, RepairKind, Technique, repair_fits};
 use super::model::CHILD_AGE;
 use super::model::{
-    Alliance, AllianceDelta, Choice, ClientProfile, FitBand, Groundwork, Manner, Phase, Preference, ProcessMarker,
-    RuptureKind, RuptureMarker, Stage, StageOfChange,
+    Alliance, AllianceDelta, Choice, ClientProfile, FitBand, Groundwork, Manner, Marker, Phase, Preference,
+    ProcessMarker, RuptureKind, RuptureMarker, Stage, StageOfChange,
 };
 use super::weights::{FitTerm, Weights};
 
@@ -659,7 +659,21 @@ fn person_terms(
     let w = terms.w;
     let mut add = |term: FitTerm, value: f32, why: String| terms.add(term, value, why);
     let name = &c.name;
-    let on_move = trait_on_move(stage.phase, p.reactance);
+    // Beutler's trait matching is about the treatment's directiveness and focus. A single reply chosen for the
+    // moment (a relational move every school shares, a repair, the task that answers a marker shown now) does not
+    // set either, so it is read with the session's pattern, not on its own.
+    let markers = stage
+        .markers
+        .iter()
+        .chain(stage.also.iter().flat_map(|a| a.markers.iter()));
+    let answers_now = markers
+        .filter_map(|m| match m {
+            Marker::Process(pm) => Some(*pm),
+            Marker::Rupture(_) => None,
+        })
+        .any(|pm| t.answers.contains(&pm));
+    let single_reply = t.is_relational() || t.repair.is_some() || answers_now;
+    let on_move = trait_on_move(stage.phase, p.reactance) && !single_reply;
     let (pattern_d, pattern_f) = s.pattern.with(t);
 
     // Reactance: high -> non-directive; low -> directive mildly better. Beutler's finding is about the
@@ -780,7 +794,9 @@ fn person_terms(
     );
 
     // Stage of change, where behaviour change is the target.
-    if let Some(stage_now) = p.stage_of_change.filter(|_| !t.processes.is_empty()) {
+    // Safety work is exempt: making the means of harm safer, or planning for a crisis, does not wait for the
+    // client's readiness to change the behaviour the session is about.
+    if let Some(stage_now) = p.stage_of_change.filter(|_| !t.processes.is_empty() && !t.is_safety()) {
         let sum: i32 = t
             .processes
             .iter()

@@ -173,7 +173,7 @@ pub fn panels(
                 "Accuracy is the mean of your moves' accuracy, where the best move open at each moment counts 100%: \
                  100% means the best on offer every time, not perfection.",
             );
-            ui.label(egui::RichText::new(p.verdict.explain()).small());
+            ui.label(egui::RichText::new(p.verdict.explain()).weak());
             let balance = d.room.as_ref().and_then(|r| r.lesson.as_ref());
             if !d.next_time.is_empty() || balance.is_some() {
                 ui.label(egui::RichText::new("What to try next time").strong());

@@ -160,15 +160,21 @@ fn draw(
                         .desired_width(200.0),
                 );
             });
-            // The reason is a row of choices, not a drop-down: nothing to get stuck in by keyboard.
-            ui.horizontal_wrapped(|ui| {
-                ui.label("Why (optional):");
-                for w in WhyTag::ALL {
-                    let on = active.why == Some(w);
-                    if ui.selectable_label(on, w.label()).clicked() {
-                        actions.write(Action::SetWhy(if on { None } else { Some(w) }));
+            // The reason is a row of choices, not a drop-down (nothing to get stuck in by keyboard), folded
+            // away until wanted so the moves keep the room at projector size.
+            let why = match active.why {
+                Some(w) => format!("Why (optional): {}", w.label()),
+                None => "Why (optional)".to_owned(),
+            };
+            egui::CollapsingHeader::new(why).id_salt("why").show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    for w in WhyTag::ALL {
+                        let on = active.why == Some(w);
+                        if ui.selectable_label(on, w.label()).clicked() {
+                            actions.write(Action::SetWhy(if on { None } else { Some(w) }));
+                        }
                     }
-                }
+                });
             });
             ui.separator();
             // Leave room under the list for the addressee row and the confirm button.
