@@ -39,6 +39,7 @@ fn open_app(args: cli::Cli) -> ExitCode {
         screen,
         seed: args.seed,
         class: args.class,
+        screenshot: args.screenshot,
         data_dir: args.data_dir.unwrap_or_else(rapport::engine::records::default_dir),
     })
 }

@@ -455,3 +455,38 @@ fn what_a_student_reads_has_no_stage_id_no_backtick_and_no_author_wording_and_ev
     }
     assert!(checked > 1000, "the test read what was drawn: {checked} nodes");
 }
+
+#[test]
+fn a_stage_renders_to_a_png_without_a_display() {
+    let has_xvfb = std::process::Command::new("sh")
+        .args(["-c", "command -v Xvfb"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_xvfb && std::env::var_os("CI").is_none() {
+        eprintln!("skipped: rendering without a display needs Xvfb here");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let png = dir.path().join("practice.png");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args([
+            "render",
+            &format!("{}/scenarios/tutorial.ron", env!("CARGO_MANIFEST_DIR")),
+            "--stage",
+        ])
+        .args(["tut_practice", "-o"])
+        .arg(&png)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bytes = std::fs::read(&png).expect("the PNG was written");
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    assert!(
+        bytes.len() > 20_000,
+        "a whole screen, not a blank one: {} bytes",
+        bytes.len()
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("tut_practice"));
+}

@@ -29,6 +29,8 @@ pub struct Options {
     pub data_dir: PathBuf,
     /// A folder of students' exports for the class report (for demos and the screenshot tour).
     pub class: Option<PathBuf>,
+    /// Save what the window shows to this PNG once the startup script has played, then close (`rapport render`).
+    pub screenshot: Option<PathBuf>,
 }
 
 /// The startup script from [`Options`], played once the app is up.
@@ -134,8 +136,9 @@ pub fn run(options: Options) -> ExitCode {
     .insert_resource(NextSeed(options.seed))
     .add_plugins((core::plugin, ui::plugin, figure::plugin, reload::plugin, idle::plugin))
     .insert_resource(reload::Watched(options.folders.clone()))
+    .insert_resource(Capture::new(options.screenshot.clone()))
     .insert_resource(Startup(options))
-    .add_systems(Update, (play_startup, first_frames));
+    .add_systems(Update, (play_startup, first_frames, capture));
     if std::env::var_os("RAPPORT_TRACE_FRAMES").is_some() {
         app.add_systems(Last, trace_frames);
     }
@@ -181,6 +184,83 @@ fn play_startup(
     if o.screen == Some(Screen::Class) && o.class.is_some() {
         actions.write(Action::ReadClass);
     }
+}
+
+/// A screenshot to take once the screen has settled, and whether it has been written.
+#[derive(Resource, Debug)]
+struct Capture {
+    path: Option<PathBuf>,
+    frames: u32,
+    requested: bool,
+    written: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Capture {
+    fn new(path: Option<PathBuf>) -> Capture {
+        Capture {
+            path,
+            frames: 0,
+            requested: false,
+            written: Default::default(),
+        }
+    }
+}
+
+/// Takes the screenshot `rapport render` asked for, a few frames after the startup script has played (egui lays
+/// panels out over two frames), writes it as a PNG, and closes the app.
+fn capture(
+    mut commands: Commands,
+    mut cap: ResMut<Capture>,
+    mut redraw: MessageWriter<RequestRedraw>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    let Some(path) = cap.path.clone() else { return };
+    // Keep frames coming (the app is otherwise reactive) until the file is written.
+    redraw.write(RequestRedraw);
+    cap.frames += 1;
+    if cap.written.load(std::sync::atomic::Ordering::SeqCst) {
+        exit.write(AppExit::Success);
+    } else if cap.frames >= 12 && !cap.requested {
+        cap.requested = true;
+        let written = cap.written.clone();
+        commands
+            .spawn(bevy::render::view::screenshot::Screenshot::primary_window())
+            .observe(move |shot: On<bevy::render::view::screenshot::ScreenshotCaptured>| {
+                match write_png(&path, &shot.image) {
+                    Ok(()) => eprintln!("wrote {}", path.display()),
+                    Err(e) => eprintln!("cannot write {}: {e}", path.display()),
+                }
+                written.store(true, std::sync::atomic::Ordering::SeqCst);
+            });
+    }
+}
+
+/// Encodes a captured frame (RGBA or BGRA, 8 bits a channel) as a PNG, written atomically.
+fn write_png(path: &std::path::Path, image: &Image) -> Result<(), String> {
+    let (w, h) = (image.width(), image.height());
+    let data = image.data.as_ref().ok_or("the frame has no pixels")?;
+    let bgra = matches!(
+        image.texture_descriptor.format,
+        bevy::render::render_resource::TextureFormat::Bgra8Unorm
+            | bevy::render::render_resource::TextureFormat::Bgra8UnormSrgb
+    );
+    let mut rgb = Vec::with_capacity((w * h * 3) as usize);
+    for px in data.chunks_exact(4) {
+        if bgra {
+            rgb.extend_from_slice(&[px[2], px[1], px[0]]);
+        } else {
+            rgb.extend_from_slice(&px[..3]);
+        }
+    }
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut writer = enc.write_header().map_err(|e| e.to_string())?;
+        writer.write_image_data(&rgb).map_err(|e| e.to_string())?;
+    }
+    crate::engine::atomic::write(path, &out).map_err(|e| e.to_string())
 }
 
 /// Asks for the first frames: in reactive mode a window may not paint until input arrives.

@@ -4,6 +4,7 @@ mod author;
 mod check;
 mod play;
 mod records;
+mod render;
 mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -34,6 +35,9 @@ pub struct Cli {
     /// Seed of the session's randomness.
     #[arg(long, hide = true)]
     pub seed: Option<u64>,
+    /// Save the window as a PNG once the startup script has played, then close (used by `rapport render`).
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub screenshot: Option<PathBuf>,
     /// The class report screen reads this folder of exports when it opens (with `--screen class`).
     #[arg(long, hide = true)]
     pub class: Option<PathBuf>,
@@ -109,6 +113,21 @@ pub enum Command {
         /// the settings, else an anonymous id made once.
         #[arg(long)]
         student: Option<String>,
+    },
+    /// Render a stage as the student's screen shows it, to a PNG (draws with the app; without a display it
+    /// starts a virtual one, which needs Xvfb).
+    Render {
+        file: PathBuf,
+        /// The stage to show (reached by the shortest play with this seed); or give `--choices`.
+        #[arg(long)]
+        stage: Option<String>,
+        /// The choices to play first, separated by commas.
+        #[arg(long, value_delimiter = ',')]
+        choices: Option<Vec<String>>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, short)]
+        output: PathBuf,
     },
     /// The class report: many students' exports (JSON, or xAPI statements) merged into one summary per scenario.
     Report {
@@ -299,6 +318,22 @@ pub fn run(cmd: Command, catalog: Option<PathBuf>, data_dir: Option<PathBuf>) ->
                 output,
                 lrs,
                 student,
+            },
+        ),
+        Command::Render {
+            file,
+            stage,
+            choices,
+            seed,
+            output,
+        } => render::run(
+            &lib,
+            render::RenderArgs {
+                file,
+                stage,
+                choices,
+                seed,
+                output,
             },
         ),
         Command::Report { paths, format, output } => records::report(&lib, &paths, format, output.as_deref()),
