@@ -239,3 +239,90 @@ fn a_closed_pipe_ends_a_command_quietly() {
     assert!(!err.contains("panicked"), "{err}");
     assert_ne!(out.status.code(), Some(101), "a panic exits 101");
 }
+
+#[cfg(unix)]
+#[test]
+fn check_refuses_a_pipe_and_a_device_and_walks_a_folder_with_symlink_loops_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("pipe.ron");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    std::fs::create_dir(dir.path().join("sub")).expect("sub");
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("sub/up")).expect("loop one");
+    std::os::unix::fs::symlink(dir.path().join("sub"), dir.path().join("sub/self")).expect("loop two");
+    std::fs::copy(common::fixture("minimal.ron"), dir.path().join("sub/minimal.ron")).expect("copy");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .arg("check")
+        .arg(dir.path())
+        .arg("/dev/zero")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("waits").is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("check did not finish: it blocked on the pipe or followed a symlink loop");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("output");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("pipe.ron") && text.contains("not a regular file"),
+        "{text}"
+    );
+    assert!(
+        text.contains("/dev/zero") && text.contains("not a regular file"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("minimal.ron").count().min(1),
+        1,
+        "the real file was checked: {text}"
+    );
+}
+
+#[test]
+fn analyze_finishes_on_a_loop_with_a_guarded_way_out_and_a_long_straight_chain_plays_to_its_ending() {
+    let started = std::time::Instant::now();
+    let out = rapport(&["analyze", "tests/fixtures/loop_guarded_exit.ron", "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let a: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert!(
+        a["warnings"].to_string().contains("good"),
+        "the unreachable ending is still reported: {a}"
+    );
+    // Not a timed assertion of speed: a guard against running for ever (it took over 20 s, unbounded, before).
+    assert!(started.elapsed() < std::time::Duration::from_secs(120));
+    // 201 stages in a straight line need 201 choices: more than the 200 a looping session is stopped at.
+    let out = rapport(&[
+        "play",
+        "tests/fixtures/chain_201_stages.ron",
+        "--auto",
+        "random",
+        "--format",
+        "transcript",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ended good"));
+    // A real loop is stopped, and the message names the stage and says it loops.
+    let out = rapport(&[
+        "play",
+        "tests/fixtures/loop_guarded_exit.ron",
+        "--auto",
+        "random",
+        "--format",
+        "transcript",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("stage `open`") && err.contains("loops"), "{err}");
+}

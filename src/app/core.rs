@@ -334,9 +334,7 @@ impl WhyTag {
             WhyTag::Marker => "a marker I noticed",
         }
     }
-}
 
-impl WhyTag {
     /// What the move did about the reason the trainee gave for it: the reason is answered, not just recorded.
     pub fn answer(self, o: &ChoiceOutcome) -> String {
         match self {

@@ -570,7 +570,17 @@ pub fn exact(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Op
     let root = Session::new(s.clone(), catalog.clone(), weights, 1).ok()?;
     let mut stack = vec![root];
     let mut c = Collector::new(s);
+    // A loop with a guarded way out has no end of paths to the step limit: past this many moments visited, the
+    // search gives way to the sampled bounds instead of running for ever.
+    // A path longer than every stage twice over (with its standing moves) has gone round a loop: then there is
+    // no exact answer, and the sampled bounds are used.
+    let deepest = 2 * s.stages.len() * (1 + s.standing.len());
+    let mut visited = 0u128;
     while let Some(sess) = stack.pop() {
+        visited += 1;
+        if visited > EXACT_LIMIT * 10 || sess.history().len() > deepest {
+            return None;
+        }
         if sess.ended().is_some() {
             c.finish(&sess);
             if c.finished.len() as u128 > EXACT_LIMIT {
@@ -597,10 +607,13 @@ pub fn sampled(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights, pla
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
     let mut c = Collector::new(s);
+    // A play longer than every stage twice over has gone round a loop: it is cut there, so a scenario that can
+    // loop costs no more to sample than one that cannot.
+    let deepest = 2 * s.stages.len() * (1 + s.standing.len());
     for seed in 0..plays + 2 {
         let mut sess = Session::new(s.clone(), catalog.clone(), weights, seed).ok()?;
         let mut rng = StdRng::seed_from_u64(seed);
-        while sess.ended().is_none() {
+        while sess.ended().is_none() && sess.history().len() <= deepest {
             c.visit(&sess);
             let opts = sess.available();
             if opts.is_empty() {

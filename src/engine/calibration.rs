@@ -397,7 +397,7 @@ enum Pick {
 
 fn play(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights, pick: Pick) -> Option<PlaySummary> {
     let mut s = Session::new(Arc::clone(scenario), Arc::clone(catalog), weights, 0).ok()?;
-    while s.ended().is_none() && s.history().len() < super::session::MAX_STEPS {
+    while s.ended().is_none() && s.history().len() < s.step_limit() {
         let scored: Vec<(f32, String, Option<Intent>)> = s
             .available()
             .into_iter()

@@ -402,20 +402,38 @@ pub fn load_scenario_calibrated(src: &str, file: &str, lib: &super::Library, dir
 )]
 pub fn read(path: &Path) -> Result<String, Diagnostic> {
     let file = path.display().to_string();
-    std::fs::read(path)
-        .map_err(|e| format!("cannot read the file: {e}"))
-        .and_then(|b| {
-            if b.len() > super::source::MAX_BYTES {
-                Err(format!(
-                    "the file is {} bytes; files over {} bytes are refused",
-                    b.len(),
-                    super::source::MAX_BYTES
-                ))
-            } else {
-                String::from_utf8(b).map_err(|e| format!("the file is not UTF-8 text: {e}"))
-            }
-        })
-        .map_err(|m| Diagnostic::at(Code::R001, &file, &Locator::default(), None, m))
+    read_bounded(path).map_err(|m| Diagnostic::at(Code::R001, &file, &Locator::default(), None, m))
+}
+
+/// Reads a regular file of at most [`super::source::MAX_BYTES`], deciding before it opens or reads anything that
+/// could block or never end: a FIFO blocks on open, `/dev/zero` never ends, a 4 GiB file would be read whole.
+fn read_bounded(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let max = super::source::MAX_BYTES;
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    if !meta.is_file() {
+        return Err(if meta.is_dir() {
+            "this is a folder, not a file".to_owned()
+        } else {
+            "this is not a regular file (a pipe, a device or a socket); only files are read".to_owned()
+        });
+    }
+    if meta.len() > max as u64 {
+        return Err(format!(
+            "the file is {} bytes; files over {max} bytes are refused",
+            meta.len()
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(max as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("cannot read the file: {e}"))?;
+    if bytes.len() > max {
+        return Err(format!(
+            "the file grew past {max} bytes while it was read; files over that are refused"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| format!("the file is not UTF-8 text: {e}"))
 }
 
 pub fn load_scenario_file(path: &Path, catalog: &Catalog) -> LoadedScenario {
@@ -431,11 +449,17 @@ pub fn load_scenario_file(path: &Path, catalog: &Catalog) -> LoadedScenario {
     }
 }
 
-/// Every file under `dir`, recursively (unreadable folders are skipped).
+/// Every file under `dir`, recursively. Unreadable folders are skipped, and a folder reached again through a
+/// symbolic link (a loop) is walked once: each folder is visited by its real path.
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
+        let Ok(real) = std::fs::canonicalize(&d) else { continue };
+        if !seen.insert(real) {
+            continue;
+        }
         let Ok(rd) = std::fs::read_dir(&d) else { continue };
         for entry in rd.flatten() {
             let path = entry.path();

@@ -32,8 +32,13 @@ pub enum SessionError {
     UnknownTechnique(String),
     #[error("no transition out of stage `{0}` holds")]
     DeadEnd(String),
-    #[error("the session went past {MAX_STEPS} choices; the scenario loops")]
-    StepLimit,
+    #[error("the session reached its limit of {limit} choices at stage `{stage}` without an ending{why}")]
+    StepLimit {
+        limit: usize,
+        stage: String,
+        /// Whether a stage had come round again (a loop), said as a reason.
+        why: String,
+    },
     #[error("`{0}` is not someone in the room now")]
     UnknownPerson(String),
     #[error("the people in the room changed; start the session again to meet them")]
@@ -594,13 +599,35 @@ impl Session {
         })
     }
 
+    /// How many choices a session may make before it is stopped as endless: [`MAX_STEPS`], or more for a scenario
+    /// long enough to need them (every stage and standing move twice over), so a long straight path is played out.
+    pub fn step_limit(&self) -> usize {
+        let sc = &self.scenario;
+        MAX_STEPS.max(2 * sc.stages.len() * (1 + sc.standing.len()))
+    }
+
     /// Makes a choice (`option`, or `option@person` to turn a move to someone); returns the events it caused.
     pub fn choose(&mut self, choice: &str) -> Result<Vec<Event>, SessionError> {
         if self.ended.is_some() {
             return Err(SessionError::Ended);
         }
-        if self.history.len() >= MAX_STEPS {
-            return Err(SessionError::StepLimit);
+        let limit = self.step_limit();
+        if self.history.len() >= limit {
+            let repeated = self
+                .history
+                .iter()
+                .filter(|o| o.stage == self.stage && !o.standing)
+                .count()
+                > 1;
+            return Err(SessionError::StepLimit {
+                limit,
+                stage: self.stage.clone(),
+                why: if repeated {
+                    "; this stage has come round again, so the scenario loops here".to_owned()
+                } else {
+                    String::new()
+                },
+            });
         }
         let (option_id, chosen_to) = self.parse_choice(choice)?;
         let scenario = Arc::clone(&self.scenario);
