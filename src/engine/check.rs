@@ -212,6 +212,8 @@ fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
     cx.text("meta.summary", "the summary", &s.meta.summary);
     let c = &s.client;
     cx.text("client.name", "the client's name", &c.name);
+    too_long(cx, "client.name", "the client's name", &c.name, MAX_NAME_CHARS);
+    too_long(cx, "id", "the scenario id", &s.id, MAX_ID_CHARS);
     cx.text("client.history", "the client's history", &c.history);
     if c.presenting_concerns.is_empty() {
         cx.push(
@@ -713,12 +715,33 @@ pub fn parse_hex(s: &str) -> Option<[u8; 3]> {
     Some([byte(0)?, byte(2)?, byte(4)?])
 }
 
+/// Ids are short names: a transcript line, a golden play and every tool's output repeat them (a 1 MiB id made
+/// `analyze` grow to gigabytes).
+pub const MAX_ID_CHARS: usize = 64;
+/// A person's name is shown under their figure and in every line they speak.
+pub const MAX_NAME_CHARS: usize = 80;
+
+/// R408: an id or a name longer than anyone would write, or than the screens and tools can carry.
+fn too_long(cx: &mut Ctx, path: &str, what: &str, s: &str, max: usize) {
+    let n = s.chars().count();
+    if n > max {
+        let shown: String = s.chars().take(24).collect();
+        let d = cx.push(
+            Code::R408,
+            path,
+            format!("{what} is {n} characters long (`{shown}...`); at most {max}"),
+        );
+        d.help = Some("ids and names are short words: the prose belongs in the text fields".into());
+    }
+}
+
 fn check_ids(s: &Scenario, cx: &mut Ctx) {
     // Stages and endings share one namespace: a transition names either. Each map keeps the first use's path.
     let mut targets: HashMap<&str, String> = HashMap::new();
     let mut options: HashMap<&str, String> = HashMap::new();
     let mut lines: HashMap<&str, String> = HashMap::new();
     let twice = |cx: &mut Ctx, seen: &mut HashMap<&str, String>, id: &'_ str, path: String, what: String| {
+        too_long(cx, &path, "an id", id, MAX_ID_CHARS);
         if let Some(first) = seen.get(id) {
             let at = cx
                 .line_of(first)

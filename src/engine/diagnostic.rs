@@ -74,6 +74,8 @@ pub enum Code {
     R406,
     /// An option without `say`: the trainee sees only the technique's name.
     R407,
+    /// An id or a name too long to be an id or a name.
+    R408,
     /// A catalog technique without a description or citation, or with a bad attribute.
     R501,
     /// A weights file problem.
@@ -133,6 +135,7 @@ impl Code {
             Code::R405 => "R405",
             Code::R406 => "R406",
             Code::R407 => "R407",
+            Code::R408 => "R408",
             Code::R501 => "R501",
             Code::R502 => "R502",
             Code::R601 => "R601",
@@ -180,6 +183,7 @@ impl Code {
             Code::R405 => "variable written but never read",
             Code::R406 => "salience that flattens the fit",
             Code::R407 => "option without words",
+            Code::R408 => "id or name too long",
             Code::R501 => "catalog entry incomplete",
             Code::R502 => "weights problem",
             Code::R601 => "declared best is not the computed top",
@@ -219,7 +223,7 @@ impl Code {
         }
     }
 
-    pub const ALL: [Code; 41] = [
+    pub const ALL: [Code; 42] = [
         Code::R001,
         Code::R002,
         Code::R003,
@@ -248,6 +252,7 @@ impl Code {
         Code::R405,
         Code::R406,
         Code::R407,
+        Code::R408,
         Code::R501,
         Code::R502,
         Code::R601,
