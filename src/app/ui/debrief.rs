@@ -149,108 +149,134 @@ pub fn panels(
     replay: &dyn Fn(usize) -> Action,
     out: &mut Vec<Action>,
 ) {
-    egui::Panel::left("debrief_text").resizable(true).default_size(520.0).show(root, |ui| {
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            super::scroll_by_keys(ui);
-            ui.heading(&d.ending_title);
-            ui.label(&d.ending_text);
-            ui.add_space(8.0);
-            let p = &d.practice;
-            let verdict_colour = if p.verdict.is_good() {
-                super::good()
-            } else if p.verdict == crate::engine::debrief::Verdict::Mixed {
-                super::fair()
-            } else {
-                super::poor()
-            };
-            ui.colored_label(
-                verdict_colour,
-                egui::RichText::new(format!("Accuracy {:.0}%: {}", p.accuracy, p.verdict.label()))
-                    .strong()
-                    .size(20.0),
-            );
-            ui.label(
+    egui::Panel::left("debrief_text")
+        .resizable(true)
+        .default_size(520.0)
+        .show(root, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                super::scroll_by_keys(ui);
+                ui.heading(&d.ending_title);
+                ui.label(&d.ending_text);
+                ui.add_space(8.0);
+                let p = &d.practice;
+                let verdict_colour = if p.verdict.is_good() {
+                    super::good()
+                } else if p.verdict == crate::engine::debrief::Verdict::Mixed {
+                    super::fair()
+                } else {
+                    super::poor()
+                };
+                ui.colored_label(
+                    verdict_colour,
+                    egui::RichText::new(format!("Accuracy {:.0}%: {}", p.accuracy, p.verdict.label()))
+                        .strong()
+                        .size(20.0),
+                );
+                ui.label(
                 "Accuracy is the mean of your moves' accuracy, where the best move open at each moment counts 100%: \
                  100% means the best on offer every time, not perfection.",
             );
-            ui.label(egui::RichText::new(p.verdict.explain()).weak());
-            let balance = d.room.as_ref().and_then(|r| r.lesson.as_ref());
-            if !d.next_time.is_empty() || balance.is_some() {
-                ui.label(egui::RichText::new("What to try next time").strong());
-            }
-            if let Some(l) = balance {
-                ui.colored_label(super::poor(), l);
-            }
-            if !d.next_time.is_empty() {
-                for l in &d.next_time {
-                    ui.horizontal_wrapped(|ui| {
-                        ui.colored_label(
-                            super::class_colour(l.class),
-                            format!("Step {} ({}): {} was {}.", l.step, l.stage, l.chose, l.class.label()),
-                        );
-                        if !l.better.is_empty() {
-                            ui.label(format!("Better: {}, because {}.", l.better, l.reason));
-                        }
-                    });
+                ui.label(egui::RichText::new(p.verdict.explain()).weak());
+                let balance = d.room.as_ref().and_then(|r| r.lesson.as_ref());
+                if !d.next_time.is_empty() || balance.is_some() {
+                    ui.label(egui::RichText::new("What to try next time").strong());
                 }
-            }
-            ui.horizontal_wrapped(|ui| {
-                for (c, n) in &p.classes {
-                    ui.colored_label(super::class_colour(*c), format!("{} {} {n}", c.symbol(), c.label()));
+                if let Some(l) = balance {
+                    ui.colored_label(super::poor(), l);
                 }
-            });
-            for c in &p.critical {
-                ui.colored_label(
-                    super::poor(),
-                    egui::RichText::new(format!("Critical miss at step {} ({}): {}", c.step, shown(&c.stage_title), c.what)).strong(),
-                );
-            }
-            ui.add_space(8.0);
-            ui.columns(2, |cols| {
-                cols[0].label(egui::RichText::new("Your practice (absolute figures)").strong());
-                cols[0].label(format!("Score {:.0}/100", d.practice.score));
-                cols[0].label(format!("Mean fit {:+.2}", d.practice.mean_fit));
-                cols[0].label(format!("Good fit on {:.0}% of moves", d.practice.good_fit_share * 100.0));
-                cols[0].label(format!("Common factors {:.2}", d.practice.mean_common_factors));
-                let c = &d.client;
-                cols[1].label(egui::RichText::new("The client's course").strong());
-                cols[1].label(format!("Outcome: {}", c.outcome.map_or("unfinished", |o| o.label())));
-                cols[1].label(format!("Alliance {:.2} -> {:.2}", c.start_alliance.mean(), c.final_alliance.mean()));
-                cols[1].label(format!("Ruptures {} opened, {} repaired", c.ruptures_opened, c.ruptures_repaired));
-                if c.outcome != Some(crate::engine::model::Outcome::Dropout) {
-                    cols[1].label(format!("Dropout risk {:.0}%", c.dropout_risk * 100.0));
+                if !d.next_time.is_empty() {
+                    for l in &d.next_time {
+                        ui.horizontal_wrapped(|ui| {
+                            ui.colored_label(
+                                super::class_colour(l.class),
+                                format!("Step {} ({}): {} was {}.", l.step, l.stage, l.chose, l.class.label()),
+                            );
+                            if !l.better.is_empty() {
+                                ui.label(format!("Better: {}, because {}.", l.better, l.reason));
+                            }
+                        });
+                    }
                 }
-            });
-            ui.label(
-                egui::RichText::new("Your score and the client's course are kept apart: in the research, technique explains little of outcome.")
-                    .small()
-                    .weak(),
+                ui.horizontal_wrapped(|ui| {
+                    for (c, n) in &p.classes {
+                        ui.colored_label(super::class_colour(*c), format!("{} {} {n}", c.symbol(), c.label()));
+                    }
+                });
+                for c in &p.critical {
+                    ui.colored_label(
+                        super::poor(),
+                        egui::RichText::new(format!(
+                            "Critical miss at step {} ({}): {}",
+                            c.step,
+                            shown(&c.stage_title),
+                            c.what
+                        ))
+                        .strong(),
+                    );
+                }
+                ui.add_space(8.0);
+                ui.columns(2, |cols| {
+                    cols[0].label(egui::RichText::new("Your practice (absolute figures)").strong());
+                    cols[0].label(format!("Score {:.0}/100", d.practice.score));
+                    cols[0].label(format!("Mean fit {:+.2}", d.practice.mean_fit));
+                    cols[0].label(format!(
+                        "Good fit on {:.0}% of moves",
+                        d.practice.good_fit_share * 100.0
+                    ));
+                    cols[0].label(format!("Common factors {:.2}", d.practice.mean_common_factors));
+                    let c = &d.client;
+                    cols[1].label(egui::RichText::new("The client's course").strong());
+                    cols[1].label(format!("Outcome: {}", c.outcome.map_or("unfinished", |o| o.label())));
+                    cols[1].label(format!(
+                        "Alliance {:.2} -> {:.2}",
+                        c.start_alliance.mean(),
+                        c.final_alliance.mean()
+                    ));
+                    cols[1].label(format!(
+                        "Ruptures {} opened, {} repaired",
+                        c.ruptures_opened, c.ruptures_repaired
+                    ));
+                    if c.outcome != Some(crate::engine::model::Outcome::Dropout) {
+                        cols[1].label(format!("Dropout risk {:.0}%", c.dropout_risk * 100.0));
+                    }
+                });
+                super::glossary::term(
+                ui,
+                egui::RichText::new(
+                    "Your score and the client's course are kept apart: in the research, technique explains little of \
+                     outcome, so a good session can still end badly and a poor one well.",
+                )
+                .weak(),
+                "Score and outcome are kept apart",
             );
-            ui.separator();
-            super::glossary::term(ui, egui::RichText::new("Ruptures and repairs").strong(), "Repair");
-            let c = &d.client;
-            if c.ruptures_opened == 0 {
-                ui.label("No rupture opened in this session.");
-            } else {
-                ui.label(format!("{} opened, {} repaired.", c.ruptures_opened, c.ruptures_repaired));
-                if d.missed_repairs.is_empty() {
-                    ui.label("Every open rupture got a repair move.");
+                ui.separator();
+                super::glossary::term(ui, egui::RichText::new("Ruptures and repairs").strong(), "Repair");
+                let c = &d.client;
+                if c.ruptures_opened == 0 {
+                    ui.label("No rupture opened in this session.");
+                } else {
+                    ui.label(format!(
+                        "{} opened, {} repaired.",
+                        c.ruptures_opened, c.ruptures_repaired
+                    ));
+                    if d.missed_repairs.is_empty() {
+                        ui.label("Every open rupture got a repair move.");
+                    }
                 }
-            }
-            for m in &d.missed_repairs {
-                ui.colored_label(
-                    super::poor(),
-                    format!(
-                        "Missed repair, step {} ({}): a {} rupture was open and you chose {}.",
-                        m.step,
-                        shown(&m.stage_title),
-                        m.kind,
-                        m.technique
-                    ),
-                );
-            }
-            for f in &d.failed_repairs {
-                ui.colored_label(
+                for m in &d.missed_repairs {
+                    ui.colored_label(
+                        super::poor(),
+                        format!(
+                            "Missed repair, step {} ({}): a {} rupture was open and you chose {}.",
+                            m.step,
+                            shown(&m.stage_title),
+                            m.kind,
+                            m.technique
+                        ),
+                    );
+                }
+                for f in &d.failed_repairs {
+                    ui.colored_label(
                     super::fair(),
                     format!(
                         "A repair that did not take, step {} ({}): {} was the right kind of move for the {} rupture; \
@@ -262,40 +288,46 @@ pub fn panels(
                         f.chance * 100.0
                     ),
                 );
-            }
-            ui.separator();
-            ui.label(egui::RichText::new("Your integration pattern").strong());
-            ui.label(egui::RichText::new(&d.integration.note).small());
-            for m in d.integration.modes.iter().take(4) {
-                ui.collapsing(format!("{} — {:.2}", m.mode.label(), m.strength), |ui| {
-                    if let Some(t) = crate::engine::glossary::TERMS
-                        .iter()
-                        .find(|t| t.name.to_lowercase().starts_with(m.mode.label().split(' ').next().unwrap_or("")))
-                    {
-                        ui.label(egui::RichText::new(t.text).weak());
-                    }
-                    for e in &m.evidence {
-                        ui.label(format!("• {e}"));
+                }
+                ui.separator();
+                ui.label(egui::RichText::new("Your integration pattern").strong());
+                ui.label(egui::RichText::new(&d.integration.note).weak());
+                for m in d.integration.modes.iter().take(4) {
+                    ui.collapsing(format!("{} — {:.2}", m.mode.label(), m.strength), |ui| {
+                        if let Some(t) = crate::engine::glossary::TERMS.iter().find(|t| {
+                            t.name
+                                .to_lowercase()
+                                .starts_with(m.mode.label().split(' ').next().unwrap_or(""))
+                        }) {
+                            ui.label(egui::RichText::new(t.text).weak());
+                        }
+                        for e in &m.evidence {
+                            ui.label(format!("• {e}"));
+                        }
+                    });
+                }
+                ui.label(format!(
+                    "This scenario was built to teach {}.",
+                    d.integration.intended.label()
+                ));
+                ui.separator();
+                ui.label(egui::RichText::new("Rubric items touched (+ by sound moves, − by poor ones)").strong());
+                ui.horizontal_wrapped(|ui| {
+                    for (k, f, a) in &d.rubric {
+                        let scale = k.split(':').next().unwrap_or("");
+                        let explain = crate::engine::glossary::term(scale).map_or("", |t| t.text);
+                        if *f > 0 {
+                            ui.colored_label(super::good(), format!("{k} +{f}"))
+                                .on_hover_text(explain);
+                        }
+                        if *a > 0 {
+                            ui.colored_label(super::poor(), format!("{k} −{a}"))
+                                .on_hover_text(explain);
+                        }
                     }
                 });
-            }
-            ui.label(format!("This scenario was built to teach {}.", d.integration.intended.label()));
-            ui.separator();
-            ui.label(egui::RichText::new("Rubric items touched (+ by sound moves, − by poor ones)").strong());
-            ui.horizontal_wrapped(|ui| {
-                for (k, f, a) in &d.rubric {
-                    let scale = k.split(':').next().unwrap_or("");
-                    let explain = crate::engine::glossary::term(scale).map_or("", |t| t.text);
-                    if *f > 0 {
-                        ui.colored_label(super::good(), format!("{k} +{f}")).on_hover_text(explain);
-                    }
-                    if *a > 0 {
-                        ui.colored_label(super::poor(), format!("{k} −{a}")).on_hover_text(explain);
-                    }
-                }
             });
         });
-    });
     egui::CentralPanel::default().show(root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             ui.label(egui::RichText::new("Alliance over the session").strong());
