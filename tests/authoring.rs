@@ -1,20 +1,14 @@
 //! Authoring: the generated technique reference, the scaffold's ids, `rapport upgrade`, the guide's examples, and the
 //! checks of plays files and catalogs.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use rapport::engine::diagnostic::{Code, Severity};
 use rapport::engine::{load, scaffold};
 
 use crate::common;
 
-fn rapport(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rapport"))
-        .args(args)
-        .current_dir(common::root())
-        .output()
-        .expect("runs")
-}
+use common::rapport;
 
 fn text(o: &Output) -> String {
     format!(

@@ -4,13 +4,7 @@ use std::process::{Command, Output};
 
 use crate::common;
 
-fn rapport(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rapport"))
-        .args(args)
-        .current_dir(common::root())
-        .output()
-        .expect("runs")
-}
+use common::rapport;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -14,6 +14,15 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Runs the `rapport` binary from the project's root and waits for it.
+pub fn rapport(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the rapport binary runs")
+}
+
 /// Every scenario file shipped in `scenarios/`.
 pub fn shipped() -> Vec<PathBuf> {
     load::ron_files(&[root().join("scenarios")])

@@ -163,7 +163,7 @@ pub struct DataDir(pub PathBuf);
 
 impl Settings {
     pub fn path(dir: &Path) -> PathBuf {
-        dir.join("settings.json")
+        dir.join(records::SETTINGS_FILE)
     }
 
     pub fn load(dir: &Path) -> Settings {
@@ -653,12 +653,6 @@ pub fn plugin(app: &mut App) {
         .add_systems(Update, apply_actions);
 }
 
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 #[allow(
     clippy::too_many_arguments,
     reason = "one system applies every action, each needs a different resource"
@@ -694,7 +688,7 @@ pub fn apply_actions(
                 let Some(sc) = scenarios.entries.get(i).and_then(|e| e.good.clone()) else {
                     continue;
                 };
-                let seed = seed.0.unwrap_or_else(now);
+                let seed = seed.0.unwrap_or_else(|| records::now() as u64);
                 match Session::new(sc, engine.0.catalog.clone(), &engine.0.weights, seed) {
                     Ok(s) => {
                         records.leave();
@@ -762,19 +756,8 @@ pub fn apply_actions(
             Action::OpenPast(id) => open_past(&mut active, &mut records, &scenarios, &engine.0, &id, &mut next),
             Action::PlayFrom(id, step) => {
                 let Some(rec) = records.session(&id) else { continue };
-                match replay_record(&scenarios, &engine.0, &rec, step.saturating_sub(1)) {
-                    Ok((session, entry)) => {
-                        records.leave();
-                        records.begin(&session);
-                        *active = Active {
-                            session: Some(session),
-                            entry: Some(entry),
-                            ..Active::default()
-                        };
-                        next.set(Screen::Session);
-                    }
-                    Err(e) => active.notice = Some(e),
-                }
+                let upto = step.saturating_sub(1);
+                take_up(&mut active, &mut records, &scenarios, &engine.0, &rec, upto, &mut next);
             }
             Action::Back => match screen.get() {
                 Screen::Library => {}
@@ -891,6 +874,36 @@ pub fn replay_record(
         })
 }
 
+/// Replays a recorded session's first `upto` moves and goes on from there. A session that stopped before its
+/// ending, taken up where it stopped, goes on as the same session; any other replay is recorded as a new one.
+fn take_up(
+    active: &mut Active,
+    records: &mut StudentRecords,
+    scenarios: &Scenarios,
+    lib: &Library,
+    rec: &SessionRecord,
+    upto: usize,
+    next: &mut NextState<Screen>,
+) {
+    match replay_record(scenarios, lib, rec, upto) {
+        Ok((session, entry)) => {
+            records.leave();
+            if rec.debrief.is_none() && upto == rec.moves.len() {
+                records.resume(&rec.summary.id);
+            } else {
+                records.begin(&session);
+            }
+            *active = Active {
+                session: Some(session),
+                entry: Some(entry),
+                ..Active::default()
+            };
+            next.set(Screen::Session);
+        }
+        Err(e) => active.notice = Some(e),
+    }
+}
+
 /// Opens a recorded session: a finished one shows its debrief exactly as it was; one that stopped early
 /// is taken up where it stopped.
 fn open_past(
@@ -903,20 +916,7 @@ fn open_past(
 ) {
     let Some(rec) = records.session(id) else { return };
     if rec.debrief.is_none() {
-        let (id, n) = (rec.summary.id.clone(), rec.moves.len());
-        match replay_record(scenarios, lib, &rec, n) {
-            Ok((session, entry)) => {
-                records.leave();
-                records.resume(&id);
-                *active = Active {
-                    session: Some(session),
-                    entry: Some(entry),
-                    ..Active::default()
-                };
-                next.set(Screen::Session);
-            }
-            Err(e) => active.notice = Some(e),
-        }
+        take_up(active, records, scenarios, lib, &rec, rec.moves.len(), next);
         return;
     }
     records.leave();

@@ -288,14 +288,7 @@ pub fn calibrate(lib: &Library, paths: &[std::path::PathBuf], format: Format, pe
                                 .fit
                                 .parts
                                 .iter()
-                                .map(|p| {
-                                    // In a room, each person's terms carry their id.
-                                    let who = p
-                                        .person
-                                        .and_then(|i| c.people.get(i))
-                                        .map_or(String::new(), |id| format!("{id}:"));
-                                    format!("{who}{}{:+.2}", short(p.term.label()), p.value)
-                                })
+                                .map(|p| format!("{}{:+.2}", term_name(p, &c.people), p.value))
                                 .collect();
                             println!(
                                 "  {:>5.1} {:<13} {:<32} fit {:+.2}{} [{}] cf {:.2} all {:+.3}",
@@ -410,13 +403,7 @@ pub fn stages(lib: &Library, file: &Path, format: Format) -> ExitCode {
                 .fit
                 .parts
                 .iter()
-                .map(|p| {
-                    let who = p
-                        .person
-                        .and_then(|i| cal.people.get(i))
-                        .map_or(String::new(), |id| format!("{id}:"));
-                    format!("{who}{} {:+.2}x{:.2}", short(p.term.label()), p.value, p.weight)
-                })
+                .map(|p| format!("{} {:+.2}x{:.2}", term_name(p, &cal.people), p.value, p.weight))
                 .collect();
             println!("       terms: {}", terms.join(", "));
         }
@@ -428,6 +415,15 @@ pub fn stages(lib: &Library, file: &Path, format: Format) -> ExitCode {
 /// The first word of a fit term's label, for the compact per-stage table.
 fn short(label: &str) -> &str {
     label.split_whitespace().next().unwrap_or(label)
+}
+
+/// A fit term's short name; in a room, with the id of the person it is about (`daniel:coping`).
+fn term_name(p: &rapport::engine::scoring::FitPart, people: &[String]) -> String {
+    let who = p
+        .person
+        .and_then(|i| people.get(i))
+        .map_or(String::new(), |id| format!("{id}:"));
+    format!("{who}{}", short(p.term.label()))
 }
 
 /// `rapport techniques`: the catalog an author writes against, filtered by school or word.

@@ -396,12 +396,7 @@ fn print_event(out: &mut impl Write, e: &Event, s: &Session) {
 
 fn print_feedback(out: &mut impl Write, o: &ChoiceOutcome, s: &Session) -> std::io::Result<()> {
     let e = &o.evaluation;
-    let to = if s.is_system() {
-        let idx: Vec<usize> = o.to.iter().filter_map(|id| s.scenario().person_index(id)).collect();
-        format!(", to {}", s.names_of(&idx))
-    } else {
-        String::new()
-    };
+    let to = s.turned_to(o);
     writeln!(out, "\n  You chose: {} ({}){to}", o.technique_name, o.school.label())?;
     writeln!(
         out,
@@ -495,12 +490,7 @@ fn print_feedback(out: &mut impl Write, o: &ChoiceOutcome, s: &Session) -> std::
 /// common factors, the teaching note, the two terms that decided the fit, and the better moves.
 fn print_student_feedback(out: &mut impl Write, o: &ChoiceOutcome, s: &Session) -> std::io::Result<()> {
     let e = &o.evaluation;
-    let to = if s.is_system() {
-        let idx: Vec<usize> = o.to.iter().filter_map(|id| s.scenario().person_index(id)).collect();
-        format!(", to {}", s.names_of(&idx))
-    } else {
-        String::new()
-    };
+    let to = s.turned_to(o);
     writeln!(out, "\n  You chose: {} ({}){to}", o.technique_name, o.school.label())?;
     writeln!(
         out,
@@ -563,22 +553,12 @@ fn print_student_feedback(out: &mut impl Write, o: &ChoiceOutcome, s: &Session) 
         writeln!(out, "  {}", o.feedback)?;
     }
     // The two terms that decided the verdict, as the app shows them first.
-    let mut parts: Vec<_> = e.fit.parts.iter().collect();
-    parts.sort_by(|a, b| {
-        let pull = |p: &&rapport::engine::scoring::FitPart| (p.weight * (p.value - e.fit.total)).abs();
-        pull(b).total_cmp(&pull(a))
-    });
+    let parts = e.fit.by_pull();
     writeln!(out, "  What decided the fit:")?;
     for p in parts.iter().take(2) {
         writeln!(out, "    {:+.2}  {}", p.value, p.why)?;
     }
-    let carried: Vec<String> = e
-        .common_factors
-        .parts
-        .iter()
-        .filter(|p| p.value >= 0.5)
-        .map(|p| format!("{} {:.1}", p.quality.label(), p.value))
-        .collect();
+    let carried = e.common_factors.carried();
     if !carried.is_empty() {
         writeln!(out, "  Common factors carried: {}", carried.join(", "))?;
     }

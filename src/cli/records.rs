@@ -21,19 +21,6 @@ pub fn open(dir: &Path) -> Option<Store> {
     }
 }
 
-/// The xAPI settings: the `xapi` section of `settings.json` in the data folder, then the environment.
-pub fn xapi_settings(dir: &Path) -> XapiSettings {
-    let from_file = std::fs::read_to_string(dir.join("settings.json"))
-        .ok()
-        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
-        .and_then(|v| serde_json::from_value::<XapiSettings>(v.get("xapi")?.clone()).ok());
-    from_file.unwrap_or_default().with_env()
-}
-
-fn date(t: i64) -> String {
-    xapi::iso(t).replace('T', " ").trim_end_matches('Z').to_owned()
-}
-
 pub fn history(dir: &Path, scenario: Option<&str>, format: Format, forget: bool, yes: bool) -> ExitCode {
     let Some(mut store) = open(dir) else {
         return ExitCode::from(1);
@@ -77,7 +64,7 @@ pub fn history(dir: &Path, scenario: Option<&str>, format: Format, forget: bool,
             out,
             "{:<8}  {:<16}  {:<28}  {:>5}  {:>8}  {:<22}  {}",
             &s.id[..8.min(s.id.len())],
-            date(s.started).get(..16).unwrap_or(""),
+            export::utc_minute(s.started),
             title,
             s.move_count,
             acc,
@@ -173,7 +160,7 @@ pub fn export(lib: &Library, dir: &Path, args: ExportArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     }
-    let settings = xapi_settings(dir);
+    let settings = XapiSettings::from_settings_in(dir);
     let account = match &args.student {
         Some(s) => s.clone(),
         None => match settings.account_in(&mut store) {

@@ -416,22 +416,7 @@ fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
             );
         }
     }
-    let effects = s
-        .stages
-        .iter()
-        .enumerate()
-        .flat_map(|(i, st)| {
-            st.options
-                .iter()
-                .enumerate()
-                .map(move |(j, o)| (format!("stages[{i}].options[{j}]"), o))
-        })
-        .chain(
-            s.standing
-                .iter()
-                .enumerate()
-                .map(|(j, o)| (format!("standing[{j}]"), o)),
-        );
+    let effects = s.options_with_paths();
     for (op, o) in effects {
         for (k, e) in o.effects.iter().enumerate() {
             let x = match e {
@@ -993,22 +978,7 @@ fn check_variables(s: &Scenario, cx: &mut Ctx) {
     for (c, path) in s.conditions() {
         condition_reads(c, path, &mut reads);
     }
-    let options = s
-        .stages
-        .iter()
-        .enumerate()
-        .flat_map(|(i, st)| {
-            st.options
-                .iter()
-                .enumerate()
-                .map(move |(j, o)| (format!("stages[{i}].options[{j}]"), o))
-        })
-        .chain(
-            s.standing
-                .iter()
-                .enumerate()
-                .map(|(j, o)| (format!("standing[{j}]"), o)),
-        );
+    let options = s.options_with_paths();
     for (op, o) in options {
         for (k, e) in o.effects.iter().enumerate() {
             let expects = match e {

@@ -1179,6 +1179,23 @@ impl Scenario {
             .collect()
     }
 
+    /// Every option, the stages' and the standing moves, each with its path in the file (`stages[i].options[j]`,
+    /// `standing[j]`), for the checker's positions.
+    pub fn options_with_paths(&self) -> Vec<(String, &Choice)> {
+        let staged = self.stages.iter().enumerate().flat_map(|(i, st)| {
+            st.options
+                .iter()
+                .enumerate()
+                .map(move |(j, o)| (format!("stages[{i}].options[{j}]"), o))
+        });
+        let standing = self
+            .standing
+            .iter()
+            .enumerate()
+            .map(|(j, o)| (format!("standing[{j}]"), o));
+        staged.chain(standing).collect()
+    }
+
     /// Every condition the scenario holds (option guards, standing guards, transitions, ending notes), each
     /// with its path in the file, for the checker's positions.
     pub fn conditions(&self) -> Vec<(&Condition, String)> {

@@ -286,6 +286,17 @@ pub struct FitReport {
     pub by_person: Vec<(usize, f32)>,
 }
 
+impl FitReport {
+    /// The terms ordered by how far each pulls the fit from its mean (weight times distance): the first two are
+    /// what decided the verdict, shown first by every front end.
+    pub fn by_pull(&self) -> Vec<&FitPart> {
+        let pull = |p: &FitPart| (p.weight * (p.value - self.total)).abs();
+        let mut parts: Vec<&FitPart> = self.parts.iter().collect();
+        parts.sort_by(|a, b| pull(b).total_cmp(&pull(a)));
+        parts
+    }
+}
+
 /// One common factor a move carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CfPart {
@@ -299,6 +310,17 @@ pub struct CfPart {
 pub struct CfReport {
     pub parts: Vec<CfPart>,
     pub total: f32,
+}
+
+impl CfReport {
+    /// The common factors the move clearly carries (at .5 or more), as "empathy 0.9" for the feedback.
+    pub fn carried(&self) -> Vec<String> {
+        self.parts
+            .iter()
+            .filter(|p| p.value >= 0.5)
+            .map(|p| format!("{} {:.1}", p.quality.label(), p.value))
+            .collect()
+    }
 }
 
 /// What a move does to one person in the room.

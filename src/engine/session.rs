@@ -606,6 +606,15 @@ impl Session {
         MAX_STEPS.max(2 * sc.stages.len() * (1 + sc.standing.len()))
     }
 
+    /// ", to Amara and Daniel" for a move made in a room, naming whom it was turned to; empty in individual work.
+    pub fn turned_to(&self, o: &ChoiceOutcome) -> String {
+        if !self.is_system() {
+            return String::new();
+        }
+        let idx: Vec<usize> = o.to.iter().filter_map(|id| self.scenario.person_index(id)).collect();
+        format!(", to {}", self.names_of(&idx))
+    }
+
     /// Makes a choice (`option`, or `option@person` to turn a move to someone); returns the events it caused.
     pub fn choose(&mut self, choice: &str) -> Result<Vec<Event>, SessionError> {
         if self.ended.is_some() {

@@ -3,7 +3,7 @@
 
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
-use egui_plot::{Bar, BarChart, Plot};
+use egui_plot::{Bar, BarChart};
 
 use crate::app::core::{Action, ClassView, Screen};
 use crate::engine::records::report::ScenarioReport;
@@ -116,12 +116,9 @@ fn scenario(ui: &mut egui::Ui, k: usize, s: &ScenarioReport) {
                 .enumerate()
                 .map(|(b, n)| Bar::new(b as f64 * 10.0 + 5.0, *n as f64).width(8.0))
                 .collect();
-            Plot::new(("class_accuracy", k))
+            super::still_plot(("class_accuracy", k))
                 .height(160.0)
                 .width(360.0)
-                .allow_scroll(false)
-                .allow_drag(false)
-                .allow_zoom(false)
                 .include_x(0.0)
                 .include_x(100.0)
                 .x_axis_label("accuracy (%)")

@@ -2,7 +2,7 @@
 
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
-use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints};
+use egui_plot::{Bar, BarChart, Legend, Line, PlotPoints};
 
 use crate::app::core::{Action, Active, Screen};
 use crate::engine::records;
@@ -27,11 +27,7 @@ fn draw(mut contexts: EguiContexts, active: Res<Active>, mut actions: MessageWri
             format!(
                 "Debrief: {} ({})",
                 p.summary.title,
-                records::xapi::iso(p.summary.updated)
-                    .replace('T', " ")
-                    .trim_end_matches('Z')
-                    .get(..16)
-                    .unwrap_or("")
+                records::export::utc_minute(p.summary.updated)
             ),
             p.moves.iter().filter_map(|m| m.outcome.as_ref()).collect(),
         ),
@@ -70,10 +66,7 @@ fn room_course(ui: &mut egui::Ui, room: &crate::engine::debrief::Room) {
     ui.label(egui::RichText::new("Each person's bond, and the split between them").strong());
     let series =
         |v: &[f32]| -> PlotPoints<'static> { v.iter().enumerate().map(|(i, x)| [i as f64, f64::from(*x)]).collect() };
-    Plot::new(("room", room.people.len(), room.split.len()))
-        .allow_scroll(false)
-        .allow_drag(false)
-        .allow_zoom(false)
+    super::still_plot(("room", room.people.len(), room.split.len()))
         .height(200.0)
         .include_y(0.0)
         .include_y(1.0)
@@ -338,10 +331,7 @@ pub fn panels(
                     .map(|(i, (_, a))| [i as f64, f64::from(f(a))])
                     .collect()
             };
-            Plot::new(("alliance", &d.scenario, d.choices.len()))
-                .allow_scroll(false)
-                .allow_drag(false)
-                .allow_zoom(false)
+            super::still_plot(("alliance", &d.scenario, d.choices.len()))
                 .height(200.0)
                 .include_y(0.0)
                 .include_y(1.0)
@@ -365,10 +355,7 @@ pub fn panels(
                         .fill(super::band_colour(c.fit))
                 })
                 .collect();
-            Plot::new(("fit", &d.scenario, d.choices.len()))
-                .allow_scroll(false)
-                .allow_drag(false)
-                .allow_zoom(false)
+            super::still_plot(("fit", &d.scenario, d.choices.len()))
                 .height(170.0)
                 .include_y(-1.0)
                 .include_y(1.0)

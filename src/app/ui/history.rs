@@ -3,11 +3,11 @@
 
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
-use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
+use egui_plot::{Legend, Line, PlotPoints, Points};
 
 use crate::app::core::{Action, Active, Screen, StudentRecords};
+use crate::engine::records::Status;
 use crate::engine::records::progress::{self, Progress};
-use crate::engine::records::{Status, xapi};
 
 pub fn plugin(app: &mut App) {
     app.init_resource::<View>()
@@ -31,7 +31,7 @@ fn read(mut view: ResMut<View>, mut records: ResMut<StudentRecords>) {
 }
 
 fn day(t: i64) -> String {
-    xapi::iso(t).replace('T', " ").get(..16).unwrap_or("").to_owned()
+    crate::engine::records::export::utc_minute(t)
 }
 
 fn draw(
@@ -161,28 +161,22 @@ fn trends(ui: &mut egui::Ui, p: &Progress) {
                 .collect()
         };
         ui.label(egui::RichText::new("Accuracy per finished session (%)").strong());
-        Plot::new("trend_accuracy")
+        super::still_plot("trend_accuracy")
             .height(170.0)
             .x_axis_label("finished session, oldest first")
             .include_y(0.0)
             .include_y(100.0)
-            .allow_scroll(false)
-            .allow_drag(false)
-            .allow_zoom(false)
             .show(ui, |plot| {
                 let blue = egui::Color32::from_rgb(90, 150, 230);
                 plot.line(Line::new("accuracy", series(|x| x.accuracy)).width(2.5).color(blue));
                 plot.points(Points::new("accuracy", series(|x| x.accuracy)).radius(4.0).color(blue));
             });
         ui.label(egui::RichText::new("Mean fit, final alliance and common factors").strong());
-        Plot::new("trend_quality")
+        super::still_plot("trend_quality")
             .height(170.0)
             .x_axis_label("finished session, oldest first")
             .include_y(-0.2)
             .include_y(1.0)
-            .allow_scroll(false)
-            .allow_drag(false)
-            .allow_zoom(false)
             .legend(Legend::default())
             .show(ui, |plot| {
                 plot.line(Line::new("mean fit", series(|x| x.mean_fit)));

@@ -118,6 +118,15 @@ pub fn band_colour(fit: f32) -> egui::Color32 {
     }
 }
 
+/// A chart that stays still: it never takes the page's mouse wheel or a drag, so the page scrolls over it and
+/// no pan is carried into the next chart drawn with the same id.
+pub fn still_plot<'a>(id: impl egui::AsId) -> egui_plot::Plot<'a> {
+    egui_plot::Plot::new(id)
+        .allow_scroll(false)
+        .allow_drag(false)
+        .allow_zoom(false)
+}
+
 /// The top bar every screen shares: title, the screen's name, settings.
 pub fn top_bar(root: &mut egui::Ui, title: &str, actions: &mut MessageWriter<Action>, back: bool) {
     egui::Panel::top("top_bar").show(root, |ui| {

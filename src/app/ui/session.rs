@@ -586,13 +586,7 @@ fn feedback_heading(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, actions: 
         if ui.button(egui::RichText::new("Continue (Enter)").strong()).clicked() {
             actions.write(Action::Continue);
         }
-        let to = if s.is_system() {
-            let idx: Vec<usize> = o.to.iter().filter_map(|id| s.scenario().person_index(id)).collect();
-            format!(", to {}", s.names_of(&idx))
-        } else {
-            String::new()
-        };
-        ui.heading(format!("{} ({}){to}", o.technique_name, o.school.label()));
+        ui.heading(format!("{} ({}){}", o.technique_name, o.school.label(), s.turned_to(o)));
     });
     ui.label(
         egui::RichText::new("PageUp, PageDown and the arrows scroll the feedback.")
@@ -719,11 +713,7 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, events: &[Eve
     }
     // The two terms that decided the verdict first (those that pull furthest from the fit's mean); the rest
     // on request, so the feedback stays readable stage after stage.
-    let mut parts: Vec<_> = e.fit.parts.iter().collect();
-    parts.sort_by(|a, b| {
-        let pull = |p: &&crate::engine::scoring::FitPart| (p.weight * (p.value - e.fit.total)).abs();
-        pull(b).total_cmp(&pull(a))
-    });
+    let parts = e.fit.by_pull();
     let term = |ui: &mut egui::Ui, p: &crate::engine::scoring::FitPart| {
         ui.horizontal_wrapped(|ui| {
             ui.colored_label(super::band_colour(p.value), format!("{:+.2}", p.value));
@@ -741,13 +731,7 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, events: &[Eve
             }
         });
     }
-    let carried: Vec<String> = e
-        .common_factors
-        .parts
-        .iter()
-        .filter(|p| p.value >= 0.5)
-        .map(|p| format!("{} {:.1}", p.quality.label(), p.value))
-        .collect();
+    let carried = e.common_factors.carried();
     if !carried.is_empty() {
         ui.label(format!("Common factors carried: {}", carried.join(", ")));
     }

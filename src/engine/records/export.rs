@@ -290,6 +290,13 @@ pub(crate) fn utc(t: i64) -> String {
         .unwrap_or_default()
 }
 
+/// `YYYY-MM-DD HH:MM` in UTC: when a session was played, as the history lists show it.
+pub fn utc_minute(t: i64) -> String {
+    let mut s = utc(t);
+    s.truncate(16);
+    s
+}
+
 /// A date as people write it: "30 November 2026, 09:47 UTC".
 pub(crate) fn human_time(t: i64) -> String {
     let fmt = time::macros::format_description!("[day padding:none] [month repr:long] [year], [hour]:[minute] UTC");

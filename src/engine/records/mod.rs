@@ -23,6 +23,8 @@ use super::session::{ChoiceOutcome, Event, Session};
 
 /// The store's file name inside the data folder.
 pub const FILE: &str = "records.sqlite";
+/// The settings' file name in the same folder (the app writes it; the command line reads its `xapi` section).
+pub const SETTINGS_FILE: &str = "settings.json";
 
 /// Where records and settings live: `$RAPPORT_HOME` if set, else the platform's data folder.
 pub fn default_dir() -> PathBuf {
@@ -178,7 +180,7 @@ pub fn content_hash(sc: &Scenario) -> String {
 }
 
 /// Turns SQLite's errors into the store's, naming the file.
-fn sql_error(path: PathBuf) -> impl Fn(rusqlite::Error) -> StoreError {
+pub(crate) fn sql_error(path: PathBuf) -> impl Fn(rusqlite::Error) -> StoreError {
     move |source| StoreError::Sqlite {
         path: path.clone(),
         source,
@@ -206,10 +208,7 @@ impl Store {
             source,
         })?;
         let path = dir.join(FILE);
-        let conn = Connection::open(&path).map_err(|source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        })?;
+        let conn = Connection::open(&path).map_err(sql_error(path.clone()))?;
         let mut store = Store { conn, path };
         store.prepare()?;
         store.import_legacy(&dir.join(legacy::FILE))?;
@@ -219,10 +218,7 @@ impl Store {
     /// A store in memory, for tests and for a front end that cannot write (records then last the run).
     pub fn in_memory() -> Result<Store, StoreError> {
         let path = PathBuf::from(":memory:");
-        let conn = Connection::open_in_memory().map_err(|source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        })?;
+        let conn = Connection::open_in_memory().map_err(sql_error(path.clone()))?;
         let mut store = Store { conn, path };
         store.prepare()?;
         Ok(store)
@@ -233,10 +229,7 @@ impl Store {
     }
 
     fn sql(&self, source: rusqlite::Error) -> StoreError {
-        StoreError::Sqlite {
-            path: self.path.clone(),
-            source,
-        }
+        sql_error(self.path.clone())(source)
     }
 
     fn prepare(&mut self) -> Result<(), StoreError> {

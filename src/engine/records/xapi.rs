@@ -56,6 +56,17 @@ impl Default for XapiSettings {
 }
 
 impl XapiSettings {
+    /// The `xapi` section of the settings file in the data folder (defaults where it is missing or unreadable),
+    /// with the environment laid over it.
+    pub fn from_settings_in(dir: &std::path::Path) -> XapiSettings {
+        std::fs::read_to_string(dir.join(super::SETTINGS_FILE))
+            .ok()
+            .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+            .and_then(|v| serde_json::from_value::<XapiSettings>(v.get("xapi")?.clone()).ok())
+            .unwrap_or_default()
+            .with_env()
+    }
+
     /// The settings with the environment's LRS address and credentials laid over them.
     pub fn with_env(mut self) -> XapiSettings {
         for (var, field) in [
@@ -355,13 +366,9 @@ pub fn validate(st: &Value) -> Vec<String> {
 
 /// Puts a session's statements in the outbox for `lrs` (a statement already there stays as it was).
 pub fn queue(store: &mut Store, lrs: &str, rec: &SessionRecord, statements: &[Value]) -> Result<usize, StoreError> {
-    let path = store.path().to_owned();
-    let sql = |source| StoreError::Sqlite {
-        path: path.clone(),
-        source,
-    };
+    let sql = super::sql_error(store.path().to_owned());
     let now = super::now();
-    let tx = store.conn().transaction().map_err(sql)?;
+    let tx = store.conn().transaction().map_err(&sql)?;
     let mut added = 0;
     for (seq, st) in statements.iter().enumerate() {
         let id = st["id"].as_str().unwrap_or_default();
@@ -370,9 +377,9 @@ pub fn queue(store: &mut Store, lrs: &str, rec: &SessionRecord, statements: &[Va
                 "INSERT OR IGNORE INTO outbox (statement, lrs, session, seq, body, queued) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 rusqlite::params![id, lrs, rec.summary.id, seq as i64, st.to_string(), now],
             )
-            .map_err(sql)?;
+            .map_err(&sql)?;
     }
-    tx.commit().map_err(sql)?;
+    tx.commit().map_err(&sql)?;
     Ok(added)
 }
 
@@ -481,11 +488,7 @@ fn join(endpoint: &str, more: &str) -> String {
 /// marked sent only when the LRS has it: a 200 for the batch, or, on a conflict (the LRS already holds an id,
 /// as after a reply lost on the way back), a read-back of each id. Anything else leaves it waiting.
 pub fn flush(store: &mut Store, lrs: &Lrs, batch: usize) -> Result<Flushed, StoreError> {
-    let path = store.path().to_owned();
-    let sql = |source| StoreError::Sqlite {
-        path: path.clone(),
-        source,
-    };
+    let sql = super::sql_error(store.path().to_owned());
     let mut done = Flushed::default();
     loop {
         let rows: Vec<(String, String)> = {
@@ -495,13 +498,13 @@ pub fn flush(store: &mut Store, lrs: &Lrs, batch: usize) -> Result<Flushed, Stor
                     "SELECT statement, body FROM outbox WHERE lrs = ?1 AND sent IS NULL
                      ORDER BY queued, session, seq LIMIT ?2",
                 )
-                .map_err(sql)?;
+                .map_err(&sql)?;
             stmt.query_map(rusqlite::params![lrs.url, batch.max(1) as i64], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
-            .map_err(sql)?
+            .map_err(&sql)?
             .collect::<rusqlite::Result<_>>()
-            .map_err(sql)?
+            .map_err(&sql)?
         };
         if rows.is_empty() {
             break;
@@ -530,13 +533,13 @@ pub fn flush(store: &mut Store, lrs: &Lrs, batch: usize) -> Result<Flushed, Stor
             Err(e) => Some(format!("the LRS could not be reached: {e}")),
         };
         let now = super::now();
-        let tx = store.conn().transaction().map_err(sql)?;
+        let tx = store.conn().transaction().map_err(&sql)?;
         for id in &accepted {
             tx.execute(
                 "UPDATE outbox SET sent = ?3, attempts = attempts + 1, error = NULL WHERE statement = ?1 AND lrs = ?2",
                 rusqlite::params![id, lrs.url, now],
             )
-            .map_err(sql)?;
+            .map_err(&sql)?;
         }
         if let Some(e) = &error {
             for (id, _) in rows.iter().filter(|(id, _)| !accepted.contains(&id.as_str())) {
@@ -544,10 +547,10 @@ pub fn flush(store: &mut Store, lrs: &Lrs, batch: usize) -> Result<Flushed, Stor
                     "UPDATE outbox SET attempts = attempts + 1, error = ?3 WHERE statement = ?1 AND lrs = ?2",
                     rusqlite::params![id, lrs.url, e],
                 )
-                .map_err(sql)?;
+                .map_err(&sql)?;
             }
         }
-        tx.commit().map_err(sql)?;
+        tx.commit().map_err(&sql)?;
         done.sent += accepted.len();
         if error.is_some() {
             done.error = error;
@@ -561,7 +564,7 @@ pub fn flush(store: &mut Store, lrs: &Lrs, batch: usize) -> Result<Flushed, Stor
             rusqlite::params![lrs.url],
             |r| r.get::<_, i64>(0),
         )
-        .map_err(sql)? as usize;
+        .map_err(&sql)? as usize;
     Ok(done)
 }
 
