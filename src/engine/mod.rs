@@ -5,6 +5,7 @@ pub mod atomic;
 pub mod calibration;
 pub mod catalog;
 pub mod check;
+pub mod classroom;
 pub mod debrief;
 pub mod diagnostic;
 pub mod glossary;
