@@ -284,3 +284,37 @@ fn the_class_report_merges_students_exports_into_one_summary_per_scenario() {
         "three students in one summary"
     );
 }
+
+#[test]
+fn a_class_sessions_votes_are_kept_with_its_moves() {
+    use rapport::engine::classroom::{ClassChoice, DecidedBy, Tally};
+    let lib = Library::builtin().expect("builtin");
+    let sc = shipped::load_all(&lib.catalog)
+        .into_iter()
+        .filter_map(|l| l.clean().cloned())
+        .find(|s| s.id == "tutorial")
+        .expect("the tutorial ships");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::open(dir.path()).expect("opens");
+    let mut s = Session::new(sc, lib.catalog.clone(), &lib.weights, 3).expect("starts");
+    let id = store.begin(&s, "class").expect("begins");
+    let keys: Vec<String> = s.available().iter().map(|o| o.id.clone()).collect();
+    let events = s.choose(&keys[1]).expect("plays");
+    store.record(&id, &s, &events, None).expect("records the move");
+    let tally = Tally {
+        counts: keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.clone(), [3, 11, 2, 0, 0, 0][i.min(5)]))
+            .collect(),
+        voted: 16,
+        joined: 18,
+    };
+    let vote = ClassChoice::new(tally, &keys[1]);
+    store.record_votes(&id, 1, &vote).expect("records the vote");
+    let rec = store.session(&id).expect("reads back");
+    assert_eq!(rec.summary.source, "class");
+    assert_eq!(rec.moves[0].votes.as_ref(), Some(&vote));
+    assert_eq!(vote.decided_by, DecidedBy::Majority);
+    assert_eq!(rec.moves[0].votes.as_ref().map(|v| v.tally.count(&keys[1])), Some(11));
+}

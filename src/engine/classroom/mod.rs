@@ -1,7 +1,9 @@
 //! Classroom mode: the class votes from their phones on the next move while the lecturer presents.
 
+pub mod record;
 pub mod room;
 
+pub use record::{ClassChoice, ClassRow, DecidedBy};
 pub use room::{Ballot, DeviceInfo, Entry, Phase, PhoneView, Refusal, Room, Tally};
 
 use std::sync::{Arc, Mutex};

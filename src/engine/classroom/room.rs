@@ -4,7 +4,7 @@
 //! phone may see; the presenter view asks it for the tally. Everything a phone can ever be shown passes through
 //! [`Room::view`], which is built from the [`Ballot`] alone, so feedback, scores and later stages cannot leak.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 
@@ -76,7 +76,7 @@ pub enum Refusal {
 }
 
 /// The counts of the vote, in the order the options are shown.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tally {
     pub counts: Vec<(String, usize)>,
     /// Devices that have voted.

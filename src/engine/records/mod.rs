@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 use super::Scenario;
+use super::classroom::ClassChoice;
 use super::debrief::Debrief;
 use super::session::{ChoiceOutcome, Event, Session};
 
@@ -137,6 +138,9 @@ pub struct MoveRecord {
     /// The events the move produced, in order.
     #[serde(default)]
     pub events: Vec<Event>,
+    /// In a class session, the class's vote at this stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub votes: Option<ClassChoice>,
 }
 
 /// A whole session: summary, moves and (once it ended) its debrief exactly as shown.
@@ -383,6 +387,19 @@ impl Store {
         tx.commit().map_err(&sql)
     }
 
+    /// Records the class's vote on a move already recorded (a class session records each move, then its vote,
+    /// so a crash between the two loses the vote of one stage at most, never the move).
+    pub fn record_votes(&mut self, id: &str, step: usize, votes: &ClassChoice) -> Result<(), StoreError> {
+        let json = serde_json::to_string(votes).unwrap_or_default();
+        self.conn
+            .execute(
+                "UPDATE moves SET votes = ?3 WHERE session = ?1 AND step = ?2",
+                params![id, step as i64, json],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+
     /// Records what the session's last choice did: the move (from its feedback event), and the ending with
     /// its debrief when the session has ended. Front ends call this after every `Session::choose`.
     pub fn record(
@@ -506,7 +523,7 @@ impl Store {
             .ok_or_else(|| StoreError::NoSession(id.to_owned()))?;
         let mut stmt = self
             .conn
-            .prepare("SELECT step, choice, at, outcome, events FROM moves WHERE session = ?1 ORDER BY step")
+            .prepare("SELECT step, choice, at, outcome, events, votes FROM moves WHERE session = ?1 ORDER BY step")
             .map_err(|e| self.sql(e))?;
         let raw = stmt
             .query_map(params![full], |r| {
@@ -516,6 +533,7 @@ impl Store {
                     r.get::<_, i64>(2)?,
                     r.get::<_, Option<String>>(3)?,
                     r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
                 ))
             })
             .map_err(|e| self.sql(e))?
@@ -527,18 +545,23 @@ impl Store {
             source,
         };
         let mut moves = Vec::with_capacity(raw.len());
-        for (step, choice, at, outcome, events) in raw {
+        for (step, choice, at, outcome, events, votes) in raw {
             let outcome = match outcome {
                 Some(o) => Some(serde_json::from_str(&o).map_err(|e| damaged("a move", e))?),
                 None => None,
             };
             let events = serde_json::from_str(&events).map_err(|e| damaged("a move's events", e))?;
+            let votes = match votes {
+                Some(v) => Some(serde_json::from_str(&v).map_err(|e| damaged("a class vote", e))?),
+                None => None,
+            };
             moves.push(MoveRecord {
                 step: step as usize,
                 choice,
                 at,
                 outcome,
                 events,
+                votes,
             });
         }
         let debrief: Option<String> = self

@@ -54,6 +54,8 @@ pub const STEPS: &[&str] = &[
         PRIMARY KEY (statement, lrs)
     );
     CREATE INDEX outbox_waiting ON outbox (lrs, sent, queued, seq);",
+    // 3: a class session's vote at each stage (the tally, the move played and who decided), as JSON.
+    "ALTER TABLE moves ADD COLUMN votes TEXT;",
 ];
 
 pub fn migrations() -> Migrations<'static> {
