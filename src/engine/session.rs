@@ -134,6 +134,17 @@ pub struct Alternative {
     pub reason: String,
 }
 
+/// What the client last said and shows, for the screen and for a class's phones.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LastWords {
+    /// Who spoke, in a room of several (None in individual work).
+    pub who: Option<usize>,
+    pub text: String,
+    pub nonverbal: String,
+    /// The others' words or non-verbal in the same moment.
+    pub also: Vec<super::model::Aside>,
+}
+
 /// Everything one choice did, explained.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChoiceOutcome {
@@ -604,6 +615,64 @@ impl Session {
     pub fn step_limit(&self) -> usize {
         let sc = &self.scenario;
         MAX_STEPS.max(2 * sc.stages.len() * (1 + sc.standing.len()))
+    }
+
+    /// The last line, who said it, what they show (with anything the script made happen since), and the
+    /// others' words or non-verbal in the same moment: what the trainee reads now (and a class votes on).
+    pub fn last_words(&self) -> LastWords {
+        let mut happened = String::new();
+        for e in self.events().iter().rev() {
+            match e {
+                Event::ClientReplies { text, speaker, .. } => {
+                    let who = self
+                        .is_system()
+                        .then(|| self.scenario().person_index(speaker))
+                        .flatten();
+                    return LastWords {
+                        who,
+                        text: text.clone(),
+                        nonverbal: happened,
+                        also: Vec::new(),
+                    };
+                }
+                Event::ClientSpeaks {
+                    text,
+                    nonverbal,
+                    speaker,
+                    also,
+                    ..
+                } => {
+                    let shown = [nonverbal.as_str(), happened.as_str()]
+                        .into_iter()
+                        .filter(|x| !x.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let who = self
+                        .is_system()
+                        .then(|| self.scenario().person_index(speaker))
+                        .flatten();
+                    return LastWords {
+                        who,
+                        text: text.clone(),
+                        nonverbal: shown,
+                        also: also.clone(),
+                    };
+                }
+                // A scripted rupture is something that happened in the session, not the trainee's doing.
+                Event::RuptureOpened {
+                    kind,
+                    cause: RuptureCause::Script,
+                    ..
+                } => {
+                    happened = format!(
+                        "[In the session: the alliance strains here ({} rupture), from what has just happened, not from your last move.]",
+                        kind.label()
+                    );
+                }
+                _ => {}
+            }
+        }
+        LastWords::default()
     }
 
     /// ", to Amara and Daniel" for a move made in a room, naming whom it was turned to; empty in individual work.

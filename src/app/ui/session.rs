@@ -8,7 +8,7 @@ use crate::app::core::{Action, Active, Mood, ReloadNote, Screen, WhyTag};
 use crate::app::figure::{FigureArea, MAX_FIGURES, slots};
 use crate::engine::catalog::School;
 use crate::engine::model::{Alliance, Choice, Intent};
-use crate::engine::session::{ChoiceOutcome, Event, RuptureCause, Session};
+use crate::engine::session::{ChoiceOutcome, Event, Session};
 
 pub fn plugin(app: &mut App) {
     app.init_resource::<PaletteSearch>().add_systems(
@@ -296,7 +296,12 @@ fn draw(
             );
         });
 
-    let (who, text, nonverbal, also) = last_words(s);
+    let crate::engine::session::LastWords {
+        who,
+        text,
+        nonverbal,
+        also,
+    } = s.last_words();
     // Panels take their size from the frame before; when the words or the feedback change, draw once more so
     // they settle at their new size (the app draws only on input, so nothing else would).
     let shown = (
@@ -484,48 +489,6 @@ fn room_bars(ui: &mut egui::Ui, s: &Session) {
 fn egui_to_vec(p: impl Into<egui::Vec2>) -> Vec2 {
     let v: egui::Vec2 = p.into();
     Vec2::new(v.x, v.y)
-}
-
-/// The last line, who said it, what they show (with anything the script made happen since), and the others'
-/// words or non-verbal in the same moment.
-fn last_words(s: &Session) -> (Option<usize>, String, String, Vec<crate::engine::model::Aside>) {
-    let mut happened = String::new();
-    for e in s.events().iter().rev() {
-        match e {
-            Event::ClientReplies { text, speaker, .. } => {
-                let who = s.is_system().then(|| s.scenario().person_index(speaker)).flatten();
-                return (who, text.clone(), happened, Vec::new());
-            }
-            Event::ClientSpeaks {
-                text,
-                nonverbal,
-                speaker,
-                also,
-                ..
-            } => {
-                let shown = [nonverbal.as_str(), happened.as_str()]
-                    .into_iter()
-                    .filter(|x| !x.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let who = s.is_system().then(|| s.scenario().person_index(speaker)).flatten();
-                return (who, text.clone(), shown, also.clone());
-            }
-            // A scripted rupture is something that happened in the session, not the trainee's doing.
-            Event::RuptureOpened {
-                kind,
-                cause: RuptureCause::Script,
-                ..
-            } => {
-                happened = format!(
-                    "[In the session: the alliance strains here ({} rupture), from what has just happened, not from your last move.]",
-                    kind.label()
-                );
-            }
-            _ => {}
-        }
-    }
-    Default::default()
 }
 
 fn alliance_bars(ui: &mut egui::Ui, a: Alliance) {
