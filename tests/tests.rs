@@ -3,6 +3,7 @@
 #[cfg(feature = "app")]
 mod app;
 mod authoring;
+mod classroom;
 mod cli;
 mod common;
 mod diagnostics;

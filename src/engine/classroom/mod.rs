@@ -1,8 +1,13 @@
 //! Classroom mode: the class votes from their phones on the next move while the lecturer presents.
 
+pub mod limits;
+pub mod net;
 pub mod room;
+pub mod server;
 
+pub use net::{Qr, base_url, join_url, lan_addresses};
 pub use room::{Ballot, DeviceInfo, Entry, Phase, PhoneView, Refusal, Room, Tally};
+pub use server::{Server, ServerConfig};
 
 use std::sync::{Arc, Mutex};
 
