@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use http_client::{Reply, request, send};
-use rapport::engine::classroom::{Ballot, Entry, Phase, Room, Server, ServerConfig, SharedRoom};
+use std::time::Duration;
+
+use rapport::engine::classroom::{Ballot, Bounds, Entry, Phase, Room, Server, ServerConfig, SharedRoom};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -23,6 +25,10 @@ struct Class {
 
 impl Class {
     fn start() -> Class {
+        Class::start_bounded(Bounds::default())
+    }
+
+    fn start_bounded(bounds: Bounds) -> Class {
         let room: SharedRoom = Arc::new(Mutex::new(Room::with_code(CODE)));
         let wakes = Arc::new(AtomicUsize::new(0));
         let w = wakes.clone();
@@ -30,9 +36,10 @@ impl Class {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
         };
-        let server = Server::start(
+        let server = Server::start_bounded(
             room.clone(),
             config,
+            bounds,
             Arc::new(move || {
                 w.fetch_add(1, Ordering::SeqCst);
             }),
@@ -511,10 +518,15 @@ fn a_taken_port_falls_back_to_an_ephemeral_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_sends_its_headers_or_its_body_slowly_is_cut_off() {
-    let class = Class::start();
+    // The timeouts shortened from 10 s to 1 s so the test is quick; the code is the same.
+    let class = Class::start_bounded(Bounds {
+        header_read_timeout: Duration::from_secs(1),
+        body_read_timeout: Duration::from_secs(1),
+        ..Bounds::default()
+    });
     let addr = class.addr();
     let token = class.join(phone(0, 1)).await;
-    // The three cases wait on the same 10 s timeouts, so they run side by side; each waits for the server to
+    // The three cases wait on the same timeouts, so they run side by side; each waits for the server to
     // answer or close, not for a time.
     // Headers never finished: the header read timeout closes the connection with no page.
     let slow_headers = async move {
@@ -591,4 +603,70 @@ async fn three_hundred_voters_each_counted_exactly_once() {
         assert_eq!(tally.count(k), sent[k], "{k}");
     }
     assert_eq!(class.room().devices().len(), 300);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_and_requests_over_the_caps_are_shed_with_503() {
+    let class = Class::start_bounded(Bounds {
+        connections: 2,
+        in_flight: 1,
+        ..Bounds::default()
+    });
+    let addr = class.addr();
+    let token = class.join(phone(0, 1)).await;
+
+    // A request in flight: a vote whose body is still coming holds the only request slot.
+    let mut slow = TcpStream::connect(addr).await.expect("connects");
+    let head =
+        format!("POST /c/{CODE}/vote HTTP/1.1\r\nhost: x\r\nx-rapport-device: {token}\r\ncontent-length: 40\r\n\r\n{{");
+    slow.write_all(head.as_bytes()).await.expect("writes");
+    // The server takes the slow request in its own time: ask until it is in flight.
+    let mut shed = None;
+    for _ in 0..1000 {
+        let r = class.get("/", None).await;
+        if r.status == 503 {
+            shed = Some(r);
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    let r = shed.expect("a second request is shed while the first is in flight");
+    assert_eq!(r.header("retry-after"), Some("2"));
+    assert_safe_headers(&r);
+
+    // Both connection slots taken (the slow vote and an idle connection): a third connection is told 503 and
+    // closed without a task or a read.
+    let mut idle = TcpStream::connect(addr).await.expect("connects");
+    let mut refused = None;
+    for _ in 0..1000 {
+        let mut third = TcpStream::connect(addr).await.expect("the kernel accepts");
+        let mut buf = Vec::new();
+        let _ = third.read_to_end(&mut buf).await;
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        if text.starts_with("HTTP/1.1 503") {
+            refused = Some(text);
+            break;
+        }
+    }
+    let text = refused.expect("a connection over the cap is refused");
+    assert!(
+        text.contains("cache-control: no-store") && text.contains("connection: close"),
+        "{text}"
+    );
+
+    // The slots come back when the connections go.
+    drop(slow);
+    let _ = idle.shutdown().await;
+    drop(idle);
+    let mut back = false;
+    for _ in 0..1000 {
+        if let Ok(r) = send(addr, phone(0, 1), request("GET", "/", None, "")).await
+            && r.status == 200
+        {
+            back = true;
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert!(back, "the server serves again once the load is gone");
 }

@@ -7,7 +7,7 @@ pub mod server;
 
 pub use net::{Qr, base_url, join_url, lan_addresses};
 pub use room::{Ballot, DeviceInfo, Entry, Phase, PhoneView, Refusal, Room, Tally};
-pub use server::{Server, ServerConfig};
+pub use server::{Bounds, Server, ServerConfig};
 
 use std::sync::{Arc, Mutex};
 

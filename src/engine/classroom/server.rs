@@ -105,6 +105,31 @@ impl Default for ServerConfig {
     }
 }
 
+/// The bounds that depend on the machine and the room rather than on HTTP: [`Bounds::default`] is what the app
+/// uses; tests shrink them to reach each bound with a handful of requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    /// Open connections at once ([`MAX_CONNECTIONS`]).
+    pub connections: usize,
+    /// Requests being handled at once ([`MAX_IN_FLIGHT`]).
+    pub in_flight: usize,
+    /// [`HEADER_READ_TIMEOUT`].
+    pub header_read_timeout: Duration,
+    /// [`BODY_READ_TIMEOUT`].
+    pub body_read_timeout: Duration,
+}
+
+impl Default for Bounds {
+    fn default() -> Bounds {
+        Bounds {
+            connections: MAX_CONNECTIONS,
+            in_flight: MAX_IN_FLIGHT,
+            header_read_timeout: HEADER_READ_TIMEOUT,
+            body_read_timeout: BODY_READ_TIMEOUT,
+        }
+    }
+}
+
 /// The running server. Dropping it stops it.
 pub struct Server {
     addr: SocketAddr,
@@ -125,6 +150,7 @@ struct Shared {
     room: SharedRoom,
     wake: Arc<dyn Fn() + Send + Sync>,
     in_flight: Arc<Semaphore>,
+    bounds: Bounds,
     limits: Mutex<Limits>,
 }
 
@@ -148,6 +174,16 @@ impl Shared {
 impl Server {
     /// Starts listening on a background thread with its own tokio runtime; returns once the socket is bound.
     pub fn start(room: SharedRoom, config: ServerConfig, wake: Arc<dyn Fn() + Send + Sync>) -> std::io::Result<Server> {
+        Server::start_bounded(room, config, Bounds::default(), wake)
+    }
+
+    /// [`Server::start`] with other [`Bounds`].
+    pub fn start_bounded(
+        room: SharedRoom,
+        config: ServerConfig,
+        bounds: Bounds,
+        wake: Arc<dyn Fn() + Send + Sync>,
+    ) -> std::io::Result<Server> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("rapport-class-server")
@@ -166,7 +202,8 @@ impl Server {
         let shared = Arc::new(Shared {
             room,
             wake,
-            in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+            in_flight: Arc::new(Semaphore::new(bounds.in_flight)),
+            bounds,
             limits: Mutex::new(Limits {
                 wrong_codes: Strikes::new(WRONG_CODES_PER_MINUTE, STRIKE_WINDOW, STRIKE_BLOCK, TRACKED),
                 joins: Buckets::new(JOIN_BURST, 1.0 / JOIN_EVERY.as_secs_f64(), TRACKED),
@@ -178,7 +215,7 @@ impl Server {
         let thread = std::thread::Builder::new()
             .name("rapport-class-server".into())
             .spawn(move || {
-                runtime.block_on(accept_loop(listener, router, rx));
+                runtime.block_on(accept_loop(listener, router, bounds, rx));
                 // Dropping the runtime here, off the caller's thread, ends every task it still holds.
                 drop(runtime);
             })?;
@@ -232,8 +269,8 @@ fn bind(ip: IpAddr, port: u16) -> std::io::Result<TcpListener> {
 const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\
 cache-control: no-store\r\nx-content-type-options: nosniff\r\nreferrer-policy: no-referrer\r\nretry-after: 2\r\n\r\n";
 
-async fn accept_loop(listener: TcpListener, router: Router, mut shutdown: oneshot::Receiver<()>) {
-    let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+async fn accept_loop(listener: TcpListener, router: Router, bounds: Bounds, mut shutdown: oneshot::Receiver<()>) {
+    let connections = Arc::new(Semaphore::new(bounds.connections));
     let mut tasks = JoinSet::new();
     loop {
         tokio::select! {
@@ -250,7 +287,7 @@ async fn accept_loop(listener: TcpListener, router: Router, mut shutdown: onesho
                 };
                 match connections.clone().try_acquire_owned() {
                     Ok(permit) => {
-                        tasks.spawn(serve_connection(stream, peer, router.clone(), permit));
+                        tasks.spawn(serve_connection(stream, peer, router.clone(), bounds.header_read_timeout, permit));
                     }
                     Err(_) => {
                         // One non-blocking write, no task: a flood of connections costs nothing to refuse.
@@ -271,6 +308,7 @@ async fn serve_connection(
     stream: tokio::net::TcpStream,
     peer: SocketAddr,
     router: Router,
+    header_read_timeout: Duration,
     _permit: tokio::sync::OwnedSemaphorePermit,
 ) {
     let _ = stream.set_nodelay(true);
@@ -281,7 +319,7 @@ async fn serve_connection(
     });
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .header_read_timeout(header_read_timeout)
         .max_header_size(MAX_HEADER_BYTES)
         .max_headers(MAX_HEADERS)
         .max_buf_size(MAX_HEADER_BYTES.max(8192) * 2);
@@ -291,7 +329,7 @@ async fn serve_connection(
         _ = conn.as_mut() => {}
         _ = tokio::time::sleep(MAX_CONNECTION_AGE) => {
             conn.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(HEADER_READ_TIMEOUT, conn).await;
+            let _ = tokio::time::timeout(header_read_timeout, conn).await;
         }
     }
 }
@@ -549,8 +587,9 @@ async fn class_css() -> Response {
 }
 
 /// Reads a body of at most [`MAX_BODY`] bytes, in at most [`BODY_READ_TIMEOUT`].
-async fn read_body(body: Body) -> Result<Bytes, Deny> {
-    match tokio::time::timeout(BODY_READ_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
+async fn read_body(shared: &Shared, body: Body) -> Result<Bytes, Deny> {
+    let limit = shared.bounds.body_read_timeout;
+    match tokio::time::timeout(limit, axum::body::to_bytes(body, MAX_BODY)).await {
         Err(_) => Err(Deny::TooSlow),
         Ok(Err(_)) => Err(Deny::TooLarge),
         Ok(Ok(bytes)) => Ok(bytes),
@@ -591,7 +630,7 @@ fn device<'h>(shared: &Shared, ip: IpAddr, headers: &'h HeaderMap) -> Result<&'h
 }
 
 async fn join(State(shared): State<Arc<Shared>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, body: Body) -> Response {
-    if let Err(deny) = read_body(body).await {
+    if let Err(deny) = read_body(&shared, body).await {
         return deny.into_response();
     }
     let ip = peer.ip();
@@ -644,7 +683,7 @@ async fn vote(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let bytes = match read_body(body).await {
+    let bytes = match read_body(&shared, body).await {
         Ok(b) => b,
         Err(deny) => return deny.into_response(),
     };
