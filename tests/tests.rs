@@ -4,6 +4,7 @@
 mod app;
 mod authoring;
 mod classroom;
+mod classroom_browser;
 mod cli;
 mod common;
 mod diagnostics;

@@ -45,8 +45,9 @@
   var stopped = false;       // removed, or no class with this code: polling ends
   var joining = false;
   var rejoined = false;
+  var stale = false;         // a problem was shown over the state: draw the state again at the next answer
   var notice = "";           // why the last vote was refused
-  var noticeVersion = null;  // the state the notice was first shown with
+  var noticeMoment = null;   // the phase and stage the refusal belongs to (null: the next state the server sends)
 
   // --- talking to the server ----------------------------------------------------------------------------------
 
@@ -125,6 +126,7 @@
   // Anything else (the class is busy, a request it could not read): wait longer and ask again.
   function busy(r) {
     if (r.status !== 429 && r.status < 500) {
+      stale = true;
       say(["The class did not answer as expected (error " + r.status + "). Trying again…"], true);
     }
     slowDown();
@@ -167,6 +169,7 @@
   }
 
   function unreachable() {
+    stale = true;
     say(["Can't reach the class. Trying again…", NETWORK_HELP], true);
     ui.actions.hidden = false;
     ui.rejoin.hidden = true;
@@ -178,7 +181,7 @@
     stopped = true;
     if (timer !== null) { clearTimeout(timer); timer = null; }
     ui.stage.hidden = true;
-    ui.who.textContent = "";
+    setText(ui.who, "");
     say(lines, true);
     ui.actions.hidden = !(canRetry || canRetype);
     ui.retry.hidden = !canRetry;
@@ -201,7 +204,9 @@
       // and keep saying why through the state that explains it (the lock), until the next change or vote.
       notice = "Your vote was not counted: " + sentence(r.json, "the class did not take it").replace(/^./,
         function (c) { return c.toLowerCase(); });
-      noticeVersion = null;
+      // A refusal the page has not yet heard the reason of (the lock came between two polls) belongs to the next
+      // state; one it has heard of, to the state it shows. It is said until the class moves on from that moment.
+      noticeMoment = state.phase === "open" ? null : moment(state);
       markChosen(state.your_vote);
       showVote();
       schedule(0);
@@ -227,6 +232,12 @@
     });
   }
 
+  // Text is only ever set through textContent, and only when it differs, so a poll that changes nothing leaves
+  // the page (and a screen reader's place in it) alone.
+  function setText(node, text) {
+    if (node.textContent !== text) { node.textContent = text; }
+  }
+
   function optionNumber(key) {
     var entries = state && state.ballot ? state.ballot.entries : [];
     for (var i = 0; i < entries.length; i++) {
@@ -236,31 +247,36 @@
   }
 
   function render(next) {
-    var fresh = !state || next.version !== state.version || spoken.slice(-1) === "!";
+    var fresh = !state || next.version !== state.version || stale;
     state = next;
     if (!fresh) { return; }
-    if (notice && noticeVersion === null) {
-      noticeVersion = next.version;
-    } else if (notice && noticeVersion !== next.version) {
+    stale = false;
+    if (notice && noticeMoment === null) {
+      noticeMoment = moment(next);
+    } else if (notice && noticeMoment !== moment(next)) {
       notice = "";
     }
     ui.actions.hidden = true;
-    ui.who.textContent = "Phone " + next.you + " · " + next.joined + (next.joined === 1 ? " phone" : " phones") +
-      " joined";
+    setText(ui.who, "Phone " + next.you + " · " + next.joined + (next.joined === 1 ? " phone" : " phones") +
+      " joined");
     var ballot = next.ballot;
     ui.stage.hidden = !ballot;
     if (ballot) { showBallot(ballot); }
     showVote();
   }
 
+  function moment(s) {
+    return s.phase + " " + (s.ballot ? s.ballot.stage : "");
+  }
+
   function showBallot(ballot) {
     var id = JSON.stringify(ballot);
     if (id === shownBallot) { return; }
     shownBallot = id;
-    ui.step.textContent = "Step " + ballot.step;
-    ui.speaker.textContent = ballot.speaker;
-    ui.words.textContent = ballot.words;
-    ui.nonverbal.textContent = ballot.nonverbal;
+    setText(ui.step, "Step " + ballot.step);
+    setText(ui.speaker, ballot.speaker);
+    setText(ui.words, ballot.words);
+    setText(ui.nonverbal, ballot.nonverbal);
     ui.nonverbal.hidden = !ballot.nonverbal;
     while (ui.list.firstChild) { ui.list.removeChild(ui.list.firstChild); }
     ballot.entries.forEach(function (entry, i) {
@@ -277,19 +293,22 @@
       var text = document.createElement("span");
       text.className = "text";
       text.textContent = entry.text;
+      var body = document.createElement("span");
+      body.className = "body";
       label.appendChild(input);
-      label.appendChild(num);
-      label.appendChild(text);
+      label.appendChild(body);
+      body.appendChild(num);
+      body.appendChild(text);
       if (entry.label) {
         var technique = document.createElement("span");
         technique.className = "label";
         technique.textContent = "Technique: " + entry.label;
-        label.appendChild(technique);
+        body.appendChild(technique);
       }
       var mine = document.createElement("span");
       mine.className = "mine";
       mine.textContent = "Your vote";
-      label.appendChild(mine);
+      body.appendChild(mine);
       ui.list.appendChild(label);
     });
   }
@@ -317,23 +336,23 @@
     var lines;
     if (s.phase === "waiting" && !s.ballot) {
       lines = ["You're in: phone " + s.you + ".", "Wait for the lecturer to open the vote."];
-      ui.hint.textContent = "";
+      setText(ui.hint, "");
     } else if (s.phase === "waiting") {
       lines = ["You're in: phone " + s.you + ".", "Read the moment. Voting opens soon."];
-      ui.hint.textContent = "Voting opens soon.";
+      setText(ui.hint, "Voting opens soon.");
     } else if (open) {
       lines = n ? [mine, "You can change it until the lecturer locks."] :
         ["Voting is open.", "Tap the move you would make."];
-      ui.hint.textContent = "Tap an option to vote. You can change it until the lecturer locks.";
+      setText(ui.hint, "Tap an option to vote. You can change it until the lecturer locks.");
     } else if (s.phase === "locked") {
       lines = ["Votes are locked. Look at the projector.", n ? mine : "You did not vote on this one."];
-      ui.hint.textContent = "Votes are locked.";
+      setText(ui.hint, "Votes are locked.");
     } else {
       lines = ["The move was played. The feedback is on the projector.", n ? mine : "You did not vote on this one."];
-      ui.hint.textContent = "The move was played.";
+      setText(ui.hint, "The move was played.");
     }
     ui.hint.hidden = !ui.hint.textContent;
-    ui.yours.textContent = n ? (open ? mine + " You can change it until the lecturer locks." : mine) : "";
+    setText(ui.yours, n ? (open ? mine + " You can change it until the lecturer locks." : mine) : "");
     ui.yours.hidden = !n;
     if (notice) { lines = [notice].concat(lines); }
     say(lines, !!notice);
