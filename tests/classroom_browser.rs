@@ -462,6 +462,7 @@ fn three_phones_join_vote_change_their_vote_see_the_lock_reload_and_one_is_remov
     let Some(driver) = Driver::start() else { return };
     let (room, server) = start_class("K7QX3M");
     let base = format!("http://{}", server.local_addr());
+    let mut server = Some(server);
     runtime().block_on(async {
         // Phone 1 types the address and the code, in lower case, into the join form.
         let p1 = driver.phone("p1").await;
@@ -710,11 +711,27 @@ fn three_phones_join_vote_change_their_vote_see_the_lock_reload_and_one_is_remov
         .await;
         shot(&p1, "8-revealed").await;
 
+        // The class ends (or the phone left the Wi-Fi): the page says it cannot reach the class, and what to try.
+        if let Some(s) = server.take() {
+            s.stop();
+        }
+        wait_for(
+            &p1,
+            "phone 1",
+            "#status",
+            &[
+                "Can't reach the class.",
+                "Is your phone on the same Wi-Fi as the projector?",
+                "hotspot",
+            ],
+        )
+        .await;
+        shot(&p1, "12-unreachable").await;
+
         for p in [p1, p2, p3] {
             p.close().await.expect("the phone's browser closes");
         }
     });
-    server.stop();
 }
 
 #[test]

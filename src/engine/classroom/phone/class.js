@@ -123,9 +123,16 @@
     return true;
   }
 
-  // Anything else (the class is busy, a request it could not read): wait longer and ask again.
+  // Anything else (the class is busy, too many requests, a request it could not read): wait longer and ask again.
+  // A busy class is said only when it answers so twice running, so one shed request does not alarm anyone.
   function busy(r) {
-    if (r.status !== 429 && r.status < 500) {
+    var again = backoff > POLL_MS;
+    if (r.status === 429 || r.status >= 500) {
+      if (again) {
+        stale = true;
+        say([sentence(r.json, "the class is busy"), "Trying again in a moment…"], true);
+      }
+    } else {
       stale = true;
       say(["The class did not answer as expected (error " + r.status + "). Trying again…"], true);
     }
@@ -168,12 +175,17 @@
     schedule(backoff);
   }
 
+  // The first failure is said at once while joining (the student is waiting on it), later ones when they repeat,
+  // so a Wi-Fi blip between two polls alarms nobody.
   function unreachable() {
-    stale = true;
-    say(["Can't reach the class. Trying again…", NETWORK_HELP], true);
-    ui.actions.hidden = false;
-    ui.rejoin.hidden = true;
-    ui.retry.hidden = false;
+    if (!state || backoff > POLL_MS) {
+      stale = true;
+      say(["Can't reach the class. Trying again…", NETWORK_HELP,
+        "If the lecturer has ended the class, you can close this page."], true);
+      ui.actions.hidden = false;
+      ui.rejoin.hidden = true;
+      ui.retry.hidden = false;
+    }
     slowDown();
   }
 
@@ -211,7 +223,10 @@
       showVote();
       schedule(0);
     }).catch(function () {
+      notice = "Your vote was not sent: the class could not be reached. Tap again in a moment.";
+      noticeMoment = moment(state);
       markChosen(state.your_vote);
+      showVote();
       unreachable();
     });
   }
