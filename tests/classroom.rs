@@ -285,6 +285,36 @@ async fn every_request_needs_the_code_and_guessing_it_gets_an_address_blocked() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guesses_spread_over_many_addresses_stop_code_checks_but_not_the_class() {
+    let class = Class::start();
+    let me = phone(0, 1);
+    let token = class.join(me).await;
+    // 16 addresses, 19 guesses each: none is blocked on its own, together they are over 300 a minute, so
+    // the last few are not even checked.
+    let mut statuses = Vec::new();
+    for a in 1..=16u8 {
+        for n in 0..19 {
+            let r = class
+                .raw(phone(6, a), &request("GET", &format!("/c/AAA{n:03}"), None, ""))
+                .await;
+            statuses.push(r.status);
+        }
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 404).count(), 301, "{statuses:?}");
+    assert!(statuses[301..].iter().all(|s| *s == 429), "{statuses:?}");
+    let r = class
+        .raw(phone(6, 99), &request("GET", &format!("/c/{CODE}"), None, ""))
+        .await;
+    assert_eq!(r.status, 429, "no code is checked now, not even the right one: {r:?}");
+    let r = class.post(phone(6, 98), &format!("/c/{CODE}/join"), None, "").await;
+    assert_eq!(r.status, 429, "{r:?}");
+    let r = class
+        .raw(me, &request("GET", &format!("/c/{CODE}/state"), Some(&token), ""))
+        .await;
+    assert_eq!(r.status, 200, "a phone in the class goes on: {r:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_requests_are_refused() {
     let class = Class::start();
     let me = phone(0, 1);

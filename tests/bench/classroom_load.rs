@@ -99,10 +99,13 @@ fn main() {
         let running = running.clone();
         std::thread::spawn(move || {
             let mut longest = Duration::ZERO;
+            let mut longest_wait = Duration::ZERO;
             let mut count = 0usize;
             let mut last = Instant::now();
             while running.load(Ordering::Relaxed) {
+                let asked = Instant::now();
                 let voted = room.lock().map(|r| r.tally().voted).unwrap_or(0);
+                longest_wait = longest_wait.max(asked.elapsed());
                 std::hint::black_box(voted);
                 let now = Instant::now();
                 longest = longest.max(now - last);
@@ -110,7 +113,7 @@ fn main() {
                 count += 1;
                 std::thread::sleep(Duration::from_millis(16));
             }
-            (longest, count)
+            (longest, longest_wait, count)
         })
     };
 
@@ -194,7 +197,7 @@ fn main() {
     let t_poll = t1.elapsed();
     let rss_polls = rss_kib();
     running.store(false, Ordering::Relaxed);
-    let (longest_gap, frame_count) = frames.join().expect("the frame loop ends");
+    let (longest_gap, longest_wait, frame_count) = frames.join().expect("the frame loop ends");
     server.stop();
 
     println!(
@@ -212,8 +215,10 @@ fn main() {
         mib(rss_polls)
     );
     println!(
-        "frame loop (lock the room, read the tally, every 16 ms): {frame_count} frames, longest gap {:.1} ms",
-        longest_gap.as_secs_f64() * 1e3
+        "frame loop (lock the room, read the tally, every 16 ms): {frame_count} frames, longest gap {:.1} ms, \
+longest wait for the room's lock and the tally {:.3} ms",
+        longest_gap.as_secs_f64() * 1e3,
+        longest_wait.as_secs_f64() * 1e3
     );
     println!(
         "tally: {:?} (voted {}, joined {})",

@@ -6,21 +6,18 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-/// The key an address is limited by. An IPv6 host can pick any address in its /64 at will, so the /64 is one
-/// client; an IPv4-mapped address is its IPv4 address.
+/// The key an address is limited by: the address itself, an IPv4-mapped IPv6 address as its IPv4 address.
+///
+/// An internet-facing server would limit an IPv6 client by its /64, since a host picks any address in it at
+/// will; on a LAN the /64 is the whole Wi-Fi, so that would let one guesser block the class. A host rotating
+/// addresses to guess more is bounded by the tables' capacity instead (see `Strikes::blocked`).
 pub fn client_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let s = v6.segments();
-                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-        },
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
     }
 }
 
@@ -126,10 +123,14 @@ impl Strikes {
     }
 
     /// Whether requests from `ip` are refused (429) for now.
-    pub fn blocked(&self, ip: IpAddr, now: Instant) -> bool {
+    pub fn blocked(&mut self, ip: IpAddr, now: Instant) -> bool {
         if self.map.len() >= self.capacity && !self.map.contains_key(&client_key(ip)) {
-            // The table is full of addresses guessing codes (see `strike`): a newcomer waits too.
-            return true;
+            let window = self.window;
+            self.map.retain(|_, s| !s.expired(now, window));
+            if self.map.len() >= self.capacity {
+                // The table is full of addresses guessing codes now (see `strike`): a newcomer waits too.
+                return true;
+            }
         }
         self.map
             .get(&client_key(ip))
@@ -164,6 +165,47 @@ impl Strikes {
             s.since = now + self.block;
             s.count = 0;
         }
+    }
+}
+
+/// Wrong guesses from all addresses together, in a fixed window: over the limit, no code is checked until the
+/// window ends, so guesses spread over many addresses (a host rotating IPv6 addresses) are bounded too.
+#[derive(Debug)]
+pub struct Flood {
+    limit: u32,
+    window: Duration,
+    since: Option<Instant>,
+    count: u32,
+}
+
+impl Flood {
+    pub fn new(limit: u32, window: Duration) -> Flood {
+        Flood {
+            limit,
+            window,
+            since: None,
+            count: 0,
+        }
+    }
+
+    /// Counts one wrong guess.
+    pub fn count(&mut self, now: Instant) {
+        if self
+            .since
+            .is_none_or(|s| now.saturating_duration_since(s) >= self.window)
+        {
+            self.since = Some(now);
+            self.count = 0;
+        }
+        self.count = self.count.saturating_add(1);
+    }
+
+    /// Whether the guesses of this window are over the limit.
+    pub fn flooded(&self, now: Instant) -> bool {
+        self.count > self.limit
+            && self
+                .since
+                .is_some_and(|s| now.saturating_duration_since(s) < self.window)
     }
 }
 
@@ -231,14 +273,30 @@ mod tests {
     }
 
     #[test]
-    fn an_ipv6_host_is_limited_by_its_64() {
+    fn each_ipv6_address_is_its_own_client_and_a_mapped_one_is_its_ipv4() {
         let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().expect("address");
         let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().expect("address");
-        let c: IpAddr = "2001:db8:1:3::1".parse().expect("address");
-        assert_eq!(client_key(a), client_key(b));
-        assert_ne!(client_key(a), client_key(c));
+        assert_ne!(client_key(a), client_key(b), "two phones on one Wi-Fi share a /64");
         let mapped: IpAddr = "::ffff:192.168.1.2".parse().expect("address");
         assert_eq!(client_key(mapped), ip(2));
+    }
+
+    #[test]
+    fn a_flood_of_guesses_from_everywhere_stops_code_checks_for_the_window() {
+        let t0 = Instant::now();
+        let mut f = Flood::new(3, Duration::from_secs(60));
+        for _ in 0..3 {
+            f.count(t0);
+        }
+        assert!(!f.flooded(t0));
+        f.count(t0 + Duration::from_secs(1));
+        assert!(f.flooded(t0 + Duration::from_secs(1)));
+        assert!(
+            !f.flooded(t0 + Duration::from_secs(60)),
+            "the next window starts afresh"
+        );
+        f.count(t0 + Duration::from_secs(60));
+        assert!(!f.flooded(t0 + Duration::from_secs(60)));
     }
 
     #[test]
@@ -250,6 +308,10 @@ mod tests {
         s.strike(ip(3), t0);
         assert!(s.blocked(ip(3), t0), "a full table refuses newcomers");
         assert!(!s.blocked(ip(1), t0));
+        assert!(
+            !s.blocked(ip(5), t0 + Duration::from_secs(61)),
+            "until its entries expire"
+        );
         s.strike(ip(3), t0 + Duration::from_secs(61));
         assert!(
             !s.blocked(ip(3), t0 + Duration::from_secs(61)),

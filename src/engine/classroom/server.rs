@@ -38,7 +38,7 @@ use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinSet;
 use tower::Service;
 
-use super::limits::{Buckets, Strikes, client_key};
+use super::limits::{Buckets, Flood, Strikes, client_key};
 use super::{Refusal, Room, SharedRoom};
 
 /// The port the server asks for first (unassigned by IANA); if it is taken an ephemeral port is used.
@@ -69,9 +69,14 @@ pub const MAX_CONNECTION_AGE: Duration = Duration::from_secs(300);
 /// A code has 25^6 = 244,140,625 values. At 20 guesses a minute an address tries 1,200 codes in an hour-long
 /// class: a chance of 1,200 / 244,140,625 = 1 in 203,000 of finding it. Even every address of a /24 campus
 /// subnet guessing at once (254 x 1,200 = 305,000 guesses an hour) has a 1 in 800 chance, and the
-/// lecturer sees every device that joins and can remove it.
+/// lecturer sees every device that joins and can remove it. Guesses spread over many addresses are bounded
+/// by [`WRONG_CODES_PER_MINUTE_ALL`].
 pub const WRONG_CODES_PER_MINUTE: u32 = 20;
 pub const STRIKE_WINDOW: Duration = Duration::from_secs(60);
+/// Wrong join codes from all addresses together in [`STRIKE_WINDOW`]; beyond it no code is checked until the
+/// window ends (phones already in the class go on: their device token vouches for them). Whatever the number
+/// of addresses, that is 18,000 guesses an hour: a 1 in 13,500 chance in an hour-long class.
+pub const WRONG_CODES_PER_MINUTE_ALL: u32 = 300;
 pub const STRIKE_BLOCK: Duration = Duration::from_secs(600);
 /// Requests per device token: a burst of this many, then [`DEVICE_PER_SECOND`]. A phone polls the state every
 /// 1.5 s (0.67 a second) and votes a few times a stage; a script flooding the server gets 429.
@@ -156,6 +161,7 @@ struct Shared {
 
 struct Limits {
     wrong_codes: Strikes,
+    flood: Flood,
     joins: Buckets<IpAddr>,
     devices: Buckets<String>,
 }
@@ -206,6 +212,7 @@ impl Server {
             bounds,
             limits: Mutex::new(Limits {
                 wrong_codes: Strikes::new(WRONG_CODES_PER_MINUTE, STRIKE_WINDOW, STRIKE_BLOCK, TRACKED),
+                flood: Flood::new(WRONG_CODES_PER_MINUTE_ALL, STRIKE_WINDOW),
                 joins: Buckets::new(JOIN_BURST, 1.0 / JOIN_EVERY.as_secs_f64(), TRACKED),
                 devices: Buckets::new(DEVICE_BURST, DEVICE_PER_SECOND, TRACKED),
             }),
@@ -392,7 +399,7 @@ async fn guard(
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
                 r
             }
-            Ok(_permit) => match admit(&shared, peer.ip(), &path) {
+            Ok(_permit) => match admit(&shared, peer.ip(), &path, req.headers()) {
                 Err(deny) => deny.into_response(),
                 Ok(()) => next.run(req).await,
             },
@@ -413,7 +420,7 @@ async fn guard(
 
 /// The join code on every path under `/c/` but the join form's redirect, and the block on an address that
 /// guessed too many codes.
-fn admit(shared: &Shared, ip: IpAddr, path: &str) -> Result<(), Deny> {
+fn admit(shared: &Shared, ip: IpAddr, path: &str, headers: &HeaderMap) -> Result<(), Deny> {
     let now = Instant::now();
     if path != "/" && shared.limits().wrong_codes.blocked(ip, now) {
         return Err(Deny::Guessing);
@@ -422,10 +429,19 @@ fn admit(shared: &Shared, ip: IpAddr, path: &str) -> Result<(), Deny> {
         return Ok(());
     };
     let (code, tail) = rest.split_once('/').unwrap_or((rest, ""));
-    if shared.room().admits(code) {
-        return Ok(());
+    let flooded = shared.limits().flood.flooded(now);
+    {
+        let room = shared.room();
+        if flooded && token(headers).is_none_or(|t| room.view(t).is_err()) {
+            return Err(Deny::Flood);
+        }
+        if room.admits(code) {
+            return Ok(());
+        }
     }
-    shared.limits().wrong_codes.strike(ip, now);
+    let mut limits = shared.limits();
+    limits.wrong_codes.strike(ip, now);
+    limits.flood.count(now);
     Err(Deny::WrongCode {
         api: matches!(tail, "join" | "state" | "vote"),
     })
@@ -436,6 +452,8 @@ fn admit(shared: &Shared, ip: IpAddr, path: &str) -> Result<(), Deny> {
 enum Deny {
     /// The address sent too many wrong codes.
     Guessing,
+    /// All addresses together sent too many wrong codes.
+    Flood,
     WrongCode {
         /// The phone page's script asked (it reads JSON), rather than a browser loading a page.
         api: bool,
@@ -453,6 +471,11 @@ impl IntoResponse for Deny {
                 StatusCode::TOO_MANY_REQUESTS,
                 "too many wrong codes from this network address; wait a few minutes".to_owned(),
                 Some("600"),
+            ),
+            Deny::Flood => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many wrong codes on this network just now; wait a minute".to_owned(),
+                Some("60"),
             ),
             Deny::WrongCode { api: false } => return wrong_code_page(),
             Deny::WrongCode { api: true } => (
