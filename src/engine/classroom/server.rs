@@ -359,8 +359,9 @@ fn router(shared: Arc<Shared>) -> Router {
 
 const CSP_STRICT: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
 img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-/// The join page's style is one inline element (it has no code in its URL to link a stylesheet under); it holds
-/// no class data and no script, so an inline style cannot be turned against anything.
+/// The join page's and the wrong-code page's style is one inline element (they have no code in their URL to
+/// link a stylesheet under); they hold no class data and no script, so an inline style cannot be turned against
+/// anything.
 const CSP_JOIN: &str = "default-src 'none'; script-src 'none'; style-src 'self' 'unsafe-inline'; \
 connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
@@ -368,6 +369,7 @@ const JOIN_HTML: &str = include_str!("phone/join.html");
 const CLASS_HTML: &str = include_str!("phone/class.html");
 const CLASS_JS: &str = include_str!("phone/class.js");
 const CLASS_CSS: &str = include_str!("phone/class.css");
+const WRONG_CODE_HTML: &str = include_str!("phone/wrong-code.html");
 
 /// Runs around every request: the bounds that hold for every path, the join code, and the headers every
 /// response carries.
@@ -519,15 +521,7 @@ impl IntoResponse for Deny {
 }
 
 fn wrong_code_page() -> Response {
-    html(
-        StatusCode::NOT_FOUND,
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>No class with that code</title></head>\n\
-<body><main><h1>No class is open with that code</h1>\
-<p>Check the code on the projector and <a href=\"/\">try again</a>.</p></main></body></html>\n"
-            .to_owned(),
-        CSP_STRICT,
-    )
+    html(StatusCode::NOT_FOUND, WRONG_CODE_HTML.to_owned(), CSP_JOIN)
 }
 
 fn html(status: StatusCode, body: String, csp: &'static str) -> Response {
