@@ -3,6 +3,8 @@
 #[cfg(feature = "app")]
 mod app;
 mod authoring;
+mod classroom;
+mod classroom_browser;
 mod cli;
 mod common;
 mod diagnostics;
