@@ -27,8 +27,9 @@ fn open_app(args: cli::Cli) -> ExitCode {
         Some("settings") => Some(Screen::Settings),
         Some("history") => Some(Screen::History),
         Some("class") => Some(Screen::Class),
+        Some("classroom") => Some(Screen::Classroom),
         Some(other) => {
-            eprintln!("unknown screen `{other}`: use briefing, settings, history or class");
+            eprintln!("unknown screen `{other}`: use briefing, settings, history, class or classroom");
             return ExitCode::from(2);
         }
     };
@@ -39,6 +40,7 @@ fn open_app(args: cli::Cli) -> ExitCode {
         screen,
         seed: args.seed,
         class: args.class,
+        class_port: args.class_port,
         screenshot: args.screenshot,
         data_dir: args.data_dir.unwrap_or_else(rapport::engine::records::default_dir),
     })

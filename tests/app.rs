@@ -433,7 +433,7 @@ fn what_a_student_reads_has_no_stage_id_no_backtick_and_no_author_wording_and_ev
             let ctx = egui::Context::default();
             texts.extend(spoken(&ctx, |ui| {
                 let mut out = Vec::new();
-                debrief::panels(ui, &d, &history, &[], &Action::ReplayFrom, &mut out);
+                debrief::panels(ui, &d, &history, &[], &[], &Action::ReplayFrom, &mut out);
             }));
             for (role, text) in &texts {
                 let lower = text.to_lowercase();

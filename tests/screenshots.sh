@@ -155,5 +155,12 @@ for name in reload_clean_edit reload_broken_edit; do
   shots=$((shots + 1))
   if [ "$colours" -lt 40 ]; then echo "BLANK: $name ($colours colours)"; failed=1; blank=$((blank + 1)); else echo "ok: $name ($colours colours)"; fi
 done
+# Classroom mode on a 1920x1080 projector and on a small 1024x768 one: phones join and vote over HTTP, the lecturer
+# opens, locks, reveals, opens the road not taken and looks back (keys only).
+for run in "1920x1080 class_hd" "1024x768 class_small"; do
+  set -- $run
+  if bash tests/classroom_shots.sh "$bin" "$out" "$1" "$2" | tee "$out/$2.txt"; then :; else failed=1; fi
+  shots=$((shots + $(grep -c '^ok:' "$out/$2.txt")))
+done
 echo "screenshots: $((shots - blank)) passed, $blank failed"
 exit $failed

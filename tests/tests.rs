@@ -3,6 +3,8 @@
 #[cfg(feature = "app")]
 mod app;
 mod authoring;
+#[cfg(feature = "app")]
+mod class_app;
 mod classroom;
 mod classroom_browser;
 mod cli;

@@ -29,6 +29,8 @@ pub enum Screen {
     History,
     /// For educators: many students' exports merged into one summary per scenario.
     Class,
+    /// Classroom mode: the presenter view of a class session (or a recorded session stepped through).
+    Classroom,
 }
 
 /// The built-in catalog and weights.
@@ -239,8 +241,19 @@ impl StudentRecords {
 
     /// Starts recording a session, with the moves it already holds (a replay from a step records its prefix).
     pub fn begin(&mut self, session: &Session) {
-        self.recording = self.with(|s| s.begin_with_history(session, "app"));
+        self.begin_as(session, "app");
+    }
+
+    /// Starts recording a session played from `source` (`app`, or `class` for a class session).
+    pub fn begin_as(&mut self, session: &Session, source: &str) {
+        self.recording = self.with(|s| s.begin_with_history(session, source));
         self.refresh();
+    }
+
+    /// Records the class's vote on the move just recorded.
+    pub fn record_votes(&mut self, step: usize, votes: &crate::engine::classroom::ClassChoice) {
+        let Some(id) = self.recording.clone() else { return };
+        self.with(|s| s.record_votes(&id, step, votes));
     }
 
     /// Records the last choice of the session being played (and its ending with the debrief); a finished
@@ -417,6 +430,8 @@ pub struct Active {
     pub notice: Option<String>,
     /// The trainee asked to leave a session half-way: the app asks first.
     pub confirm_leave: bool,
+    /// In a class session's debrief: the class's choices against the best move open at each stage.
+    pub class: Vec<crate::engine::classroom::ClassRow>,
 }
 
 /// The result of a hot reload, for the panel that shows it.
@@ -763,6 +778,8 @@ pub fn apply_actions(
                 Screen::Library => {}
                 Screen::Debrief if active.past.is_some() => next.set(Screen::History),
                 Screen::Class => next.set(Screen::History),
+                // The presenter view handles its own Esc (it asks before ending a class half-way).
+                Screen::Classroom => {}
                 Screen::Briefing | Screen::Debrief | Screen::History => next.set(Screen::Library),
                 // A session with moves made and no ending yet is not left on one key: the app asks first.
                 Screen::Session if active.confirm_leave => active.confirm_leave = false,
@@ -799,7 +816,7 @@ pub fn apply_actions(
     }
 }
 
-fn choose(
+pub(crate) fn choose(
     active: &mut Active,
     id: &str,
     settings: &Settings,
@@ -920,9 +937,18 @@ fn open_past(
         return;
     }
     records.leave();
+    // A class session's debrief shows the class's choices again, with their votes.
+    let votes = crate::engine::classroom::record::votes_of(&rec);
+    let class = if votes.iter().any(Option::is_some) {
+        let outcomes: Vec<_> = rec.moves.iter().filter_map(|m| m.outcome.clone()).collect();
+        crate::engine::classroom::class_rows(&outcomes, &votes)
+    } else {
+        Vec::new()
+    };
     *active = Active {
         debrief: rec.debrief.clone(),
         past: Some(rec),
+        class,
         ..Active::default()
     };
     next.set(Screen::Debrief);

@@ -154,9 +154,17 @@ impl Pose {
 pub fn plugin(app: &mut App) {
     app.init_resource::<FigureArea>()
         .add_systems(Startup, spawn)
+        // The client is drawn on the student's screen and, large, on the presenter view of a class session.
         .add_systems(OnEnter(Screen::Session), (show, recolour))
+        .add_systems(OnEnter(Screen::Classroom), (show, recolour))
         .add_systems(OnExit(Screen::Session), hide)
-        .add_systems(Update, (place, pose).chain().run_if(in_state(Screen::Session)));
+        .add_systems(OnExit(Screen::Classroom), hide)
+        .add_systems(
+            Update,
+            (place, pose)
+                .chain()
+                .run_if(in_state(Screen::Session).or_else(in_state(Screen::Classroom))),
+        );
 }
 
 fn colour(hex: &str, fallback: Color) -> Color {

@@ -1,5 +1,6 @@
 //! The Bevy + bevy_egui front end: one plugin per screen or feature, one `Screen` state, the engine inside resources.
 
+pub mod classroom;
 pub mod core;
 pub mod figure;
 mod idle;
@@ -29,6 +30,8 @@ pub struct Options {
     pub data_dir: PathBuf,
     /// A folder of students' exports for the class report (for demos and the screenshot tour).
     pub class: Option<PathBuf>,
+    /// The port the class vote server listens on (`--class-port`; default 8377).
+    pub class_port: Option<u16>,
     /// Save what the window shows to this PNG once the startup script has played, then close (`rapport render`).
     pub screenshot: Option<PathBuf>,
 }
@@ -134,7 +137,20 @@ pub fn run(options: Options) -> ExitCode {
         ..default()
     })
     .insert_resource(NextSeed(options.seed))
-    .add_plugins((core::plugin, ui::plugin, figure::plugin, reload::plugin, idle::plugin))
+    .insert_resource(classroom::ServerPlace(crate::engine::classroom::ServerConfig {
+        port: options
+            .class_port
+            .unwrap_or(crate::engine::classroom::ServerConfig::default().port),
+        ..default()
+    }))
+    .add_plugins((
+        core::plugin,
+        classroom::plugin,
+        ui::plugin,
+        figure::plugin,
+        reload::plugin,
+        idle::plugin,
+    ))
     .insert_resource(reload::Watched(options.folders.clone()))
     .insert_resource(Capture::new(options.screenshot.clone()))
     .insert_resource(Startup(options))
@@ -154,6 +170,7 @@ fn play_startup(
     mut startup: ResMut<Startup>,
     scenarios: Res<Scenarios>,
     mut actions: MessageWriter<Action>,
+    mut class: MessageWriter<classroom::ClassAction>,
     mut done: Local<bool>,
 ) {
     if *done {
@@ -165,7 +182,9 @@ fn play_startup(
         match scenarios.find(id) {
             Some(i) => {
                 actions.write(Action::Open(i));
-                if o.screen != Some(Screen::Briefing) {
+                if o.screen == Some(Screen::Classroom) {
+                    class.write(classroom::ClassAction::Start(i));
+                } else if o.screen != Some(Screen::Briefing) {
                     actions.write(Action::Begin);
                     for c in &o.choices {
                         actions.write(Action::Choose(c.clone()));

@@ -29,7 +29,8 @@ pub struct Cli {
     /// Replay these option ids after opening.
     #[arg(long, hide = true, value_delimiter = ',')]
     pub choices: Vec<String>,
-    /// Show this screen: briefing, settings, history or class (session and debrief follow from the choices).
+    /// Show this screen: briefing, settings, history, class or classroom (with --open: a class session of that
+    /// scenario; session and debrief follow from the choices).
     #[arg(long, hide = true)]
     pub screen: Option<String>,
     /// Seed of the session's randomness.
@@ -41,6 +42,9 @@ pub struct Cli {
     /// The class report screen reads this folder of exports when it opens (with `--screen class`).
     #[arg(long, hide = true)]
     pub class: Option<PathBuf>,
+    /// The port phones reach a class session on (default 8377; another is taken if it is in use).
+    #[arg(long, value_name = "PORT")]
+    pub class_port: Option<u16>,
     /// Where records and settings live (default: `RAPPORT_HOME`, else the platform's data folder).
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,

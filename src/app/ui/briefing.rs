@@ -144,7 +144,12 @@ fn profile_grid(ui: &mut egui::Ui, id: &str, c: &ClientProfile) {
         });
 }
 
-fn draw(mut contexts: EguiContexts, scenarios: Res<Scenarios>, mut actions: MessageWriter<Action>) -> Result {
+fn draw(
+    mut contexts: EguiContexts,
+    scenarios: Res<Scenarios>,
+    mut actions: MessageWriter<Action>,
+    mut class: MessageWriter<crate::app::classroom::ClassAction>,
+) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut root = super::root_ui(&ctx);
     let Some(s) = scenarios
@@ -169,6 +174,18 @@ fn draw(mut contexts: EguiContexts, scenarios: Res<Scenarios>, mut actions: Mess
                 actions.write(Action::Begin);
             }
             ui.label(egui::RichText::new(format!("about {} minutes", s.meta.minutes.unwrap_or(15))).weak());
+            ui.separator();
+            if ui
+                .button(egui::RichText::new("Present to a class").size(18.0))
+                .on_hover_text(
+                    "A class session: the client on the projector, the class votes on each move from their phones \
+                     (same Wi-Fi, no account), the feedback revealed after the vote.",
+                )
+                .clicked()
+                && let Some(i) = scenarios.selected
+            {
+                class.write(crate::app::classroom::ClassAction::Start(i));
+            }
         });
         ui.add_space(6.0);
     });

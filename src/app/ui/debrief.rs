@@ -44,7 +44,7 @@ fn draw(mut contexts: EguiContexts, active: Res<Active>, mut actions: MessageWri
     super::top_bar(&mut root, &title, &mut actions, true);
     super::esc_goes_back(&ctx, &mut actions);
     let mut out = Vec::new();
-    panels(&mut root, d, &history, &active.whys, &replay, &mut out);
+    panels(&mut root, d, &history, &active.whys, &active.class, &replay, &mut out);
     for a in out {
         actions.write(a);
     }
@@ -139,6 +139,7 @@ pub fn panels(
     d: &crate::engine::debrief::Debrief,
     history: &[&ChoiceOutcome],
     whys: &[(usize, crate::app::core::WhyTag)],
+    class: &[crate::engine::classroom::ClassRow],
     replay: &dyn Fn(usize) -> Action,
     out: &mut Vec<Action>,
 ) {
@@ -361,6 +362,10 @@ pub fn panels(
                 .include_y(1.0)
                 .show(ui, |p| p.bar_chart(BarChart::new("fit", bars)));
             ui.separator();
+            if !class.is_empty() {
+                super::classroom::class_choices(ui, class);
+                ui.separator();
+            }
             ui.label(egui::RichText::new("Your choices").strong());
             egui::Grid::new("choices").striped(true).num_columns(7).show(ui, |ui| {
                 for h in ["Step", "Stage", "Technique", "Move", "Fit", "Score", ""] {

@@ -40,6 +40,7 @@ fn draw(
     active: Res<Active>,
     mut view: ResMut<View>,
     mut actions: MessageWriter<Action>,
+    mut class: MessageWriter<crate::app::classroom::ClassAction>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut root = super::root_ui(&ctx);
@@ -108,6 +109,15 @@ fn draw(
                             .on_disabled_hover_text("Results from Rapport 0.1 kept only the score and the choices.");
                         if b.clicked() {
                             actions.write(Action::OpenPast(s.id.clone()));
+                        }
+                        // Any session with its moves kept steps forward and back on the projector.
+                        let present = ui
+                            .add_enabled(s.move_count > 0 && s.source != "import", egui::Button::new("Present"))
+                            .on_hover_text(
+                                "Step through this session on the projector, with the class's votes where there were.",
+                            );
+                        if present.clicked() {
+                            class.write(crate::app::classroom::ClassAction::Present(s.id.clone()));
                         }
                         ui.vertical(|ui| {
                             ui.add(egui::Label::new(egui::RichText::new(&s.title).strong()).wrap());

@@ -2,6 +2,7 @@
 
 mod briefing;
 mod class;
+pub mod classroom;
 pub mod debrief;
 pub mod glossary;
 mod history;
@@ -34,6 +35,7 @@ pub fn plugin(app: &mut App) {
             settings::plugin,
             history::plugin,
             class::plugin,
+            classroom::plugin,
             glossary::plugin,
         ));
 }

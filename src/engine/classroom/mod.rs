@@ -9,7 +9,7 @@ pub mod server;
 
 pub use ballot::ballot;
 pub use net::{Qr, base_url, join_url, lan_addresses};
-pub use record::{ClassChoice, ClassRow, DecidedBy};
+pub use record::{ClassChoice, ClassRow, DecidedBy, ReviewStep, class_rows, review};
 pub use room::{Ballot, DeviceInfo, Entry, Phase, PhoneView, Refusal, Room, Tally};
 pub use server::{Bounds, Server, ServerConfig};
 

@@ -2,9 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Tally;
+use std::sync::Arc;
+
+use super::{Ballot, Tally};
+use crate::engine::records::SessionRecord;
 use crate::engine::scoring::MoveClass;
-use crate::engine::session::ChoiceOutcome;
+use crate::engine::session::{ChoiceOutcome, Event};
+use crate::engine::{Catalog, Scenario, Session, SessionError, Weights};
 
 /// Who decided the move the class session played.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +97,53 @@ pub fn agreement(rows: &[ClassRow]) -> (usize, usize) {
     (rows.iter().filter(|r| r.class == MoveClass::Best).count(), rows.len())
 }
 
+/// One step of a session stepped through on the projector: the stage as the class saw it, the vote there
+/// (if the class voted) and what the move played did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewStep {
+    pub ballot: Ballot,
+    pub vote: Option<ClassChoice>,
+    pub outcome: ChoiceOutcome,
+    /// The events of the move (the client's reply, a rupture opened or repaired).
+    pub events: Vec<Event>,
+}
+
+/// Plays `choices` again from the start and keeps each stage as it was shown, with its vote: a recorded session
+/// (a student's or a class's) stepped forward and back. Fails where the scenario no longer plays the same.
+pub fn review(
+    scenario: Arc<Scenario>,
+    catalog: Arc<Catalog>,
+    weights: &Weights,
+    seed: u64,
+    choices: &[String],
+    votes: &[Option<ClassChoice>],
+) -> Result<Vec<ReviewStep>, SessionError> {
+    let mut s = Session::new(scenario, catalog, weights, seed)?;
+    let mut steps = Vec::with_capacity(choices.len());
+    for (i, key) in choices.iter().enumerate() {
+        let Some(ballot) = super::ballot(&s, true) else { break };
+        let events = s.choose(key)?;
+        let Some(outcome) = events.iter().find_map(|e| match e {
+            Event::Feedback(o) => Some((**o).clone()),
+            _ => None,
+        }) else {
+            break;
+        };
+        steps.push(ReviewStep {
+            ballot,
+            vote: votes.get(i).cloned().flatten(),
+            outcome,
+            events,
+        });
+    }
+    Ok(steps)
+}
+
+/// The votes of a recorded session, by move.
+pub fn votes_of(rec: &SessionRecord) -> Vec<Option<ClassChoice>> {
+    rec.moves.iter().map(|m| m.votes.clone()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +212,19 @@ mod tests {
             );
         }
         assert_eq!(agreement(&rows).1, rows.len());
+
+        let steps = review(
+            s.scenario().clone(),
+            s.catalog().clone(),
+            &lib.weights,
+            s.seed(),
+            s.choices(),
+            &votes,
+        )
+        .expect("replays");
+        assert_eq!(steps.len(), s.history().len(), "every move, stepped through");
+        assert_eq!(steps[0].outcome, s.history()[0], "each move did what it did");
+        assert!(steps[0].vote.is_some() && steps.get(1).is_none_or(|st| st.vote.is_none()));
+        assert_eq!(steps[0].ballot.step, 1);
     }
 }

@@ -230,6 +230,23 @@ impl Room {
         self.changed();
     }
 
+    /// Shows the same stage with its options worded or labelled anew (the lecturer shows or hides technique
+    /// names), keeping the votes cast; a ballot for another stage is shown as new.
+    pub fn relabel(&mut self, ballot: Ballot) {
+        let same = self.ballot.as_ref().is_some_and(|b| {
+            b.stage == ballot.stage
+                && b.entries
+                    .iter()
+                    .map(|e| &e.key)
+                    .eq(ballot.entries.iter().map(|e| &e.key))
+        });
+        if !same {
+            return self.show(ballot);
+        }
+        self.ballot = Some(ballot);
+        self.changed();
+    }
+
     /// Takes the stage off the phones (between stages, and at the ending).
     pub fn clear(&mut self) {
         self.ballot = None;
@@ -448,6 +465,29 @@ mod tests {
             "no vote after the lock"
         );
         assert_eq!(room.tally(), t);
+    }
+
+    #[test]
+    fn showing_or_hiding_technique_names_keeps_the_votes() {
+        let mut room = Room::with_code("K7QX3M");
+        let a = room.join(ip(2)).expect("joins");
+        room.show(ballot("s1"));
+        room.open();
+        room.vote(&a, "s1", "b").expect("votes");
+        let mut labelled = ballot("s1");
+        labelled.entries[1].label = Some("Empathic reflection".into());
+        room.relabel(labelled);
+        assert_eq!(room.tally().count("b"), 1);
+        assert_eq!(room.phase(), Phase::Open);
+        assert_eq!(
+            room.view(&a)
+                .expect("sees")
+                .ballot
+                .and_then(|b| b.entries[1].label.clone()),
+            Some("Empathic reflection".into())
+        );
+        room.relabel(ballot("s2"));
+        assert_eq!(room.tally().voted, 0, "another stage is a new ballot");
     }
 
     #[test]
