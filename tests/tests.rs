@@ -10,6 +10,7 @@ mod golden;
 mod lrs;
 mod people;
 mod records;
+mod robustness;
 mod scenarios;
 mod scoring;
 mod session;

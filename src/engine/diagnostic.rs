@@ -44,6 +44,8 @@ pub enum Code {
     R105,
     /// A duplicate id.
     R201,
+    /// A map or struct that gives the same key twice (one of the two values would be lost).
+    R202,
     /// A stage that cannot be reached from the start.
     R301,
     /// A stage that leads nowhere and is not an ending.
@@ -60,6 +62,8 @@ pub enum Code {
     R307,
     /// An ending in the graph that no actual play reaches (its guards never hold on the way).
     R308,
+    /// A loop whose every way out is guarded: when no guard holds, the session goes round until its step limit.
+    R309,
     /// A value out of its range.
     R401,
     /// Required text that is empty.
@@ -120,6 +124,7 @@ impl Code {
             Code::R104 => "R104",
             Code::R105 => "R105",
             Code::R201 => "R201",
+            Code::R202 => "R202",
             Code::R301 => "R301",
             Code::R302 => "R302",
             Code::R303 => "R303",
@@ -128,6 +133,7 @@ impl Code {
             Code::R306 => "R306",
             Code::R307 => "R307",
             Code::R308 => "R308",
+            Code::R309 => "R309",
             Code::R401 => "R401",
             Code::R402 => "R402",
             Code::R403 => "R403",
@@ -168,6 +174,7 @@ impl Code {
             Code::R104 => "missing asset",
             Code::R105 => "ill-typed condition or effect",
             Code::R201 => "duplicate id",
+            Code::R202 => "duplicate key",
             Code::R301 => "unreachable stage",
             Code::R302 => "dead end",
             Code::R303 => "cycle with no way out",
@@ -176,6 +183,7 @@ impl Code {
             Code::R306 => "no fallback transition",
             Code::R307 => "unreachable ending",
             Code::R308 => "ending no play reaches",
+            Code::R309 => "loop with only guarded ways out",
             Code::R401 => "value out of range",
             Code::R402 => "empty text",
             Code::R403 => "technique out of its setting",
@@ -205,6 +213,7 @@ impl Code {
         match self {
             Code::R307
             | Code::R308
+            | Code::R309
             | Code::R403
             | Code::R404
             | Code::R405
@@ -223,7 +232,7 @@ impl Code {
         }
     }
 
-    pub const ALL: [Code; 42] = [
+    pub const ALL: [Code; 44] = [
         Code::R001,
         Code::R002,
         Code::R003,
@@ -237,6 +246,7 @@ impl Code {
         Code::R104,
         Code::R105,
         Code::R201,
+        Code::R202,
         Code::R301,
         Code::R302,
         Code::R303,
@@ -245,6 +255,7 @@ impl Code {
         Code::R306,
         Code::R307,
         Code::R308,
+        Code::R309,
         Code::R401,
         Code::R402,
         Code::R403,

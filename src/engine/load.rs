@@ -101,23 +101,48 @@ pub fn parse<T: DeserializeOwned>(src: &str, file: &str) -> Loaded<T> {
             };
         }
     };
+    let duplicates = duplicate_keys(file, &locator);
     match ron_options().from_str::<T>(src) {
         Ok(v) => Loaded {
             file: file.to_owned(),
             value: Some(v),
-            diagnostics: vec![],
+            diagnostics: duplicates,
             locator,
         },
         Err(e) => {
-            let d = ron_diagnostic(&e, file, &locator);
+            // A field given twice is what R202 already says, with both places.
+            let twice = matches!(e.code, ron::error::Error::DuplicateStructField { .. }) && !duplicates.is_empty();
+            let mut diagnostics = duplicates;
+            if !twice {
+                diagnostics.push(ron_diagnostic(&e, file, &locator));
+            }
             Loaded {
                 file: file.to_owned(),
                 value: None,
-                diagnostics: vec![d],
+                diagnostics,
                 locator,
             }
         }
     }
+}
+
+/// R202 for each key given twice in one map or struct, at the second, naming the first.
+fn duplicate_keys(file: &str, loc: &Locator) -> Vec<Diagnostic> {
+    loc.duplicate_keys()
+        .iter()
+        .map(|&(first, second)| {
+            let key = loc.source()[second.start..second.end].trim_matches('"');
+            let (line, col) = loc.line_col(first.start);
+            Diagnostic::at(
+                Code::R202,
+                file,
+                loc,
+                Some(second),
+                format!("the key `{key}` is given twice here (first at line {line}, column {col}); one of the two values would be lost"),
+            )
+            .with_help(format!("keep one `{key}: ...` and delete the other"))
+        })
+        .collect()
 }
 
 fn ron_diagnostic(e: &ron::error::SpannedError, file: &str, loc: &Locator) -> Diagnostic {
