@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod diagnostics;
 mod golden;
+mod inputs;
 mod lrs;
 mod people;
 mod records;
