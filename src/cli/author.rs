@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use rapport::engine::analysis::{self, Analysis};
 use rapport::engine::{Library, graph, scaffold};
 
-use super::play::load_clean;
+use super::play::{load_clean, load_reporting};
 use super::{Format, GraphFormat};
 
 pub fn graph(lib: &Library, file: &Path, format: GraphFormat) -> ExitCode {
@@ -21,7 +21,7 @@ pub fn graph(lib: &Library, file: &Path, format: GraphFormat) -> ExitCode {
 }
 
 pub fn analyze(lib: &Library, file: &Path, format: Format) -> ExitCode {
-    let Some(s) = load_clean(lib, file) else {
+    let Some(s) = load_reporting(lib, file, format == Format::Json) else {
         return ExitCode::from(1);
     };
     let a = analysis::analyze(&s, &lib.catalog, &lib.weights);
@@ -134,6 +134,19 @@ fn print_analysis(a: &Analysis) {
 }
 
 pub fn new(name: &str, dir: &Path) -> ExitCode {
+    // A plain file stem: `new` writes inside --dir and nowhere else (`''` wrote a hidden `.ron`, `../x` a file
+    // outside the folder).
+    let plain = !name.is_empty()
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\'])
+        && name.chars().all(|c| !c.is_control());
+    if !plain {
+        eprintln!(
+            "`{name}` is not a scenario name: give a plain file name without a folder or a leading dot, such as \
+             `first_session` (--dir says where it is written)"
+        );
+        return ExitCode::from(2);
+    }
     let file: PathBuf = dir.join(format!("{name}.ron"));
     if file.exists() {
         eprintln!("{} exists already; choose another name", file.display());
@@ -208,6 +221,9 @@ pub fn calibrate(lib: &Library, paths: &[std::path::PathBuf], format: Format, pe
         rows.push((cal, ext));
     }
     if rows.is_empty() {
+        if format == Format::Json {
+            super::json_failure("no playable scenario found", &[]);
+        }
         eprintln!("no playable scenario found");
         return ExitCode::from(2);
     }
@@ -317,6 +333,12 @@ pub fn stages(lib: &Library, file: &Path, format: Format) -> ExitCode {
     use rapport::engine::scoring::{MoveClass, classify};
     let l = rapport::engine::load::load_scenario_file(file, &lib.catalog);
     if l.has_errors() {
+        if format == Format::Json {
+            super::json_failure(
+                &format!("{} cannot be analysed until these errors are fixed", file.display()),
+                &l.diagnostics,
+            );
+        }
         eprint!(
             "{}",
             rapport::engine::diagnostic::render(&l.diagnostics, Some(&l.locator))

@@ -57,9 +57,10 @@ pub fn check_file(lib: &Library, path: &std::path::Path) -> (Vec<Diagnostic>, Lo
 }
 
 pub fn run(lib: &Library, paths: &[PathBuf], format: Format) -> ExitCode {
-    let files = load::ron_files(paths);
+    let (files, unreadable) = load::ron_files_reporting(paths);
     let mut all: Vec<Diagnostic> = Vec::new();
-    let mut human = String::new();
+    let mut human = diagnostic::render(&unreadable, None);
+    all.extend(unreadable);
     let mut clean = 0;
     for f in &files {
         let (diags, loc) = check_file(lib, f);
@@ -70,7 +71,7 @@ pub fn run(lib: &Library, paths: &[PathBuf], format: Format) -> ExitCode {
         all.extend(diags);
     }
     if files.is_empty() {
-        eprintln!(
+        let e = format!(
             "no .ron files found under {}",
             paths
                 .iter()
@@ -78,6 +79,11 @@ pub fn run(lib: &Library, paths: &[PathBuf], format: Format) -> ExitCode {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        if format == Format::Json {
+            super::json_failure(&e, &all);
+        }
+        eprint!("{human}");
+        eprintln!("{e}");
         return ExitCode::from(2);
     }
     let errors = all.iter().filter(|d| d.is_error()).count();

@@ -263,7 +263,94 @@ pub enum Auto {
     Worst,
 }
 
+/// Under `--format json`, what a failure writes on stdout: one object with the error and the diagnostics in the
+/// shape `check --format json` gives them, so a machine reading stdout always gets JSON (the exit code is kept).
+pub fn json_failure(error: &str, diagnostics: &[rapport::engine::diagnostic::Diagnostic]) {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let doc = serde_json::json!({ "error": error, "errors": errors, "diagnostics": diagnostics });
+    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+}
+
+/// Whether the command was asked for JSON on stdout.
+fn wants_json(cmd: &Command) -> bool {
+    matches!(
+        cmd,
+        Command::Check {
+            format: Format::Json,
+            ..
+        } | Command::Play {
+            format: PlayFormat::Json,
+            ..
+        } | Command::Analyze {
+            format: Format::Json,
+            ..
+        } | Command::Calibrate {
+            format: Format::Json,
+            ..
+        } | Command::History {
+            format: Format::Json,
+            ..
+        } | Command::Techniques {
+            format: TechniquesFormat::Json,
+            ..
+        }
+    )
+}
+
+/// The files and folders a command is given to read.
+fn paths_read(cmd: &Command) -> Vec<&std::path::Path> {
+    match cmd {
+        Command::Check { paths, .. }
+        | Command::Calibrate { paths, .. }
+        | Command::Test { paths }
+        | Command::Report { paths, .. } => paths.iter().map(PathBuf::as_path).collect(),
+        Command::Play { file, .. }
+        | Command::Graph { file, .. }
+        | Command::Analyze { file, .. }
+        | Command::Render { file, .. }
+        | Command::Upgrade { file, .. } => vec![file.as_path()],
+        Command::History { .. } | Command::Export { .. } | Command::Techniques { .. } | Command::New { .. } => {
+            Vec::new()
+        }
+    }
+}
+
+/// A path on the command line that names nothing is bad usage (exit 2), for every command alike, as an empty
+/// folder is; a file that exists but cannot be read, or has errors, is exit 1.
+fn refuse_missing(cmd: &Command, catalog: Option<&std::path::Path>) -> Option<ExitCode> {
+    use rapport::engine::diagnostic::{Code, Diagnostic};
+    let missing: Vec<Diagnostic> = paths_read(cmd)
+        .into_iter()
+        .chain(catalog)
+        .filter(|p| std::fs::symlink_metadata(p).is_err())
+        .map(|p| {
+            Diagnostic::at(
+                Code::R001,
+                &p.display().to_string(),
+                &rapport::engine::source::Locator::default(),
+                None,
+                "there is no such file or folder",
+            )
+        })
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    if wants_json(cmd) {
+        json_failure("a path on the command line does not exist", &missing);
+    } else {
+        for d in &missing {
+            eprintln!("{d}");
+        }
+    }
+    Some(ExitCode::from(2))
+}
+
 pub fn run(cmd: Command, catalog: Option<PathBuf>, data_dir: Option<PathBuf>) -> ExitCode {
+    if let Some(code) = refuse_missing(&cmd, catalog.as_deref()) {
+        return code;
+    }
+    let json = wants_json(&cmd);
     let dir = records::data_dir(data_dir);
     let lib = match Library::builtin() {
         Ok(l) => l,
@@ -273,7 +360,7 @@ pub fn run(cmd: Command, catalog: Option<PathBuf>, data_dir: Option<PathBuf>) ->
         }
     };
     let lib = match catalog {
-        Some(path) => match load_catalog(lib, &path) {
+        Some(path) => match load_catalog(lib, &path, json) {
             Some(l) => l,
             None => return ExitCode::from(1),
         },
@@ -359,17 +446,23 @@ pub fn run(cmd: Command, catalog: Option<PathBuf>, data_dir: Option<PathBuf>) ->
 }
 
 /// Swaps in a catalog from a file, reporting its problems.
-fn load_catalog(lib: Library, path: &std::path::Path) -> Option<Library> {
+fn load_catalog(lib: Library, path: &std::path::Path, json: bool) -> Option<Library> {
     let file = path.display().to_string();
     let src = match rapport::engine::load::read(path) {
         Ok(s) => s,
         Err(d) => {
-            eprintln!("{d}");
+            if json {
+                json_failure("the catalog cannot be read", std::slice::from_ref(&d));
+            }
+            eprint!("{}", rapport::engine::diagnostic::render(&[d], None));
             return None;
         }
     };
     let l = rapport::engine::load::load_catalog_str(&src, &file);
     if l.has_errors() {
+        if json {
+            json_failure("the catalog has errors", &l.diagnostics);
+        }
         eprint!(
             "{}",
             rapport::engine::diagnostic::render(&l.diagnostics, Some(&l.locator))

@@ -17,13 +17,37 @@ use super::{Auto, PlayFormat};
 
 /// Loads a scenario and reports its errors; None when it cannot be played.
 pub fn load_clean(lib: &Library, file: &Path) -> Option<std::sync::Arc<rapport::engine::Scenario>> {
+    load_reporting(lib, file, false)
+}
+
+/// [`load_clean`]; under `--format json` the errors are also one JSON object on stdout.
+pub fn load_reporting(lib: &Library, file: &Path, json: bool) -> Option<std::sync::Arc<rapport::engine::Scenario>> {
     let l = load::load_scenario_file(file, &lib.catalog);
     if l.has_errors() {
+        let why = format!("{} cannot be played until these errors are fixed", file.display());
+        if json {
+            super::json_failure(&why, &l.diagnostics);
+        }
         eprint!("{}", diagnostic::render(&l.diagnostics, Some(&l.locator)));
-        eprintln!("{} cannot be played until these errors are fixed", file.display());
+        eprintln!("{why}");
         return None;
     }
     l.value
+}
+
+/// Why a scripted choice could not be made: the file, its place in `--choices`, the stage, and the moves open there.
+fn script_error(session: &Session, file: &Path, n: usize, pick: &str, e: &dyn std::fmt::Display) -> String {
+    let open: Vec<String> = session.available().iter().map(|o| o.id.clone()).collect();
+    format!(
+        "{}: choice {n} of --choices, `{pick}`, cannot be made at stage `{}`: {e}; the moves open there: {}",
+        file.display(),
+        session.stage_id(),
+        if open.is_empty() {
+            "none".to_owned()
+        } else {
+            open.join(", ")
+        }
+    )
 }
 
 /// Picks the automatic choice at the current stage.
@@ -62,13 +86,32 @@ pub fn run(
     save: Option<&Path>,
     student: bool,
 ) -> ExitCode {
-    let Some(scenario) = load_clean(lib, file) else {
+    let json = format == PlayFormat::Json;
+    if let Some(n) = choices
+        .as_ref()
+        .and_then(|c| c.iter().position(|x| x.trim().is_empty()))
+    {
+        let e = format!(
+            "choice {} of --choices is empty: give option ids separated by single commas",
+            n + 1
+        );
+        if json {
+            super::json_failure(&e, &[]);
+        }
+        eprintln!("{e}");
+        return ExitCode::from(2);
+    }
+    let Some(scenario) = load_reporting(lib, file, json) else {
         return ExitCode::from(1);
     };
     let mut session = match Session::new(scenario, lib.catalog.clone(), &lib.weights, seed) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("cannot start: {e}");
+            let e = format!("{}: cannot start: {e}", file.display());
+            if json {
+                super::json_failure(&e, &[]);
+            }
+            eprintln!("{e}");
             return ExitCode::from(1);
         }
     };
@@ -99,20 +142,31 @@ pub fn run(
         }
     }
     let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
-    let mut script = choices.unwrap_or_default().into_iter();
+    let scripted = choices.as_ref().map_or(0, Vec::len);
+    let mut script = choices.unwrap_or_default().into_iter().enumerate();
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
+    // Why a play that is not interactive stopped before an ending (also the `error` of the JSON document).
+    let mut failure: Option<String> = None;
     while session.ended().is_none() {
         // Scripted choices first; then `--auto` (if given) plays on from where the script stops.
         if student && format == PlayFormat::Text && !interactive {
             // What the screen shows before the choice: the moves on offer, as the app lists them.
             print_options(&mut out, &session, true);
         }
-        let pick = if let Some(c) = script.next() {
+        let mut from_script = None;
+        let pick = if let Some((n, c)) = script.next() {
+            from_script = Some(n + 1);
             Some(c)
         } else if let Some(a) = auto {
             auto_choice(&session, a, &mut rng)
         } else if !interactive {
+            failure = Some(format!(
+                "{}: --choices ran out after {scripted} choice(s) at stage `{}`, before an ending; add the next \
+                 option ids, or --auto to play on from there",
+                file.display(),
+                session.stage_id()
+            ));
             break;
         } else {
             prompt(&mut out, &mut input, &session, student)
@@ -133,14 +187,26 @@ pub fn run(
                 }
             }
             Err(e) => {
-                eprintln!("{e}");
+                let e = match from_script {
+                    Some(n) => script_error(&session, file, n, &pick, &e),
+                    None if !interactive => format!("{}: {e}", file.display()),
+                    None => e.to_string(),
+                };
                 if !interactive {
                     if let Some((store, id)) = &mut recording {
                         let _ = store.abandon(id);
                     }
-                    return ExitCode::from(1);
+                    failure = Some(e);
+                    break;
                 }
+                eprintln!("{e}");
             }
+        }
+    }
+    if let Some(e) = &failure {
+        eprintln!("{e}");
+        if recording.is_some() || format != PlayFormat::Json {
+            return ExitCode::from(1);
         }
     }
     let d = debrief::debrief(&session);
@@ -169,6 +235,7 @@ pub fn run(
                 },
                 "ending": session.ended(),
                 "debrief": d,
+                "error": failure,
             });
             let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }

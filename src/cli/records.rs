@@ -22,8 +22,16 @@ pub fn open(dir: &Path) -> Option<Store> {
 }
 
 pub fn history(dir: &Path, scenario: Option<&str>, format: Format, forget: bool, yes: bool) -> ExitCode {
-    let Some(mut store) = open(dir) else {
-        return ExitCode::from(1);
+    let json = format == Format::Json && !forget;
+    let mut store = match Store::open(dir) {
+        Ok(s) => s,
+        Err(e) => {
+            if json {
+                super::json_failure(&e.to_string(), &[]);
+            }
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
     };
     if forget {
         return forget_all(&mut store, yes);
@@ -35,6 +43,9 @@ pub fn history(dir: &Path, scenario: Option<&str>, format: Format, forget: bool,
     let list = match list {
         Ok(l) => l,
         Err(e) => {
+            if json {
+                super::json_failure(&e.to_string(), &[]);
+            }
             eprintln!("{e}");
             return ExitCode::from(1);
         }

@@ -47,6 +47,17 @@ pub fn plays_files(paths: &[PathBuf]) -> Vec<PathBuf> {
 
 pub fn run(lib: &Library, paths: &[PathBuf]) -> ExitCode {
     let files = plays_files(paths);
+    if files.is_empty() {
+        eprintln!(
+            "no play-through scripts (NAME.plays.ron) found under {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return ExitCode::from(2);
+    }
     let (mut passed, mut failed) = (0, 0);
     for f in &files {
         let file = f.display().to_string();

@@ -40,6 +40,9 @@ impl Catalog {
     /// description or name shares a word with it (`referral` finds the referral moves; a word of four letters or
     /// more matches the words it starts, so `refer` finds them too).
     pub fn nearest(&self, unknown: &str) -> (Vec<&str>, Vec<&str>) {
+        if super::load::too_long_to_suggest(unknown) {
+            return (Vec::new(), Vec::new());
+        }
         let lower = unknown.to_lowercase();
         let mut by_name: Vec<(f64, &str)> = self
             .techniques

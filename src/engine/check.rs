@@ -96,6 +96,7 @@ pub fn check_scenario(
         );
     }
     check_text_and_ranges(s, &mut cx, dir);
+    control_characters(s, &mut cx);
     check_ids(s, &mut cx);
     check_references(s, catalog, &mut cx);
     check_variables(s, &mut cx);
@@ -284,15 +285,8 @@ fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
             );
         }
     }
-    if let Some(p) = &c.look.portrait
-        && let Some(dir) = dir
-        && !dir.join(p).is_file()
-    {
-        cx.push(
-            Code::R104,
-            "client.look.portrait",
-            format!("the portrait `{p}` does not exist next to this scenario"),
-        );
+    if let Some(p) = &c.look.portrait {
+        portrait(cx, p, dir);
     }
     if let Some(w) = &s.weights {
         for (term, v) in &w.fit {
@@ -698,6 +692,104 @@ pub fn parse_hex(s: &str) -> Option<[u8; 3]> {
     }
     let byte = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).ok();
     Some([byte(0)?, byte(2)?, byte(4)?])
+}
+
+/// R104 for a portrait that is not an image in the scenario's folder: a path that leaves the folder (absolute, or
+/// `..` above it) could name any file on the machine, and a file that is not a PNG or JPEG cannot be shown.
+fn portrait(cx: &mut Ctx, p: &str, dir: Option<&Path>) {
+    use std::path::Component;
+    let path = Path::new(p);
+    let mut depth = 0i32;
+    let mut leaves = path.is_absolute();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => depth -= 1,
+            Component::Normal(_) => depth += 1,
+            Component::RootDir | Component::Prefix(_) => leaves = true,
+            Component::CurDir => {}
+        }
+        leaves |= depth < 0;
+    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let at = "client.look.portrait";
+    if leaves {
+        cx.push(
+            Code::R104,
+            at,
+            format!("the portrait `{p}` is outside this scenario's folder"),
+        )
+        .help = Some("put the image in the scenario's folder or below it (`images/name.png`)".into());
+    } else if !matches!(ext.as_str(), "png" | "jpg" | "jpeg") {
+        cx.push(Code::R104, at, format!("the portrait `{p}` is not a PNG or JPEG image"))
+            .help = Some("give the path of a .png or .jpg file".into());
+    } else if let Some(dir) = dir
+        && !dir.join(p).is_file()
+    {
+        cx.push(
+            Code::R104,
+            at,
+            format!("the portrait `{p}` does not exist next to this scenario"),
+        );
+    }
+}
+
+/// R401 for a control character (other than a tab or a line break) anywhere in the scenario's text: a NUL or an
+/// escape sequence would reach the student's screen and the terminal as it is. At most a few are reported.
+fn control_characters(s: &Scenario, cx: &mut Ctx) {
+    let Ok(v) = serde_json::to_value(s) else { return };
+    let mut found = Vec::new();
+    strings_with_controls(&v, String::new(), &mut found);
+    for (path, c, at) in found.into_iter().take(20) {
+        cx.push(
+            Code::R401,
+            &path,
+            format!(
+                "this text holds the control character U+{:04X} (at character {at}); it would reach the screen as it is",
+                c as u32
+            ),
+        )
+        .help = Some("delete it: text may hold tabs and line breaks, but no other control characters".into());
+    }
+}
+
+/// Every string under `v` holding a control character, with its path (`stages[0].options[1].say`), the character and
+/// its 1-based position. Enum variant names are left out of the path, as the source has them before the parenthesis.
+fn strings_with_controls(v: &serde_json::Value, path: String, out: &mut Vec<(String, char, usize)>) {
+    use serde_json::Value as J;
+    match v {
+        J::String(t) => {
+            if let Some((at, c)) = t
+                .chars()
+                .enumerate()
+                .find(|(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            {
+                out.push((path, c, at + 1));
+            }
+        }
+        J::Array(items) => {
+            for (i, x) in items.iter().enumerate() {
+                strings_with_controls(x, format!("{path}[{i}]"), out);
+            }
+        }
+        J::Object(m) => {
+            let variant = m.len() == 1 && m.keys().all(|k| k.starts_with(|c: char| c.is_ascii_uppercase()));
+            for (k, x) in m {
+                let p = if variant {
+                    path.clone()
+                } else if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                strings_with_controls(x, p, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Ids are short names: a transcript line, a golden play and every tool's output repeat them (a 1 MiB id made
@@ -1168,6 +1260,7 @@ fn check_graph(s: &Scenario, cx: &mut Ctx) {
             );
         }
     }
+    guarded_loops(s, &g, &reach, &finish, cx);
     for (k, e) in s.endings.iter().enumerate() {
         let idx = g.stage_count + k;
         if g.index.get(e.id.as_str()) == Some(&idx) && !reach[idx] {
@@ -1176,6 +1269,88 @@ fn check_graph(s: &Scenario, cx: &mut Ctx) {
                 &format!("endings[{k}].id"),
                 format!("no path reaches the ending `{}`", e.id),
             );
+        }
+    }
+}
+
+/// R309: a loop the session goes round while no guard holds. Following each reachable stage's way on when no guard
+/// holds (its first transition without `when`) comes back to a stage already passed, and no option on the loop
+/// leads out of it: every way out waits on a guard, and if none comes to hold, the session repeats the loop until
+/// its step limit. (A loop with no way out at all is R303.)
+fn guarded_loops(s: &Scenario, g: &Graph, reach: &[bool], finish: &[bool], cx: &mut Ctx) {
+    let fallback: Vec<Option<(usize, usize)>> = s
+        .stages
+        .iter()
+        .map(|st| {
+            let all_forced = !st.options.is_empty() && st.options.iter().all(|o| o.next.is_some());
+            if all_forced {
+                return None;
+            }
+            st.transitions
+                .iter()
+                .enumerate()
+                .find(|(_, t)| t.when.is_none())
+                .and_then(|(j, t)| g.index.get(t.to.as_str()).map(|&to| (j, to)))
+                .filter(|&(_, to)| to < g.stage_count)
+        })
+        .collect();
+    // 0 unseen, 1 on the chain being followed, 2 done.
+    let mut mark = vec![0u8; g.stage_count];
+    for first in 0..g.stage_count {
+        if mark[first] != 0 || !reach[first] {
+            continue;
+        }
+        let mut chain = Vec::new();
+        let mut at = Some(first);
+        while let Some(i) = at {
+            if mark[i] != 0 {
+                break;
+            }
+            mark[i] = 1;
+            chain.push(i);
+            at = fallback[i].map(|(_, to)| to);
+        }
+        if let Some(i) = at
+            && mark[i] == 1
+        {
+            let looped: Vec<usize> = chain[chain.iter().position(|&c| c == i).unwrap_or(0)..].to_vec();
+            // R303 already reports a loop with no way out; an option that leads out is a way the trainee can take.
+            let option_out = looped.iter().any(|&k| {
+                s.stages[k].options.iter().any(|o| {
+                    o.when.is_none()
+                        && o.next
+                            .as_deref()
+                            .and_then(|n| g.index.get(n))
+                            .is_some_and(|to| !looped.contains(to))
+                })
+            });
+            let head = looped.iter().copied().min().unwrap_or(i);
+            if !option_out && looped.iter().all(|&k| finish[k]) {
+                let j = fallback[head].map_or(0, |(j, _)| j);
+                let names: Vec<&str> = looped.iter().map(|&k| s.stages[k].id.as_str()).collect();
+                let through = if names.len() > 1 {
+                    format!(" (through {})", names.join(", "))
+                } else {
+                    String::new()
+                };
+                cx.push(
+                    Code::R309,
+                    &format!("stages[{head}].transitions[{j}].to"),
+                    format!(
+                        "stage `{}` comes round again when no guard holds{through}, and every way out of this loop is \
+                         guarded: if none comes to hold, the session repeats it until its step limit",
+                        s.stages[head].id
+                    ),
+                )
+                .help = Some(
+                    "give the loop a way out without `when` (the last transition of one of its stages), or a guard \
+                     the loop itself makes true (a counter it raises)"
+                        .into(),
+                );
+            }
+        }
+        for &c in &chain {
+            mark[c] = 2;
         }
     }
 }
@@ -1286,11 +1461,14 @@ pub fn check_weights(w: &Weights, file: &str, loc: &Locator) -> Vec<Diagnostic> 
             None => {
                 cx.push(Code::R502, "fit", format!("no weight for the fit term {:?}", t));
             }
-            Some(x) if x.value < 0.0 || x.source.trim().is_empty() => {
+            Some(x) if !(x.value >= 0.0 && x.value.is_finite()) || x.source.trim().is_empty() => {
                 cx.push(
                     Code::R502,
                     "fit",
-                    format!("the weight of {:?} must be non-negative and cite a source", t),
+                    format!(
+                        "the weight of {:?} is {}: it must be a finite, non-negative number and cite a source",
+                        t, x.value
+                    ),
                 );
             }
             Some(_) => {}
@@ -1305,21 +1483,161 @@ pub fn check_weights(w: &Weights, file: &str, loc: &Locator) -> Vec<Diagnostic> 
                     format!("no weight for the common factor {:?}", q),
                 );
             }
-            Some(x) if x.value < 0.0 || x.source.trim().is_empty() => {
+            Some(x) if !(x.value >= 0.0 && x.value.is_finite()) || x.source.trim().is_empty() => {
                 cx.push(
                     Code::R502,
                     "common_factors",
-                    format!("the weight of {:?} must be non-negative and cite a source", q),
+                    format!(
+                        "the weight of {:?} is {}: it must be a finite, non-negative number and cite a source",
+                        q, x.value
+                    ),
                 );
             }
             Some(_) => {}
         }
     }
-    if w.score.fit + w.score.alliance + w.score.common_factors <= 0.0 {
+    let mix = [
+        ("fit", w.score.fit),
+        ("alliance", w.score.alliance),
+        ("common_factors", w.score.common_factors),
+    ];
+    for (k, v) in mix {
+        weight_number(
+            &mut cx,
+            &format!("score.{k}"),
+            &format!("the score's `{k}` part"),
+            v,
+            0.0,
+            f32::MAX,
+        );
+    }
+    if mix.iter().all(|(_, v)| v.is_finite() && *v >= 0.0) && mix.iter().map(|(_, v)| v).sum::<f32>() <= 0.0 {
         cx.push(Code::R502, "score", "the score mix is all zero");
     }
-    if w.alliance_norm <= 0.0 {
-        cx.push(Code::R502, "alliance_norm", "alliance_norm must be positive");
+    if !(w.alliance_norm.is_finite() && w.alliance_norm > 0.0) {
+        cx.push(
+            Code::R502,
+            "alliance_norm",
+            format!(
+                "alliance_norm is {}, but must be a positive finite number",
+                w.alliance_norm
+            ),
+        );
     }
+    if !(1..=WEIGHTS_VERSION).contains(&w.version) {
+        cx.push(
+            Code::R007,
+            "version",
+            format!(
+                "weights format version {} is not supported; this Rapport reads weights versions 1 to {WEIGHTS_VERSION}",
+                w.version
+            ),
+        );
+    }
+    check_weight_rates(w, &mut cx);
     cx.out
+}
+
+/// The newest weights format this Rapport reads.
+pub const WEIGHTS_VERSION: u32 = 2;
+
+/// R502 for a number of a weights file that is not finite or leaves its documented range (rates and shares are
+/// fractions, correlations lie in -1..1, the SRS is scored out of 40).
+fn weight_number(cx: &mut Ctx, path: &str, what: &str, v: f32, lo: f32, hi: f32) {
+    if !v.is_finite() {
+        cx.push(Code::R502, path, format!("{what} is {v}, but must be a finite number"));
+    } else if !(lo..=hi).contains(&v) {
+        let range = if hi == f32::MAX {
+            format!("at least {lo}")
+        } else {
+            format!("between {lo} and {hi}")
+        };
+        cx.push(Code::R502, path, format!("{what} is {v}, but must be {range}"));
+    }
+}
+
+/// Every rate of the alliance, state, SRS, system and class rules, and the stage table's +1/0/-1.
+fn check_weight_rates(w: &Weights, cx: &mut Ctx) {
+    let a = &w.alliance;
+    let fractions = [
+        ("alliance.eta_bond", a.eta_bond),
+        ("alliance.eta_task", a.eta_task),
+        ("alliance.eta_goal", a.eta_goal),
+        ("alliance.rationale_bonus", a.rationale_bonus),
+        ("alliance.rupture_delta", a.rupture_delta),
+        ("alliance.confrontation_reactance", a.confrontation_reactance),
+        ("alliance.withdrawal_reactance", a.withdrawal_reactance),
+        ("alliance.open_decay", a.open_decay),
+        ("alliance.open_dropout", a.open_dropout),
+        ("alliance.repair_base", a.repair_base),
+        ("alliance.repair_strategy_bonus", a.repair_strategy_bonus),
+        (
+            "alliance.repair_metacommunication_bonus",
+            a.repair_metacommunication_bonus,
+        ),
+        ("alliance.repair_gain", a.repair_gain),
+        ("state.reactance_rise", w.state.reactance_rise),
+        ("state.reactance_settle", w.state.reactance_settle),
+        ("state.distress_per_arousal", w.state.distress_per_arousal),
+        ("state.stage_progress", w.state.stage_progress),
+        ("state.window_of_tolerance", w.state.window_of_tolerance),
+        ("srs.ceiling_at", w.srs.ceiling_at),
+        ("srs.politeness", w.srs.politeness),
+        ("system.individual_share", w.system.individual_share),
+        ("system.split_flag", w.system.split_flag),
+    ];
+    for (path, v) in fractions {
+        weight_number(cx, path, &format!("`{path}`"), v, 0.0, 1.0);
+    }
+    for (path, v) in [
+        ("alliance.rupture_fit", a.rupture_fit),
+        ("system.alliance_r", w.system.alliance_r),
+        ("system.split_r", w.system.split_r),
+    ] {
+        weight_number(cx, path, &format!("`{path}`"), v, -1.0, 1.0);
+    }
+    for (path, v) in [("srs.cutoff", w.srs.cutoff), ("srs.drop_flag", w.srs.drop_flag)] {
+        weight_number(cx, path, &format!("`{path}` (on the SRS's 0-40 scale)"), v, 0.0, 40.0);
+    }
+    let c = &w.classes;
+    for (path, v) in [
+        ("classes.best", c.best),
+        ("classes.good", c.good),
+        ("classes.questionable", c.questionable),
+    ] {
+        weight_number(cx, path, &format!("`{path}`"), v, 0.0, f32::MAX);
+    }
+    if c.best.is_finite()
+        && c.good.is_finite()
+        && c.questionable.is_finite()
+        && !(c.best <= c.good && c.good <= c.questionable)
+    {
+        cx.push(
+            Code::R502,
+            "classes",
+            "the class bounds must rise: best <= good <= questionable (points lost against the best move)",
+        );
+    }
+    for (i, v) in [c.accuracy.0, c.accuracy.1, c.accuracy.2].into_iter().enumerate() {
+        if !v.is_finite() {
+            cx.push(
+                Code::R502,
+                &format!("classes.accuracy[{i}]"),
+                format!("an accuracy coefficient is {v}, but must be a finite number"),
+            );
+        }
+    }
+    for (stage, row) in &w.stage_table {
+        for (process, v) in row {
+            if !(-1..=1).contains(v) {
+                cx.push(
+                    Code::R502,
+                    "stage_table",
+                    format!(
+                        "the stage table gives {process:?} in {stage:?} the value {v}; it must be 1 (matched), 0 or -1 (mismatched)"
+                    ),
+                );
+            }
+        }
+    }
 }

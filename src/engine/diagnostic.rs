@@ -44,6 +44,8 @@ pub enum Code {
     R105,
     /// A duplicate id.
     R201,
+    /// A map or struct that gives the same key twice (one of the two values would be lost).
+    R202,
     /// A stage that cannot be reached from the start.
     R301,
     /// A stage that leads nowhere and is not an ending.
@@ -60,6 +62,8 @@ pub enum Code {
     R307,
     /// An ending in the graph that no actual play reaches (its guards never hold on the way).
     R308,
+    /// A loop whose every way out is guarded: when no guard holds, the session goes round until its step limit.
+    R309,
     /// A value out of its range.
     R401,
     /// Required text that is empty.
@@ -120,6 +124,7 @@ impl Code {
             Code::R104 => "R104",
             Code::R105 => "R105",
             Code::R201 => "R201",
+            Code::R202 => "R202",
             Code::R301 => "R301",
             Code::R302 => "R302",
             Code::R303 => "R303",
@@ -128,6 +133,7 @@ impl Code {
             Code::R306 => "R306",
             Code::R307 => "R307",
             Code::R308 => "R308",
+            Code::R309 => "R309",
             Code::R401 => "R401",
             Code::R402 => "R402",
             Code::R403 => "R403",
@@ -168,6 +174,7 @@ impl Code {
             Code::R104 => "missing asset",
             Code::R105 => "ill-typed condition or effect",
             Code::R201 => "duplicate id",
+            Code::R202 => "duplicate key",
             Code::R301 => "unreachable stage",
             Code::R302 => "dead end",
             Code::R303 => "cycle with no way out",
@@ -176,6 +183,7 @@ impl Code {
             Code::R306 => "no fallback transition",
             Code::R307 => "unreachable ending",
             Code::R308 => "ending no play reaches",
+            Code::R309 => "loop with only guarded ways out",
             Code::R401 => "value out of range",
             Code::R402 => "empty text",
             Code::R403 => "technique out of its setting",
@@ -205,6 +213,7 @@ impl Code {
         match self {
             Code::R307
             | Code::R308
+            | Code::R309
             | Code::R403
             | Code::R404
             | Code::R405
@@ -223,7 +232,7 @@ impl Code {
         }
     }
 
-    pub const ALL: [Code; 42] = [
+    pub const ALL: [Code; 44] = [
         Code::R001,
         Code::R002,
         Code::R003,
@@ -237,6 +246,7 @@ impl Code {
         Code::R104,
         Code::R105,
         Code::R201,
+        Code::R202,
         Code::R301,
         Code::R302,
         Code::R303,
@@ -245,6 +255,7 @@ impl Code {
         Code::R306,
         Code::R307,
         Code::R308,
+        Code::R309,
         Code::R401,
         Code::R402,
         Code::R403,
@@ -285,28 +296,73 @@ pub struct Diagnostic {
     pub code: Code,
     pub severity: Severity,
     pub file: String,
-    /// 1-based; 0 when the problem has no place in the file.
+    /// 1-based; 0 when the problem has no place in the file (a whole-file problem: JSON gives `null`).
+    #[serde(serialize_with = "place")]
     pub line: usize,
+    #[serde(serialize_with = "place")]
     pub column: usize,
     pub message: String,
     /// The source line the problem is on.
     pub source_line: String,
     /// A suggestion, when one is obvious.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "clipped")]
     pub help: Option<String>,
     #[serde(skip)]
     pub span: Option<Span>,
+}
+
+/// A line or column of 0 (no place in the file) is `null` in JSON, so no tool takes `0:0` for a position.
+fn place<S: serde::Serializer>(n: &usize, s: S) -> Result<S::Ok, S::Error> {
+    if *n == 0 {
+        s.serialize_none()
+    } else {
+        s.serialize_u64(*n as u64)
+    }
+}
+
+/// A help as it is shown: long quoted values cut (a help may be set directly, not through `with_help`).
+fn clipped<S: serde::Serializer>(h: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match h {
+        Some(h) => s.serialize_str(&clip_quoted(h)),
+        None => s.serialize_none(),
+    }
+}
+
+/// The most characters of one quoted value (`...`) a message or a help repeats: a 1 MiB id is shown by its start
+/// and its length, not whole.
+pub const MAX_QUOTED_CHARS: usize = 80;
+
+/// `text` with every backquoted value longer than [`MAX_QUOTED_CHARS`] cut to its start and its length.
+pub fn clip_quoted(text: &str) -> String {
+    if text.len() <= MAX_QUOTED_CHARS {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len().min(4 * MAX_QUOTED_CHARS));
+    for (i, part) in text.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        let n = part.chars().count();
+        // Odd parts lie between backquotes.
+        if i % 2 == 1 && n > MAX_QUOTED_CHARS {
+            out.extend(part.chars().take(MAX_QUOTED_CHARS));
+            out.push_str(&format!("... ({n} characters)"));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 impl Diagnostic {
     /// A diagnostic at a span of a located file.
     pub fn at(code: Code, file: &str, loc: &Locator, span: Option<Span>, message: impl Into<String>) -> Diagnostic {
         let (line, column, source_line) = match span {
-            Some(s) => {
+            Some(s) if s.start <= loc.source().len() => {
                 let (l, c) = loc.line_col(s.start);
                 (l, c, loc.snippet(s.start, 240).to_owned())
             }
-            None => (0, 0, String::new()),
+            _ => (0, 0, String::new()),
         };
         Diagnostic {
             code,
@@ -314,7 +370,7 @@ impl Diagnostic {
             file: file.to_owned(),
             line,
             column,
-            message: message.into(),
+            message: clip_quoted(&message.into()),
             source_line,
             help: None,
             span,
@@ -322,7 +378,7 @@ impl Diagnostic {
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
-        self.help = Some(help.into());
+        self.help = Some(clip_quoted(&help.into()));
         self
     }
 
@@ -332,13 +388,17 @@ impl Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
-    /// `file:line:column: severity[code]: message`, the one-line form editors parse.
+    /// `file:line:column: severity[code]: message`, the one-line form editors parse; `file: severity[code]: message`
+    /// for a problem with the whole file (it cannot be read), which has no place in it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sev = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
             Severity::Note => "note",
         };
+        if self.line == 0 {
+            return write!(f, "{}: {}[{}]: {}", self.file, sev, self.code, self.message);
+        }
         write!(
             f,
             "{}:{}:{}: {}[{}]: {}",
@@ -346,6 +406,9 @@ impl fmt::Display for Diagnostic {
         )
     }
 }
+
+/// Lines longer than this are shown cut around the place, not whole, under a diagnostic.
+const LONGEST_SHOWN_LINE: usize = 400;
 
 /// Renders diagnostics rustc-style: the source line with a caret under the spot, and the help.
 pub fn render(diags: &[Diagnostic], loc: Option<&Locator>) -> String {
@@ -364,10 +427,14 @@ pub fn render(diags: &[Diagnostic], loc: Option<&Locator>) -> String {
         .with_code(d.code.as_str())
         .with_message(&d.message);
         if let Some(h) = &d.help {
-            cd = cd.with_notes(vec![format!("help: {h}")]);
+            cd = cd.with_notes(vec![format!("help: {}", clip_quoted(h))]);
         }
+        // A source line too long to show whole (a generated file on one line, a 1 MiB value) is shown cut, below.
+        let fits = |loc: &Locator, span: Span| {
+            span.start < loc.source().len() && loc.line_text(loc.line_col(span.start).0).len() <= LONGEST_SHOWN_LINE
+        };
         let rendered = match (loc, d.span) {
-            (Some(loc), Some(span)) => {
+            (Some(loc), Some(span)) if fits(loc, span) => {
                 let file = SimpleFile::new(d.file.as_str(), loc.source());
                 let end = span.end.max(span.start + 1).min(loc.source().len());
                 let cd = cd.with_labels(vec![Label::primary((), span.start.min(end)..end)]);
@@ -380,8 +447,18 @@ pub fn render(diags: &[Diagnostic], loc: Option<&Locator>) -> String {
             None => {
                 out.push_str(&d.to_string());
                 out.push('\n');
+                if d.line > 0 && !d.source_line.is_empty() {
+                    // The line as the diagnostic holds it (at most 240 bytes around the place), a caret under the
+                    // place when it is within what is shown.
+                    let shown = d.source_line.replace('\t', " ");
+                    out.push_str(&format!("  | {shown}\n"));
+                    let full = loc.map(|l| l.line_text(d.line)).unwrap_or_default();
+                    if (full == d.source_line || d.source_line.len() < 240) && d.column <= shown.chars().count() + 1 {
+                        out.push_str(&format!("  | {}^\n", " ".repeat(d.column - 1)));
+                    }
+                }
                 if let Some(h) = &d.help {
-                    out.push_str(&format!("  = help: {h}\n"));
+                    out.push_str(&format!("  = help: {}\n", clip_quoted(h)));
                 }
             }
         }

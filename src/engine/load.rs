@@ -48,6 +48,7 @@ pub enum FileKind {
 /// Guesses the kind from the first identifier; unnamed documents are scenarios.
 pub fn kind_of(src: &str) -> FileKind {
     let body = src
+        .trim_start_matches('\u{feff}')
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with("//") && !l.starts_with("#!"))
@@ -73,6 +74,8 @@ fn ron_options() -> ron::Options {
 
 /// Parses any RON document into `T`, with bounded input and diagnostics instead of panics.
 pub fn parse<T: DeserializeOwned>(src: &str, file: &str) -> Loaded<T> {
+    // A byte-order mark is no part of the document (`read` drops it; text given directly may hold it).
+    let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     let locator = match Locator::scan(src) {
         Ok(l) => l,
         Err((locator, bound)) => {
@@ -98,23 +101,48 @@ pub fn parse<T: DeserializeOwned>(src: &str, file: &str) -> Loaded<T> {
             };
         }
     };
+    let duplicates = duplicate_keys(file, &locator);
     match ron_options().from_str::<T>(src) {
         Ok(v) => Loaded {
             file: file.to_owned(),
             value: Some(v),
-            diagnostics: vec![],
+            diagnostics: duplicates,
             locator,
         },
         Err(e) => {
-            let d = ron_diagnostic(&e, file, &locator);
+            // A field given twice is what R202 already says, with both places.
+            let twice = matches!(e.code, ron::error::Error::DuplicateStructField { .. }) && !duplicates.is_empty();
+            let mut diagnostics = duplicates;
+            if !twice {
+                diagnostics.push(ron_diagnostic(&e, file, &locator));
+            }
             Loaded {
                 file: file.to_owned(),
                 value: None,
-                diagnostics: vec![d],
+                diagnostics,
                 locator,
             }
         }
     }
+}
+
+/// R202 for each key given twice in one map or struct, at the second, naming the first.
+fn duplicate_keys(file: &str, loc: &Locator) -> Vec<Diagnostic> {
+    loc.duplicate_keys()
+        .iter()
+        .map(|&(first, second)| {
+            let key = loc.source()[second.start..second.end].trim_matches('"');
+            let (line, col) = loc.line_col(first.start);
+            Diagnostic::at(
+                Code::R202,
+                file,
+                loc,
+                Some(second),
+                format!("the key `{key}` is given twice here (first at line {line}, column {col}); one of the two values would be lost"),
+            )
+            .with_help(format!("keep one `{key}: ...` and delete the other"))
+        })
+        .collect()
 }
 
 fn ron_diagnostic(e: &ron::error::SpannedError, file: &str, loc: &Locator) -> Diagnostic {
@@ -300,6 +328,9 @@ fn unclosed(src: &str) -> Option<(usize, char)> {
 
 /// The closest candidate to a misspelt name, if one is close enough to be a likely typo.
 pub fn suggest<'a>(found: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    if too_long_to_suggest(found) {
+        return None;
+    }
     candidates
         .map(|c| (strsim::jaro_winkler(found, c), c))
         .filter(|(score, _)| *score > 0.8)
@@ -311,6 +342,9 @@ pub fn suggest<'a>(found: &str, candidates: impl Iterator<Item = &'a str>) -> Op
 /// (`Complaint` names `ComplaintAboutTherapist`, `ComplaintAboutTask` and `ComplaintAboutProgress` alike), best
 /// first, at most four; empty when nothing is close enough.
 pub fn suggest_all<'a>(found: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    if too_long_to_suggest(found) {
+        return Vec::new();
+    }
     let lower = found.to_lowercase();
     let mut scored: Vec<(f64, &str)> = candidates.map(|c| (strsim::jaro_winkler(found, c), c)).collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
@@ -323,6 +357,12 @@ pub fn suggest_all<'a>(found: &str, candidates: impl Iterator<Item = &'a str>) -
         .take(4)
         .map(|(_, c)| c)
         .collect()
+}
+
+/// Whether a name is too long to be a misspelling of an id or a name (the similarity measure costs the product of
+/// the lengths: a 1 MiB unknown id took seconds to find no suggestion).
+pub fn too_long_to_suggest(found: &str) -> bool {
+    found.len() > 4 * check::MAX_ID_CHARS.max(check::MAX_NAME_CHARS)
 }
 
 /// "did you mean `a`?", or "did you mean `a` or `b`?" when several are as close.
@@ -395,45 +435,101 @@ pub fn load_scenario_calibrated(src: &str, file: &str, lib: &super::Library, dir
     l
 }
 
-/// Reads a file; an unreadable file is a diagnostic, not a panic.
+/// Reads a file; an unreadable file is a diagnostic, not a panic. Text that is not UTF-8 is placed at its first
+/// bad byte; a leading byte-order mark (which some Windows editors write) is dropped.
 #[expect(
     clippy::result_large_err,
     reason = "read once per file; the diagnostic is what the caller reports"
 )]
 pub fn read(path: &Path) -> Result<String, Diagnostic> {
     let file = path.display().to_string();
-    read_bounded(path).map_err(|m| Diagnostic::at(Code::R001, &file, &Locator::default(), None, m))
+    match read_bounded(path) {
+        Ok(s) => Ok(s),
+        Err(Unread::Refused(m)) => Err(Diagnostic::at(Code::R001, &file, &Locator::default(), None, m)),
+        Err(Unread::NotUtf8(bytes, e)) => Err(not_utf8(&file, &bytes, &e)),
+    }
+}
+
+/// Why a file was not read: a message for the whole file, or bytes that are not UTF-8 (placed at the first bad one).
+enum Unread {
+    Refused(String),
+    NotUtf8(Vec<u8>, std::str::Utf8Error),
+}
+
+/// R001 at the first byte that is not UTF-8, on its line (decoded with U+FFFD for what cannot be).
+fn not_utf8(file: &str, bytes: &[u8], e: &std::str::Utf8Error) -> Diagnostic {
+    let at = e.valid_up_to();
+    let text = String::from_utf8_lossy(bytes);
+    let loc = match Locator::scan(&text) {
+        Ok(l) | Err((l, _)) => l,
+    };
+    let bad: Vec<String> = bytes[at..]
+        .iter()
+        .take(e.error_len().unwrap_or(bytes.len() - at).clamp(1, 4))
+        .map(|b| format!("0x{b:02X}"))
+        .collect();
+    let what = if e.error_len().is_none() {
+        format!("the file ends inside a character (bytes {})", bad.join(" "))
+    } else {
+        format!("byte {} is not valid UTF-8", bad.join(" "))
+    };
+    Diagnostic::at(
+        Code::R001,
+        file,
+        &loc,
+        Some(Span { start: at, end: at + 1 }),
+        format!("the file is not UTF-8 text: {what} (shown as U+FFFD)"),
+    )
+    .with_help("save the file as UTF-8 (in most editors: Save with encoding, UTF-8), or retype the character here")
 }
 
 /// Reads a regular file of at most [`super::source::MAX_BYTES`], deciding before it opens or reads anything that
 /// could block or never end: a FIFO blocks on open, `/dev/zero` never ends, a 4 GiB file would be read whole.
-fn read_bounded(path: &Path) -> Result<String, String> {
+fn read_bounded(path: &Path) -> Result<String, Unread> {
     use std::io::Read;
     let max = super::source::MAX_BYTES;
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    let refused = |m: String| Unread::Refused(m);
+    let meta = std::fs::metadata(path).map_err(|e| {
+        refused(if e.kind() == std::io::ErrorKind::NotFound {
+            "there is no such file or folder".to_owned()
+        } else {
+            format!("cannot read the file: {e}")
+        })
+    })?;
     if !meta.is_file() {
-        return Err(if meta.is_dir() {
+        return Err(refused(if meta.is_dir() {
             "this is a folder, not a file".to_owned()
         } else {
             "this is not a regular file (a pipe, a device or a socket); only files are read".to_owned()
-        });
+        }));
     }
     if meta.len() > max as u64 {
-        return Err(format!(
+        return Err(refused(format!(
             "the file is {} bytes; files over {max} bytes are refused",
             meta.len()
-        ));
+        )));
     }
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(max as u64 + 1).read_to_end(&mut bytes))
-        .map_err(|e| format!("cannot read the file: {e}"))?;
+        .map_err(|e| refused(format!("cannot read the file: {e}")))?;
     if bytes.len() > max {
-        return Err(format!(
+        return Err(refused(format!(
             "the file grew past {max} bytes while it was read; files over that are refused"
-        ));
+        )));
     }
-    String::from_utf8(bytes).map_err(|e| format!("the file is not UTF-8 text: {e}"))
+    match String::from_utf8(bytes) {
+        Ok(mut s) => {
+            if s.starts_with('\u{feff}') {
+                s.drain(..'\u{feff}'.len_utf8());
+            }
+            Ok(s)
+        }
+        Err(e) => {
+            let u = e.utf8_error();
+            Err(Unread::NotUtf8(e.into_bytes(), u))
+        }
+    }
 }
 
 pub fn load_scenario_file(path: &Path, catalog: &Catalog) -> LoadedScenario {
@@ -449,9 +545,15 @@ pub fn load_scenario_file(path: &Path, catalog: &Catalog) -> LoadedScenario {
     }
 }
 
-/// Every file under `dir`, recursively. Unreadable folders are skipped, and a folder reached again through a
-/// symbolic link (a loop) is walked once: each folder is visited by its real path.
+/// Every file under `dir`, recursively. Unreadable folders are skipped (see [`ron_files_reporting`] for a list of
+/// them), and a folder reached again through a symbolic link (a loop) is walked once: each folder is visited by its
+/// real path.
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    walk(dir, &mut Vec::new())
+}
+
+/// [`files_under`], noting each folder that cannot be read with the reason.
+fn walk(dir: &Path, unreadable: &mut Vec<(PathBuf, String)>) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -460,8 +562,21 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
         if !seen.insert(real) {
             continue;
         }
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
-        for entry in rd.flatten() {
+        let rd = match std::fs::read_dir(&d) {
+            Ok(rd) => rd,
+            Err(e) => {
+                unreadable.push((d, e.to_string()));
+                continue;
+            }
+        };
+        for entry in rd {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    unreadable.push((d.clone(), e.to_string()));
+                    continue;
+                }
+            };
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
@@ -475,17 +590,36 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 /// Expands files and folders into the RON files under them, sorted; play-through scripts are left out.
 pub fn ron_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    ron_files_reporting(paths).0
+}
+
+/// [`ron_files`], with an R001 for each folder under them that cannot be read (its files would otherwise be left
+/// out and the rest reported clean).
+pub fn ron_files_reporting(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     let mut out = Vec::new();
+    let mut unreadable = Vec::new();
     for p in paths {
         if p.is_dir() {
-            out.extend(files_under(p).into_iter().filter(|f| is_scenario_name(f)));
+            out.extend(walk(p, &mut unreadable).into_iter().filter(|f| is_scenario_name(f)));
         } else {
             out.push(p.clone());
         }
     }
     out.sort();
     out.dedup();
-    out
+    let diags = unreadable
+        .into_iter()
+        .map(|(d, e)| {
+            Diagnostic::at(
+                Code::R001,
+                &d.display().to_string(),
+                &Locator::default(),
+                None,
+                format!("cannot read this folder, so its files are not checked: {e}"),
+            )
+        })
+        .collect();
+    (out, diags)
 }
 
 fn is_scenario_name(p: &Path) -> bool {

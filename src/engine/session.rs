@@ -600,8 +600,14 @@ impl Session {
     /// The critical marker (risk, dissociation) at this stage that `option` addressed to `to` leaves
     /// unanswered while another open move answers it, with the person who shows it.
     fn critical_miss(&self, stage: &Stage, option: &Choice, to: &[usize]) -> Option<(usize, ProcessMarker)> {
+        // What the option leaves first, the open moves only then: listing them for every option made a stage of
+        // n options cost n^2 (a stage of 300 options took a minute to check).
+        let left = self.critical_left(stage, option, to.to_vec()).0;
+        if left.is_empty() {
+            return None;
+        }
         let open = self.available();
-        self.critical_left(stage, option, to.to_vec()).0.into_iter().find(|x| {
+        left.into_iter().find(|x| {
             open.iter().any(|o| {
                 self.addressings(o)
                     .into_iter()

@@ -36,6 +36,8 @@ pub struct Locator {
     names: HashMap<String, u32>,
     children: HashMap<(u32, u32), u32>,
     spans: Vec<Option<Span>>,
+    /// Keys given twice in one map or struct: (the first, the second), in the order met.
+    duplicates: Vec<(Span, Span)>,
 }
 
 const INDEX: u32 = 1 << 31;
@@ -55,6 +57,8 @@ struct Frame {
     node: u32,
     index: u32,
     field: Option<u32>,
+    /// Which open map or struct this is, to tell its keys from another's.
+    uid: u32,
 }
 
 impl Locator {
@@ -72,7 +76,11 @@ impl Locator {
             names: HashMap::new(),
             children: HashMap::new(),
             spans: vec![None],
+            duplicates: Vec::new(),
         };
+        // The keys met so far in each open map or struct, by (its uid, the key's name): a key given twice is noted.
+        let mut keys: HashMap<(u32, u32), Span> = HashMap::new();
+        let mut uids = 0u32;
         if src.len() > MAX_BYTES {
             return Err((loc, Bound::TooLarge(src.len())));
         }
@@ -81,6 +89,7 @@ impl Locator {
             node: 0,
             index: 0,
             field: None,
+            uid: 0,
         }];
         let mut i = 0;
         while i < toks.len() {
@@ -99,6 +108,9 @@ impl Locator {
                     };
                     if let Some(f) = stack.last_mut() {
                         f.field = Some(id);
+                        if let Some(first) = keys.insert((f.uid, id), span) {
+                            loc.duplicates.push((first, span));
+                        }
                     }
                     i += 2;
                     continue;
@@ -110,10 +122,12 @@ impl Locator {
                         i += 1;
                     }
                     if opens || matches!(tok, Tok::Open(_)) {
+                        uids += 1;
                         stack.push(Frame {
                             node,
                             index: 0,
                             field: None,
+                            uid: uids,
                         });
                         if stack.len() > MAX_DEPTH {
                             return Err((loc, Bound::TooDeep(span)));
@@ -140,6 +154,12 @@ impl Locator {
 
     pub fn source(&self) -> &str {
         &self.src
+    }
+
+    /// Keys given twice in one map or struct, as (the first, the second): serde keeps one value and drops the
+    /// other without a word, so the loader reports them (R202).
+    pub fn duplicate_keys(&self) -> &[(Span, Span)] {
+        &self.duplicates
     }
 
     /// The span of the value at `path`, or of its nearest recorded ancestor.
@@ -357,6 +377,16 @@ mod tests {
             loc.find("stages[0].options[0].feedback"),
             loc.find("stages[0].options[0]")
         );
+    }
+
+    #[test]
+    fn a_key_given_twice_in_one_map_is_noted_and_the_same_key_in_two_maps_is_not() {
+        let src = "W(fit: { A: 0.8, B: 1, A: 0.1 }, other: { A: 2 }, list: [(id: 1), (id: 2)])";
+        let loc = Locator::scan(src).expect("scan");
+        let d = loc.duplicate_keys();
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(&src[d[0].0.start..d[0].0.end], "A");
+        assert_eq!(d[0].1.start, src.find("A: 0.1").expect("second"));
     }
 
     #[test]
