@@ -53,6 +53,9 @@ for i in $(seq 0 21); do
     -d "{\"stage\":\"$stage\",\"option\":\"$k\"}" "$base/vote"
 done
 snap _vote_open
+# The presenter's notes and the devices list (for the lecturer's eyes), then closed again.
+key n; snap _notes; key n
+key d; snap _devices; key d
 key l; snap _locked
 key Return; snap _revealed
 key w; snap _what_if

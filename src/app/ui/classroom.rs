@@ -480,10 +480,16 @@ fn notes(ui: &mut egui::Ui, s: &Session) {
             ui.label(format!("Markers here: {}", markers.join(", ")));
         }
     }
-    if let Some(best) = s.best_move() {
-        ui.label(format!("The engine's best move here: {best}"));
+    projector_text(ui);
+    let open = s.available();
+    let best = s.best_move().and_then(|b| open.iter().position(|o| o.id == b));
+    if let Some(n) = best {
+        let name = s
+            .technique(&open[n].technique)
+            .map_or(open[n].technique.as_str(), |t| t.name.as_str());
+        ui.label(format!("The engine's best move here: {}. {name}", n + 1));
     }
-    for (n, o) in s.available().iter().enumerate() {
+    for (n, o) in open.iter().enumerate() {
         let name = s
             .technique(&o.technique)
             .map_or(o.technique.as_str(), |t| t.name.as_str());
