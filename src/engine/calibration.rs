@@ -272,11 +272,12 @@ pub fn diagnostics(s: &Scenario, cal: &Calibration, file: &str, loc: &Locator) -
 /// stage below good, where without those terms some option would fit well. The warning fires only when that is the
 /// whole story: no stage met offers a well-fitting move.
 fn salience_flattens(s: &Scenario, cal: &Calibration, file: &str, loc: &Locator) -> Vec<Diagnostic> {
+    use super::model::FitBand;
     use super::weights::FitTerm;
     let mut flattened: Vec<String> = Vec::new();
     for (stage, ranked) in &cal.rankings {
         let computed: Vec<&Ranked> = ranked.iter().filter(|r| !r.evaluation.fit.overridden).collect();
-        if computed.is_empty() || computed.iter().any(|r| r.evaluation.fit.total >= 0.3) {
+        if computed.is_empty() || computed.iter().any(|r| r.evaluation.fit.band == FitBand::Good) {
             continue;
         }
         let without = |r: &Ranked| {
@@ -298,7 +299,7 @@ fn salience_flattens(s: &Scenario, cal: &Calibration, file: &str, loc: &Locator)
                 .iter()
                 .any(|p| matches!(p.term, FitTerm::Culture | FitTerm::Religion))
         });
-        if salient && computed.iter().any(|r| without(r) >= 0.3) {
+        if salient && computed.iter().any(|r| FitBand::of(without(r)) == FitBand::Good) {
             flattened.push(stage.clone());
         }
     }
@@ -306,7 +307,7 @@ fn salience_flattens(s: &Scenario, cal: &Calibration, file: &str, loc: &Locator)
     let none_good = cal.rankings.iter().all(|(_, r)| {
         r.iter()
             .filter(|x| !x.evaluation.fit.overridden)
-            .all(|x| x.evaluation.fit.total < 0.3)
+            .all(|x| x.evaluation.fit.band != FitBand::Good)
     });
     if flattened.is_empty() || !none_good {
         return Vec::new();

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::catalog::School;
-use super::model::{Alliance, IntegrationMode, Outcome};
+use super::model::{Alliance, FitBand, IntegrationMode, Outcome};
 use super::scoring::MoveClass;
 use super::session::{Event, Session};
 
@@ -347,7 +347,10 @@ pub fn debrief(session: &Session) -> Debrief {
         score: mean(h.iter().map(|c| c.evaluation.score)),
         mean_fit: mean(h.iter().map(|c| c.evaluation.fit.total)),
         mean_common_factors: mean(h.iter().map(|c| c.evaluation.common_factors.total)),
-        good_fit_share: mean(h.iter().map(|c| f32::from(u8::from(c.evaluation.fit.total >= 0.3)))),
+        good_fit_share: mean(
+            h.iter()
+                .map(|c| f32::from(u8::from(c.evaluation.fit.band == FitBand::Good))),
+        ),
     };
     let client = ClientCourse {
         outcome: ending.map(|e| e.outcome),

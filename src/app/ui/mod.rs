@@ -110,13 +110,13 @@ pub fn class_colour(c: crate::engine::scoring::MoveClass) -> egui::Color32 {
     }
 }
 
+/// The colour of a fit, by its band (the bands' one home is `FitBand::of`).
 pub fn band_colour(fit: f32) -> egui::Color32 {
-    if fit >= 0.3 {
-        good()
-    } else if fit < -0.3 {
-        poor()
-    } else {
-        fair()
+    use crate::engine::model::FitBand;
+    match FitBand::of(fit) {
+        FitBand::Good => good(),
+        FitBand::Fair => fair(),
+        FitBand::Poor => poor(),
     }
 }
 
