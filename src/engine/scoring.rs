@@ -370,13 +370,33 @@ pub struct Evaluation {
     pub score: f32,
 }
 
+/// Where a 0-to-1 figure of the client (distress, reactance, impairment, salience...) sits: this model's three
+/// bands of every such scale, one home for the thresholds the fit's words and the briefing both use (low to .35,
+/// high from .65; the width of one band, not a published cut-off).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Low,
+    Moderate,
+    High,
+}
+
+impl Level {
+    pub fn of(x: f32) -> Level {
+        if x >= 0.65 {
+            Level::High
+        } else if x <= 0.35 {
+            Level::Low
+        } else {
+            Level::Moderate
+        }
+    }
+}
+
 fn level(x: f32) -> &'static str {
-    if x >= 0.65 {
-        "high"
-    } else if x <= 0.35 {
-        "low"
-    } else {
-        "moderate"
+    match Level::of(x) {
+        Level::High => "high",
+        Level::Low => "low",
+        Level::Moderate => "moderate",
     }
 }
 
@@ -578,7 +598,7 @@ pub fn is_critical(m: ProcessMarker) -> bool {
 /// except in the intervention phase, where the choice of technique is the treatment's choice, or while the
 /// client's reactance is aroused now.
 fn trait_on_move(phase: Phase, reactance_now: f32) -> bool {
-    phase == Phase::Intervention || reactance_now >= 0.65
+    phase == Phase::Intervention || Level::of(reactance_now) == Level::High
 }
 
 /// Collects the terms of a fit, each with its weight (terms with no weight are left out).
@@ -1024,7 +1044,7 @@ pub fn relevant_factors(s: &ClientState, m: &Moment, w: &Weights) -> Vec<Quality
             .map(|p| p.distress)
             .collect();
     let mean = reached.iter().sum::<f32>() / reached.len().max(1) as f32;
-    let flooded = mean >= 0.65
+    let flooded = Level::of(mean) == Level::High
         || m.markers
             .iter()
             .any(|(i, p)| *p == ProcessMarker::Vulnerability && m.to.contains(i));
@@ -1423,4 +1443,18 @@ pub fn accuracy(loss: f32, critical: bool, w: &Weights) -> f32 {
     }
     let (a, b, c) = w.classes.accuracy;
     (a * (-b * loss.max(0.0)).exp() + c).clamp(0.0, 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_figure_is_low_to_35_and_high_from_65() {
+        assert_eq!(Level::of(0.35), Level::Low);
+        assert_eq!(Level::of(0.36), Level::Moderate);
+        assert_eq!(Level::of(0.64), Level::Moderate);
+        assert_eq!(Level::of(0.65), Level::High);
+        assert_eq!(level(0.9), "high");
+    }
 }

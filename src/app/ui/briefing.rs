@@ -15,12 +15,11 @@ pub fn plugin(app: &mut App) {
 
 /// A 0-to-1 figure in words, with the figure and its scale for those who want it.
 fn level(x: f32, low: &str, mid: &str, high: &str) -> String {
-    let w = if x >= 0.65 {
-        high
-    } else if x <= 0.35 {
-        low
-    } else {
-        mid
+    use crate::engine::scoring::Level;
+    let w = match Level::of(x) {
+        Level::High => high,
+        Level::Low => low,
+        Level::Moderate => mid,
     };
     format!("{w} ({x:.2} on a scale of 0 to 1)")
 }
