@@ -68,7 +68,10 @@ fn keys(ctx: &egui::Context, class: &Classroom, active: &Active, out: &mut Vec<C
     if ctx.egui_wants_keyboard_input() {
         return;
     }
-    let pressed = |k: egui::Key| ctx.input(|i| i.key_pressed(k));
+    // Enter on a focused button is that button's (egui clicks it): the view's Enter acts only when nothing has
+    // focus, so one press never plays a move and skips the next stage.
+    let focused = ctx.memory(|m| m.focused().is_some());
+    let pressed = |k: egui::Key| ctx.input(|i| i.key_pressed(k)) && !(k == egui::Key::Enter && focused);
     let digit = ctx.input(|i| {
         (1..=9).find(|n| {
             let k = egui::Key::from_name(&n.to_string());
