@@ -419,3 +419,37 @@ fn the_guides_ron_examples_check() {
     assert!(results.iter().any(|(_, c)| matches!(c, Checked::TutorialExcerpt)));
     let _ = Checked::Whole;
 }
+
+/// The scoring model reference lives in the repository, and every section the code and the data cite exists in it
+/// (a clone has no dangling "section N").
+#[test]
+fn every_citation_of_the_scoring_model_reference_names_a_section_it_has() {
+    let root = common::root();
+    let reference = std::fs::read_to_string(root.join("scenarios/SCORING-MODEL.md")).expect("the reference");
+    let mut files = load::files_under(&root.join("src"));
+    files.extend([root.join("assets/weights.ron"), root.join("assets/techniques.ron")]);
+    let mut cited = 0;
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        assert!(
+            !text.contains("shared/design/") && !text.contains("scoring-model.md"),
+            "{}: cites the scoring model outside the repository; cite scenarios/SCORING-MODEL.md",
+            f.display()
+        );
+        for (at, _) in text.match_indices("SCORING-MODEL.md") {
+            let rest = text[at..]
+                .trim_start_matches("SCORING-MODEL.md")
+                .trim_start_matches('`');
+            if let Some(n) = rest.trim_start().strip_prefix("section ") {
+                let n: String = n.chars().take_while(char::is_ascii_digit).collect();
+                assert!(
+                    reference.contains(&format!("\n## {n}. ")),
+                    "{}: cites section {n}, which SCORING-MODEL.md does not have",
+                    f.display()
+                );
+                cited += 1;
+            }
+        }
+    }
+    assert!(cited >= 12, "only {cited} citations by section found");
+}

@@ -183,8 +183,9 @@ fn new_writes_a_scaffold_that_checks_clean() {
 
 #[test]
 fn test_runs_golden_plays_and_reports_drift() {
-    let o = rapport(&["test", "scenarios/tutorial.ron"]);
+    let o = rapport(&["test", "tests/golden/tutorial.plays.ron"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains(" passed, 0 failed"), "{}", stdout(&o));
     // A copy of the tutorial with one line id changed: the golden checkpoints drift.
     let dir = tempfile::tempdir().expect("tempdir");
     let src = std::fs::read_to_string(common::root().join("scenarios/tutorial.ron")).expect("read");
@@ -207,6 +208,34 @@ fn test_runs_golden_plays_and_reports_drift() {
     let o = rapport(&["test", &dir.path().join("tutorial.ron").to_string_lossy()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("DRIFT"), "{}", stdout(&o));
+}
+
+/// `rapport test scenarios/` finds no plays there (the shipped ones live in `tests/golden/`): it says where they
+/// are in one sentence, exits 2 as for any path with nothing to test, and the command it names runs them all.
+#[test]
+fn test_on_the_shipped_folder_says_where_the_golden_plays_are() {
+    let o = rapport(&["test", "scenarios/"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert_eq!(stdout(&o), "", "nothing was run, so no \"0 passed, 0 failed\"");
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(
+        err.trim_end(),
+        "no play-through scripts (NAME.plays.ron) under scenarios/; the shipped scenarios' golden plays are in \
+         tests/golden/ of Rapport's source (`rapport test tests/golden/`)"
+    );
+    let o = rapport(&["test", "tests/golden/"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let last = stdout(&o).lines().last().map(str::to_owned).unwrap_or_default();
+    assert!(last.ends_with(" passed, 0 failed") && !last.starts_with("0 "), "{last}");
+    // A shipped scenario named alone gets the same pointer beside the plays file it looked for.
+    let o = rapport(&["test", "scenarios/tutorial.ron"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o)
+            .contains("scenarios/tutorial.plays.ron: no play-through scripts (write them in this file); the shipped"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 /// Piped into a reader that stops early (`rapport calibrate scenarios --stages | head -1`), a command ends quietly

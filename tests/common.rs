@@ -23,9 +23,21 @@ pub fn rapport(args: &[&str]) -> std::process::Output {
         .expect("the rapport binary runs")
 }
 
-/// Every scenario file shipped in `scenarios/`.
+/// Every scenario file shipped in `scenarios/`: the library the binary embeds (`build.rs`), so a test looping over
+/// it never passes on an empty folder.
 pub fn shipped() -> Vec<PathBuf> {
-    load::ron_files(&[root().join("scenarios")])
+    let files = load::ron_files(&[root().join("scenarios")]);
+    assert!(
+        !files.is_empty(),
+        "no scenario in {}",
+        root().join("scenarios").display()
+    );
+    assert_eq!(
+        files.len(),
+        rapport::engine::shipped::SHIPPED.len(),
+        "scenarios/ holds the scenarios the binary embeds"
+    );
+    files
 }
 
 pub fn load(path: &Path) -> LoadedScenario {

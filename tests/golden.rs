@@ -9,14 +9,22 @@ use crate::common;
 fn golden_play_throughs_have_not_drifted() {
     let lib = common::lib();
     let dir = common::root().join("tests/golden");
-    let Ok(rd) = std::fs::read_dir(&dir) else { return };
+    let rd = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let mut files: Vec<_> = rd
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.to_string_lossy().ends_with(".plays.ron"))
         .collect();
     files.sort();
+    // One golden file per shipped scenario: a folder moved or emptied fails here instead of passing unread.
+    assert_eq!(
+        files.len(),
+        common::shipped().len(),
+        "{}: one NAME.plays.ron per shipped scenario",
+        dir.display()
+    );
     let mut failures = Vec::new();
+    let mut played = 0;
     for f in &files {
         let src = std::fs::read_to_string(f).expect("readable");
         let parsed = load::parse::<Plays>(&src, &f.display().to_string());
@@ -26,11 +34,18 @@ fn golden_play_throughs_have_not_drifted() {
         let sc = common::load_clean(&p.scenario_path(f));
         for play in &p.plays {
             let r = plays::run_play(play, sc.clone(), lib.catalog.clone(), &lib.weights);
+            played += 1;
             if !r.passed {
                 failures.push(format!("{} :: {}: {}", f.display(), r.name, r.drift.join("; ")));
             }
         }
     }
+    // Three plays at least per scenario (best, rupture and repair, poorest: see the next test).
+    assert!(
+        played >= 3 * files.len(),
+        "only {played} plays in {} files",
+        files.len()
+    );
     assert!(failures.is_empty(), "drifted:\n{}", failures.join("\n"));
 }
 

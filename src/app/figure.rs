@@ -43,7 +43,7 @@ pub fn slots(area: &FigureArea, n: usize) -> Vec<(Vec2, f32)> {
         .collect()
 }
 
-/// A part of the drawn client, posed by [`pose`].
+/// A part of the drawn client, posed by this module's `pose` system.
 #[derive(Component, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Part {
     Torso,

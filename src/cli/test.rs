@@ -7,37 +7,22 @@ use rapport::engine::load::{self, Loaded};
 use rapport::engine::plays::{self, Plays};
 use rapport::engine::{Library, diagnostic};
 
-/// The plays files a path names: a plays file itself, or `NAME.plays.ron` beside scenario `NAME.ron`,
-/// or every plays file under a folder.
+/// Where the shipped scenarios' golden plays live. The binary does not look there (a source tree's layout is no
+/// lookup for a shipped program), it says so to a user who names a shipped scenario or its folder.
+const SHIPPED_PLAYS: &str =
+    "the shipped scenarios' golden plays are in tests/golden/ of Rapport's source (`rapport test tests/golden/`)";
+
+/// The plays files a path names: a plays file itself, `NAME.plays.ron` beside scenario `NAME.ron` (whether or not
+/// it exists), or every plays file under a folder.
 pub fn plays_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
-        let name = p.to_string_lossy();
         if p.is_dir() {
-            let mut v: Vec<PathBuf> = load::files_under(p)
-                .into_iter()
-                .filter(|f| f.to_string_lossy().ends_with(".plays.ron"))
-                .collect();
-            out.append(&mut v);
-        } else if name.ends_with(".plays.ron") {
+            out.extend(load::files_under(p).into_iter().filter(|f| is_plays(f)));
+        } else if is_plays(p) {
             out.push(p.clone());
         } else {
-            // Beside the scenario, or in the project's tests/golden/ (where the shipped ones live).
-            let beside = p.with_extension("plays.ron");
-            let stem = p
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let golden = p
-                .parent()
-                .unwrap_or(Path::new("."))
-                .join("../tests/golden")
-                .join(format!("{stem}.plays.ron"));
-            out.push(if !beside.exists() && golden.exists() {
-                golden
-            } else {
-                beside
-            });
+            out.push(p.with_extension("plays.ron"));
         }
     }
     out.sort();
@@ -45,11 +30,36 @@ pub fn plays_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     out
 }
 
+fn is_plays(p: &Path) -> bool {
+    p.to_string_lossy().ends_with(".plays.ron")
+}
+
+/// Whether a path is, or holds, a scenario file named like a shipped one: then the hint says where their plays are.
+fn names_shipped(paths: &[PathBuf]) -> bool {
+    let shipped = |f: &Path| {
+        f.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| rapport::engine::shipped::SHIPPED.iter().any(|(s, _)| *s == n))
+    };
+    paths.iter().any(|p| {
+        if p.is_dir() {
+            load::ron_files(std::slice::from_ref(p)).iter().any(|f| shipped(f))
+        } else {
+            shipped(p)
+        }
+    })
+}
+
 pub fn run(lib: &Library, paths: &[PathBuf]) -> ExitCode {
     let files = plays_files(paths);
+    let hint = if names_shipped(paths) {
+        format!("; {SHIPPED_PLAYS}")
+    } else {
+        String::new()
+    };
     if files.is_empty() {
         eprintln!(
-            "no play-through scripts (NAME.plays.ron) found under {}",
+            "no play-through scripts (NAME.plays.ron) under {}{hint}",
             paths
                 .iter()
                 .map(|p| p.display().to_string())
@@ -64,7 +74,7 @@ pub fn run(lib: &Library, paths: &[PathBuf]) -> ExitCode {
         let src = match load::read(f) {
             Ok(s) => s,
             Err(_) => {
-                println!("{file}: no play-through scripts (write them in this file)");
+                println!("{file}: no play-through scripts (write them in this file){hint}");
                 failed += 1;
                 continue;
             }
@@ -101,7 +111,7 @@ pub fn run(lib: &Library, paths: &[PathBuf]) -> ExitCode {
         }
     }
     println!("{passed} passed, {failed} failed");
-    if failed > 0 || files.is_empty() {
+    if failed > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

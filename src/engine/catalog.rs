@@ -131,7 +131,7 @@ impl Catalog {
     }
 }
 
-/// One technique with the attributes the scoring model needs (scoring-model.md section 6).
+/// One technique with the attributes the scoring model needs (`scenarios/SCORING-MODEL.md` section 6).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Technique {

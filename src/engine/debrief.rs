@@ -137,7 +137,7 @@ pub struct ModeMatch {
     pub evidence: Vec<String>,
 }
 
-/// Features of the play-through that the integration pattern is read from (scoring-model.md section 4).
+/// Features of the play-through that the integration pattern is read from (`scenarios/SCORING-MODEL.md` section 4).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PatternFeatures {
     pub moves: usize,
@@ -658,7 +658,7 @@ fn integration(session: &Session) -> Integration {
     let mut modes = Vec::new();
     let pos = f.positive_fit_share;
     let aligned = frac(at_boundary, switches);
-    // Each prototype follows scoring-model.md section 4; strengths are 0..1 and only rank the modes.
+    // Each prototype follows scenarios/SCORING-MODEL.md section 4; strengths are 0..1 and only rank the modes.
     modes.push(ModeMatch {
         mode: IntegrationMode::TechnicalEclecticism,
         strength: (spread * pos * (1.0 - aligned * 0.5)).clamp(0.0, 1.0),

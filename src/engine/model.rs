@@ -94,7 +94,7 @@ pub enum Difficulty {
     Advanced,
 }
 
-/// The ways of integrating that the source texts name (scoring-model.md section 4).
+/// The ways of integrating that the source texts name (`scenarios/SCORING-MODEL.md` section 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum IntegrationMode {
     TechnicalEclecticism,
@@ -133,7 +133,7 @@ impl IntegrationMode {
     }
 }
 
-/// The client as the intake describes them (scoring-model.md section 6).
+/// The client as the intake describes them (`scenarios/SCORING-MODEL.md` section 6).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientProfile {
@@ -284,14 +284,6 @@ pub enum StageOfChange {
 }
 
 impl StageOfChange {
-    pub const ALL: [StageOfChange; 5] = [
-        StageOfChange::Precontemplation,
-        StageOfChange::Contemplation,
-        StageOfChange::Preparation,
-        StageOfChange::Action,
-        StageOfChange::Maintenance,
-    ];
-
     pub fn next(self) -> StageOfChange {
         match self {
             StageOfChange::Precontemplation => StageOfChange::Contemplation,
@@ -869,7 +861,8 @@ pub enum FitBand {
 }
 
 impl FitBand {
-    /// Good at .3 and above, poor below -.3 (the rupture threshold of scoring-model.md).
+    /// Good at .3 and above, poor below -.3 (the rupture threshold of `scenarios/SCORING-MODEL.md` section 2;
+    /// a session opens ruptures at the weights' `rupture_fit`).
     pub fn of(fit: f32) -> FitBand {
         if fit >= 0.3 {
             FitBand::Good
@@ -1047,16 +1040,6 @@ pub enum Groundwork {
 }
 
 impl Groundwork {
-    pub const ALL: [Groundwork; 7] = [
-        Groundwork::Explored,
-        Groundwork::RiskAssessed,
-        Groundwork::Formulation,
-        Groundwork::Rationale,
-        Groundwork::Goals,
-        Groundwork::Stabilised,
-        Groundwork::ChangeBegun,
-    ];
-
     pub fn label(self) -> &'static str {
         match self {
             Groundwork::Explored => "the client's story explored",

@@ -1,4 +1,4 @@
-//! Fit, common factors and the alliance update, as grounded in `scoring-model.md`, each explaining itself.
+//! Fit, common factors and the alliance update, as grounded in `scenarios/SCORING-MODEL.md`, each explaining itself.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -628,7 +628,7 @@ impl Terms<'_> {
     }
 }
 
-/// The fit of technique `t` (as delivered, with `manner`) at this moment (scoring-model.md section 1): each
+/// The fit of technique `t` (as delivered, with `manner`) at this moment (`scenarios/SCORING-MODEL.md` section 1): each
 /// addressee's own terms, weighed equally among them, and the room's (timing in the process, markers).
 pub fn fit(
     t: &Technique,
@@ -1087,7 +1087,7 @@ pub fn common_factors(t: &Technique, relevant: &[Quality], w: &Weights) -> CfRep
     CfReport { parts, total }
 }
 
-/// The alliance change a move makes by itself (scoring-model.md section 2). A task offered before the
+/// The alliance change a move makes by itself (`scenarios/SCORING-MODEL.md` section 2). A task offered before the
 /// groundwork it needs is a task the client has not agreed to (Bordin 1979): the task component falls, less
 /// so when the move carries its own rationale.
 pub fn alliance_delta(t: &Technique, fit: f32, premature: bool, w: &Weights) -> AllianceDelta {

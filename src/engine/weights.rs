@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::catalog::{ChangeProcess, Quality, RepairKind};
 use super::model::{Phase, RuptureKind, StageOfChange, WeightOverrides};
 
-/// The terms of the fit (scoring-model.md section 1).
+/// The terms of the fit (`scenarios/SCORING-MODEL.md` section 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum FitTerm {
     Reactance,
@@ -91,7 +91,7 @@ impl Weight {
     }
 }
 
-/// The mix of fit, alliance change and common factors in a choice's score (scoring-model.md section 6).
+/// The mix of fit, alliance change and common factors in a choice's score (`scenarios/SCORING-MODEL.md` section 6).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScoreMix {
@@ -100,7 +100,7 @@ pub struct ScoreMix {
     pub common_factors: f32,
 }
 
-/// Rates of the alliance update and rupture rules (scoring-model.md section 2).
+/// Rates of the alliance update and rupture rules (`scenarios/SCORING-MODEL.md` section 2).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AllianceRules {

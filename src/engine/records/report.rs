@@ -4,7 +4,7 @@
 //! records exports ([`super::export::json`]) and xAPI statements as [`super::xapi`] writes them (a plain
 //! array, or a Learning Record Store's answer `{"statements": [...]}`). Each session becomes an [`Entry`],
 //! a light form both sources can fill; [`summarise`] merges the entries into one summary per scenario, and
-//! [`html`] and [`csv`] lay the summary out for the educator. A file that cannot be read is named in a
+//! [`html`] and [`csv()`] lay the summary out for the educator. A file that cannot be read is named in a
 //! problem sentence and the rest still counts.
 
 use serde::Serialize;
@@ -1085,7 +1085,7 @@ fn scenario_html(s: &ScenarioReport, n: usize) -> String {
     out
 }
 
-/// The columns of [`csv`].
+/// The columns of [`csv()`].
 pub const CSV_COLUMNS: [&str; 21] = [
     "scenario",
     "title",
