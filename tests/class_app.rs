@@ -39,6 +39,37 @@ fn screen(app: &App) -> Screen {
     *app.world().resource::<State<Screen>>().get()
 }
 
+/// A class session of the tutorial as the phones find it: the server's port, the code, the first stage's id and
+/// its option keys.
+struct Open {
+    port: u16,
+    code: String,
+    stage: String,
+    keys: Vec<String>,
+}
+
+fn open_tutorial(app: &mut App) -> Open {
+    let i = app
+        .world()
+        .resource::<Scenarios>()
+        .find("tutorial")
+        .expect("the tutorial ships");
+    class(app, ClassAction::Start(i));
+    let c = app.world().resource::<Classroom>();
+    let port = c.port().expect("the server listens while the class is open");
+    let (code, ballot) = c
+        .with_room(|r| (r.code().to_owned(), r.ballot().cloned()))
+        .expect("a room");
+    let ballot = ballot.expect("the first stage is on the phones");
+    let keys = ballot.entries.iter().map(|e| e.key.clone()).collect();
+    Open {
+        port,
+        code,
+        stage: ballot.stage,
+        keys,
+    }
+}
+
 /// A phone: joins over HTTP and votes as the page does.
 struct Phone {
     base: String,
@@ -76,23 +107,13 @@ impl Phone {
 fn a_class_votes_the_lecturer_reveals_and_the_record_keeps_the_votes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut app = app(dir.path());
-    let i = app
-        .world()
-        .resource::<Scenarios>()
-        .find("tutorial")
-        .expect("the tutorial ships");
-    class(&mut app, ClassAction::Start(i));
+    let Open {
+        port,
+        code,
+        stage,
+        keys,
+    } = open_tutorial(&mut app);
     assert_eq!(screen(&app), Screen::Classroom);
-    let (port, code, stage, keys) = {
-        let c = app.world().resource::<Classroom>();
-        let port = c.port().expect("the server listens while the class is open");
-        let (code, ballot) = c
-            .with_room(|r| (r.code().to_owned(), r.ballot().cloned()))
-            .expect("a room");
-        let ballot = ballot.expect("the first stage is on the phones");
-        let keys: Vec<String> = ballot.entries.iter().map(|e| e.key.clone()).collect();
-        (port, code, ballot.stage, keys)
-    };
     let phones: Vec<Phone> = (0..3).map(|_| Phone::join(port, &code)).collect();
     assert_eq!(
         phones[0].vote(&stage, &keys[0]),
@@ -225,25 +246,12 @@ fn a_class_votes_the_lecturer_reveals_and_the_record_keeps_the_votes() {
 fn a_tie_waits_for_the_lecturer_and_ending_half_way_asks_first() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut app = app(dir.path());
-    let i = app
-        .world()
-        .resource::<Scenarios>()
-        .find("tutorial")
-        .expect("the tutorial ships");
-    class(&mut app, ClassAction::Start(i));
-    let (port, code, stage, keys) = {
-        let c = app.world().resource::<Classroom>();
-        let (code, b) = c
-            .with_room(|r| (r.code().to_owned(), r.ballot().cloned()))
-            .expect("a room");
-        let b = b.expect("a ballot");
-        (
-            c.port().expect("port"),
-            code,
-            b.stage,
-            b.entries.iter().map(|e| e.key.clone()).collect::<Vec<_>>(),
-        )
-    };
+    let Open {
+        port,
+        code,
+        stage,
+        keys,
+    } = open_tutorial(&mut app);
     let a = Phone::join(port, &code);
     let b = Phone::join(port, &code);
     class(&mut app, ClassAction::OpenVote);

@@ -289,11 +289,7 @@ fn the_class_report_merges_students_exports_into_one_summary_per_scenario() {
 fn a_class_sessions_votes_are_kept_with_its_moves() {
     use rapport::engine::classroom::{ClassChoice, DecidedBy, Tally};
     let lib = Library::builtin().expect("builtin");
-    let sc = shipped::load_all(&lib.catalog)
-        .into_iter()
-        .filter_map(|l| l.clean().cloned())
-        .find(|s| s.id == "tutorial")
-        .expect("the tutorial ships");
+    let sc = shipped::find(&lib.catalog, "tutorial").expect("the tutorial ships");
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = Store::open(dir.path()).expect("opens");
     let mut s = Session::new(sc, lib.catalog.clone(), &lib.weights, 3).expect("starts");

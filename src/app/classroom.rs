@@ -62,6 +62,8 @@ pub struct WhatIf {
 pub struct Review {
     pub title: String,
     pub steps: Vec<ReviewStep>,
+    /// The session the steps were played in (its people name the feedback's figures).
+    pub session: Session,
     /// The step on show (0-based).
     pub at: usize,
     /// A recorded session (Esc goes back to Your sessions) rather than the live class (Esc returns to it).
@@ -458,13 +460,7 @@ fn play(class: &mut Classroom, l: &mut Lecture) {
         Moment::Showing => None,
         Moment::Voting | Moment::Revealed => return,
     };
-    let Some(key) = class
-        .pick
-        .clone()
-        .or_else(|| tally.as_ref().and_then(|t| t.winner().map(str::to_owned)))
-    else {
-        return;
-    };
+    let Some(key) = would_play(class) else { return };
     // The class sees each move's feedback at once, whatever the student setting.
     let settings = Settings {
         feedback: FeedbackTiming::Immediate,
@@ -533,6 +529,7 @@ fn look(class: &mut Classroom, l: &Lecture, delta: i32) {
                 class.review = Some(Review {
                     title: s.scenario().meta.title.clone(),
                     steps,
+                    session: s.clone(),
                     at,
                     recorded: false,
                 });
@@ -563,16 +560,18 @@ fn present(class: &mut Classroom, l: &mut Lecture, id: &str) {
             &rec.choices(),
             &crate::engine::classroom::record::votes_of(&rec),
         )
+        .map(|steps| (steps, s))
         .map_err(|e| format!("This session cannot be stepped through: {e}"))
     });
     match steps {
-        Ok(steps) if !steps.is_empty() => {
+        Ok((steps, session)) if !steps.is_empty() => {
             class.close();
             *class = Classroom {
                 labels: true,
                 review: Some(Review {
                     title: rec.summary.title.clone(),
                     steps,
+                    session,
                     at: 0,
                     recorded: true,
                 }),

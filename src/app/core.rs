@@ -938,13 +938,7 @@ fn open_past(
     }
     records.leave();
     // A class session's debrief shows the class's choices again, with their votes.
-    let votes = crate::engine::classroom::record::votes_of(&rec);
-    let class = if votes.iter().any(Option::is_some) {
-        let outcomes: Vec<_> = rec.moves.iter().filter_map(|m| m.outcome.clone()).collect();
-        crate::engine::classroom::class_rows(&outcomes, &votes)
-    } else {
-        Vec::new()
-    };
+    let class = crate::engine::classroom::record::rows_of(&rec);
     *active = Active {
         debrief: rec.debrief.clone(),
         past: Some(rec),

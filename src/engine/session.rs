@@ -626,16 +626,18 @@ impl Session {
     /// The last line, who said it, what they show (with anything the script made happen since), and the
     /// others' words or non-verbal in the same moment: what the trainee reads now (and a class votes on).
     pub fn last_words(&self) -> LastWords {
+        // Who spoke, where there is more than one person to tell apart.
+        let who = |speaker: &str| {
+            self.is_system()
+                .then(|| self.scenario().person_index(speaker))
+                .flatten()
+        };
         let mut happened = String::new();
         for e in self.events().iter().rev() {
             match e {
                 Event::ClientReplies { text, speaker, .. } => {
-                    let who = self
-                        .is_system()
-                        .then(|| self.scenario().person_index(speaker))
-                        .flatten();
                     return LastWords {
-                        who,
+                        who: who(speaker),
                         text: text.clone(),
                         nonverbal: happened,
                         also: Vec::new(),
@@ -653,12 +655,8 @@ impl Session {
                         .filter(|x| !x.is_empty())
                         .collect::<Vec<_>>()
                         .join(" ");
-                    let who = self
-                        .is_system()
-                        .then(|| self.scenario().person_index(speaker))
-                        .flatten();
                     return LastWords {
-                        who,
+                        who: who(speaker),
                         text: text.clone(),
                         nonverbal: shown,
                         also: also.clone(),

@@ -9,7 +9,6 @@ use crate::app::classroom::{ClassAction, Classroom, Join, Moment, Review, WhatIf
 use crate::app::core::{Active, Screen};
 use crate::app::figure::FigureArea;
 use crate::engine::classroom::{Ballot, ClassChoice, ClassRow, DecidedBy, Tally};
-use crate::engine::model::Intent;
 use crate::engine::session::{ChoiceOutcome, Session};
 
 pub fn plugin(app: &mut App) {
@@ -496,12 +495,7 @@ fn notes(ui: &mut egui::Ui, s: &Session) {
         let name = s
             .technique(&o.technique)
             .map_or(o.technique.as_str(), |t| t.name.as_str());
-        let intent = o.intent.map_or("", |i| match i {
-            Intent::Best => " · intended best",
-            Intent::Good => " · intended good",
-            Intent::Questionable => " · intended questionable",
-            _ => " · intended poor",
-        });
+        let intent = o.intent.map_or(String::new(), |i| format!(" · intended {}", i.label()));
         ui.label(egui::RichText::new(format!("{}. {name}{intent}", n + 1)).strong());
         if !o.feedback.is_empty() {
             ui.label(&o.feedback);
@@ -661,49 +655,15 @@ fn review(root: &mut egui::Ui, r: &Review, out: &mut Vec<ClassAction>) {
             }
             ui.separator();
             ui.heading(egui::RichText::new(format!("Played: {}", step.outcome.technique_name)).size(OPTION));
-            reviewed_feedback(ui, &step.outcome);
+            // The same feedback a student saw at this step, at projector size.
+            projector_text(ui);
+            super::session::feedback(ui, &step.outcome, &r.session, &step.events, None);
         });
     });
 }
 
 fn ui_width(root: &egui::Ui) -> f32 {
     (root.ctx().content_rect().width() * 0.42).clamp(300.0, 820.0)
-}
-
-/// A recorded move's feedback, from the outcome alone (the session it came from is not at hand).
-fn reviewed_feedback(ui: &mut egui::Ui, o: &ChoiceOutcome) {
-    ui.colored_label(
-        super::class_colour(o.class),
-        egui::RichText::new(format!(
-            "{} {} · accuracy {:.0}%",
-            o.class.symbol(),
-            o.class.label(),
-            o.accuracy
-        ))
-        .size(OPTION)
-        .strong(),
-    );
-    let e = &o.evaluation;
-    ui.label(
-        egui::RichText::new(format!(
-            "Fit {:+.2} ({}) · alliance {:.2} -> {:.2} · common factors {:.2}",
-            e.fit.total,
-            e.fit.band.label(),
-            o.alliance_before.mean(),
-            o.alliance_after.mean(),
-            e.common_factors.total
-        ))
-        .size(NOTE),
-    );
-    for p in &e.fit.parts {
-        ui.label(egui::RichText::new(format!("{:+.2}  {}", p.value, p.why)).size(NOTE - 2.0));
-    }
-    if !o.feedback.is_empty() {
-        ui.label(egui::RichText::new(&o.feedback).size(NOTE));
-    }
-    for b in &o.better {
-        ui.label(egui::RichText::new(format!("Better here: {}: {}", b.name, b.reason)).size(NOTE - 2.0));
-    }
 }
 
 fn confirm_end(ctx: &egui::Context, out: &mut Vec<ClassAction>) {

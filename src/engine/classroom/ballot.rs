@@ -48,11 +48,7 @@ mod tests {
 
     fn session(id: &str) -> Session {
         let lib = Library::builtin().expect("builtin");
-        let sc = shipped::load_all(&lib.catalog)
-            .into_iter()
-            .filter_map(|l| l.clean().cloned())
-            .find(|s| s.id == id)
-            .expect("ships");
+        let sc = shipped::find(&lib.catalog, id).expect("ships");
         Session::new(sc, lib.catalog.clone(), &lib.weights, 11).expect("starts")
     }
 

@@ -144,6 +144,16 @@ pub fn votes_of(rec: &SessionRecord) -> Vec<Option<ClassChoice>> {
     rec.moves.iter().map(|m| m.votes.clone()).collect()
 }
 
+/// The class debrief's rows of a recorded session: none unless the class voted at some stage.
+pub fn rows_of(rec: &SessionRecord) -> Vec<ClassRow> {
+    let votes = votes_of(rec);
+    if votes.iter().all(Option::is_none) {
+        return Vec::new();
+    }
+    let outcomes: Vec<ChoiceOutcome> = rec.moves.iter().filter_map(|m| m.outcome.clone()).collect();
+    class_rows(&outcomes, &votes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,11 +184,7 @@ mod tests {
     #[test]
     fn each_move_of_the_class_is_set_against_the_best_open_at_its_stage() {
         let lib = Library::builtin().expect("builtin");
-        let sc = shipped::load_all(&lib.catalog)
-            .into_iter()
-            .filter_map(|l| l.clean().cloned())
-            .find(|s| s.id == "tutorial")
-            .expect("the tutorial ships");
+        let sc = shipped::find(&lib.catalog, "tutorial").expect("the tutorial ships");
         let mut s = Session::new(sc, lib.catalog.clone(), &lib.weights, 7).expect("starts");
         // The class picks the worst open move, then the best one.
         let worst = s.available().iter().map(|o| o.id.clone()).min_by(|a, b| {
