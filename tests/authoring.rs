@@ -51,7 +51,7 @@ fn the_scaffold_follows_the_guides_id_conventions() {
     assert!(s.start.starts_with("nb_"));
     for st in &s.stages {
         assert!(st.id.starts_with("nb_"), "stage {}", st.id);
-        for o in &st.options {
+        for o in &st.choices {
             assert!(o.id.starts_with(&format!("{}.", st.id)), "option {}", o.id);
         }
         for line in &st.client {

@@ -21,7 +21,7 @@ fn play(sc: Arc<Scenario>, choices: &[&str]) -> Session {
 /// The fixture's first stage's reflection, which the trainee can turn to either partner.
 fn reflection(s: &Session) -> rapport::engine::model::Choice {
     s.stage()
-        .and_then(|st| st.option("open.reflect"))
+        .and_then(|st| st.choice("open.reflect"))
         .cloned()
         .expect("the fixture's first stage offers a reflection")
 }

@@ -353,7 +353,7 @@ fn no_two_scenarios_share_a_client_name_or_a_stage_id_and_risk_can_always_be_ask
             for st in &sc.stages {
                 if st.markers.contains(&Marker::Process(ProcessMarker::SafetyConcern)) {
                     assert!(
-                        st.options.iter().any(safety) || sc.standing.iter().any(safety),
+                        st.choices.iter().any(safety) || sc.standing.iter().any(safety),
                         "{} at {}: a safety concern with no move that answers it",
                         sc.id,
                         st.id

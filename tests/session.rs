@@ -114,7 +114,7 @@ fn a_poor_move_opens_a_rupture_and_a_repair_can_mend_it() {
     sc.client.reactance.trait_level = 0.9;
     sc.client.reactance.state = 0.9;
     // The author rates restructuring as a poor fit here (below the rupture threshold of -.3).
-    sc.stages[0].options[1].fit = Some(-0.6);
+    sc.stages[0].choices[1].fit = Some(-0.6);
     let sc = Arc::new(sc);
     let mut repaired = 0;
     for seed in 0..40 {
@@ -151,7 +151,7 @@ fn an_unaddressed_rupture_is_a_missed_repair_in_the_debrief() {
     let mut sc = (*minimal()).clone();
     sc.client.reactance.trait_level = 0.9;
     sc.client.reactance.state = 0.9;
-    sc.stages[0].options[1].fit = Some(-0.6);
+    sc.stages[0].choices[1].fit = Some(-0.6);
     let s = Session::replay(
         Arc::new(sc),
         lib.catalog.clone(),

@@ -152,7 +152,7 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
             st.client
                 .iter()
                 .map(|l| l.text.as_str())
-                .chain(st.options.iter().map(|o| o.say.as_str()))
+                .chain(st.choices.iter().map(|o| o.say.as_str()))
         })
         .chain(s.endings.iter().map(|e| e.debrief.as_str()))
         .map(|t| t.split_whitespace().count())
@@ -167,7 +167,7 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
     let mut same_place = Vec::new();
     for st in &s.stages {
         let mut v = Vec::new();
-        for o in &st.options {
+        for o in &st.choices {
             let Some(t) = catalog.get(&o.technique) else {
                 v.push((f32::NAN, vec![]));
                 continue;
@@ -181,7 +181,7 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
             all_scores.push(e.score);
             v.push((e.score, targets));
         }
-        for (i, o) in st.options.iter().enumerate() {
+        for (i, o) in st.choices.iter().enumerate() {
             if let Some((j, _)) = v
                 .iter()
                 .enumerate()
@@ -191,11 +191,11 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
                 dominated.push(Dominated {
                     stage: st.id.clone(),
                     option: o.id.clone(),
-                    by: st.options[j].id.clone(),
+                    by: st.choices[j].id.clone(),
                 });
             }
         }
-        if st.options.len() > 1 && v.iter().all(|x| x.1.len() == 1) && v.windows(2).all(|p| p[0].1 == p[1].1) {
+        if st.choices.len() > 1 && v.iter().all(|x| x.1.len() == 1) && v.windows(2).all(|p| p[0].1 == p[1].1) {
             same_place.push(st.id.clone());
         }
         option_scores.push(v);
@@ -291,7 +291,7 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
         let mut guard = 0;
         while v < stage_n && guard <= stage_n {
             let b = table[v]?;
-            choices.push(s.stages[v].options[b.option].id.clone());
+            choices.push(s.stages[v].choices[b.option].id.clone());
             v = b.next;
             guard += 1;
         }
@@ -341,7 +341,7 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
     let mut a = Analysis {
         scenario: s.id.clone(),
         stages: stage_n,
-        options: s.stages.iter().map(|st| st.options.len()).sum(),
+        options: s.stages.iter().map(|st| st.choices.len()).sum(),
         endings: n - stage_n,
         words,
         reachable_stages: reach[..stage_n].iter().filter(|r| **r).count(),
@@ -432,7 +432,7 @@ fn warnings(s: &Scenario, a: &Analysis) -> Vec<String> {
         w.push("no stage shows a rupture marker and no transition reads the rupture state: a rupture has no consequence here".into());
     }
     for st in &s.stages {
-        if st.options.len() == 1 {
+        if st.choices.len() == 1 {
             w.push(format!(
                 "stage `{}` offers a single option: there is no decision",
                 st.id
@@ -696,7 +696,7 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
         present: vec![],
         speaker: None,
         also: vec![],
-        options: (0..3)
+        choices: (0..3)
             .map(|k| Choice {
                 id: format!("s{i}.o{k}"),
                 technique: techniques[(i * 3 + k) % techniques.len().max(1)].to_owned(),

@@ -84,7 +84,7 @@ impl Calibration {
 
 /// Walks a scenario and compares computed rankings with declared intents.
 pub fn calibrate(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Calibration {
-    let options = scenario.stages.iter().flat_map(|s| s.options.iter());
+    let options = scenario.stages.iter().flat_map(|s| s.choices.iter());
     let declared = options.clone().filter(|o| o.intent.is_some()).count();
     let undeclared = options
         .clone()
@@ -233,7 +233,7 @@ fn compare(s: &Session, cal: &mut Calibration) {
 pub fn diagnostics(s: &Scenario, cal: &Calibration, file: &str, loc: &Locator) -> Vec<Diagnostic> {
     let path_of = |option: &str| {
         s.stages.iter().enumerate().find_map(|(i, st)| {
-            st.options
+            st.choices
                 .iter()
                 .position(|o| o.id == option)
                 .map(|j| format!("stages[{i}].options[{j}]"))
@@ -422,7 +422,7 @@ fn play(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights, pic
     let mut ruptures = Vec::new();
     for e in s.events() {
         match e {
-            super::session::Event::Feedback(o) => last = o.option.clone(),
+            super::session::Event::Feedback(o) => last = o.choice.clone(),
             super::session::Event::RuptureOpened {
                 cause: super::session::RuptureCause::Move,
                 ..

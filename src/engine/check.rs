@@ -133,7 +133,7 @@ fn check_version_two(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
             .into_iter()
             .filter(|m| super::scoring::is_critical(*m))
         {
-            if !st.options.iter().chain(s.standing.iter()).any(|o| answers(o, &m)) {
+            if !st.choices.iter().chain(s.standing.iter()).any(|o| answers(o, &m)) {
                 let d = cx.push(
                     Code::R605,
                     &format!("stages[{i}].markers"),
@@ -147,7 +147,7 @@ fn check_version_two(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
             }
         }
         if s.version >= 2 {
-            for (j, o) in st.options.iter().enumerate() {
+            for (j, o) in st.choices.iter().enumerate() {
                 if (o.fit.is_some() || o.alliance.is_some()) && o.reason.trim().is_empty() {
                     cx.push(
                         Code::R606,
@@ -161,7 +161,7 @@ fn check_version_two(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
     let options: HashSet<&str> = s
         .stages
         .iter()
-        .flat_map(|st| st.options.iter())
+        .flat_map(|st| st.choices.iter())
         .chain(s.standing.iter())
         .map(|o| o.id.as_str())
         .collect();
@@ -355,14 +355,14 @@ fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
                 &l.text,
             );
         }
-        if st.options.is_empty() {
+        if st.choices.is_empty() {
             cx.push(
                 Code::R304,
                 &format!("{p}.options"),
                 format!("stage `{}` offers no options", st.id),
             )
             .help = Some("offer at least two techniques, or make this an ending".into());
-        } else if st.options.iter().all(|o| o.when.is_some()) {
+        } else if st.choices.iter().all(|o| o.when.is_some()) {
             cx.push(
                 Code::R305,
                 &format!("{p}.options"),
@@ -373,7 +373,7 @@ fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
             )
             .help = Some("leave at least one option without `when`".into());
         }
-        for (j, o) in st.options.iter().enumerate() {
+        for (j, o) in st.choices.iter().enumerate() {
             let op = format!("{p}.options[{j}]");
             if let Some(f) = o.fit {
                 cx.range(&format!("{op}.fit"), "a fit override", f, -1.0, 1.0);
@@ -390,7 +390,7 @@ fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
                 }
             }
         }
-        for (j, o) in st.options.iter().enumerate() {
+        for (j, o) in st.choices.iter().enumerate() {
             check_option_words(o, &format!("{p}.options[{j}]"), s.meta.hide_technique_names, cx);
         }
     }
@@ -410,7 +410,7 @@ fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
             );
         }
     }
-    let effects = s.options_with_paths();
+    let effects = s.choices_with_paths();
     for (op, o) in effects {
         for (k, e) in o.effects.iter().enumerate() {
             let x = match e {
@@ -600,7 +600,7 @@ fn check_people(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
                 speaks.insert(a.person.as_str());
             }
         }
-        for (j, o) in st.options.iter().enumerate() {
+        for (j, o) in st.choices.iter().enumerate() {
             let path = format!("stages[{i}].options[{j}].to");
             let to: Vec<usize> = match &o.to {
                 Addressee::People(v) => {
@@ -843,7 +843,7 @@ fn check_ids(s: &Scenario, cx: &mut Ctx) {
         ) {
             targets.insert(&st.id, path);
         }
-        for (j, o) in st.options.iter().enumerate() {
+        for (j, o) in st.choices.iter().enumerate() {
             let path = format!("stages[{i}].options[{j}].id");
             cx.text(&path, "an option id", &o.id);
             if !twice(
@@ -986,7 +986,7 @@ fn check_references(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
         }
     }
     for (i, st) in s.stages.iter().enumerate() {
-        for (j, o) in st.options.iter().enumerate() {
+        for (j, o) in st.choices.iter().enumerate() {
             if let Some(n) = &o.next {
                 target(cx, &format!("stages[{i}].options[{j}].next"), n);
             }
@@ -1070,7 +1070,7 @@ fn check_variables(s: &Scenario, cx: &mut Ctx) {
     for (c, path) in s.conditions() {
         condition_reads(c, path, &mut reads);
     }
-    let options = s.options_with_paths();
+    let options = s.choices_with_paths();
     for (op, o) in options {
         for (k, e) in o.effects.iter().enumerate() {
             let expects = match e {
@@ -1221,7 +1221,7 @@ fn check_graph(s: &Scenario, cx: &mut Ctx) {
     for (i, st) in s.stages.iter().enumerate() {
         let p = format!("stages[{i}]");
         let unguarded_exit = st.transitions.iter().any(|t| t.when.is_none());
-        let all_forced = !st.options.is_empty() && st.options.iter().all(|o| o.next.is_some());
+        let all_forced = !st.choices.is_empty() && st.choices.iter().all(|o| o.next.is_some());
         if st.transitions.is_empty() && !all_forced {
             cx.push(
                 Code::R302,
@@ -1282,7 +1282,7 @@ fn guarded_loops(s: &Scenario, g: &Graph, reach: &[bool], finish: &[bool], cx: &
         .stages
         .iter()
         .map(|st| {
-            let all_forced = !st.options.is_empty() && st.options.iter().all(|o| o.next.is_some());
+            let all_forced = !st.choices.is_empty() && st.choices.iter().all(|o| o.next.is_some());
             if all_forced {
                 return None;
             }
@@ -1316,7 +1316,7 @@ fn guarded_loops(s: &Scenario, g: &Graph, reach: &[bool], finish: &[bool], cx: &
             let looped: Vec<usize> = chain[chain.iter().position(|&c| c == i).unwrap_or(0)..].to_vec();
             // R303 already reports a loop with no way out; an option that leads out is a way the trainee can take.
             let option_out = looped.iter().any(|&k| {
-                s.stages[k].options.iter().any(|o| {
+                s.stages[k].choices.iter().any(|o| {
                     o.when.is_none()
                         && o.next
                             .as_deref()

@@ -440,7 +440,7 @@ pub fn debrief(session: &Session) -> Debrief {
                 step: c.step,
                 stage: c.stage.clone(),
                 stage_title: stage_title(sc, &c.stage),
-                option: c.option.clone(),
+                option: c.choice.clone(),
                 technique: c.technique_name.clone(),
                 fit: c.evaluation.fit.total,
                 common_factors: c.evaluation.common_factors.total,

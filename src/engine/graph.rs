@@ -16,7 +16,7 @@ struct Edge {
 fn edges(s: &Scenario) -> Vec<Edge> {
     let mut out = Vec::new();
     for st in &s.stages {
-        for o in &st.options {
+        for o in &st.choices {
             if let Some(n) = &o.next {
                 out.push(Edge {
                     from: st.id.clone(),
@@ -31,7 +31,7 @@ fn edges(s: &Scenario) -> Vec<Edge> {
                 });
             }
         }
-        let forced = !st.options.is_empty() && st.options.iter().all(|o| o.next.is_some());
+        let forced = !st.choices.is_empty() && st.choices.iter().all(|o| o.next.is_some());
         if forced {
             continue;
         }

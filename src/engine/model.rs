@@ -554,7 +554,9 @@ pub struct Stage {
     /// shared formulation" is `assumes: [Formulation]`.
     #[serde(default)]
     pub assumes: Vec<Groundwork>,
-    pub options: Vec<Choice>,
+    /// The choices open to the trainee here; the file calls them `options`.
+    #[serde(rename = "options")]
+    pub choices: Vec<Choice>,
     /// (v2) Who is in the room at this stage (person ids); empty means everyone.
     #[serde(default)]
     pub present: Vec<String>,
@@ -1164,9 +1166,9 @@ impl Scenario {
 
     /// Every option, the stages' and the standing moves, each with its path in the file (`stages[i].options[j]`,
     /// `standing[j]`), for the checker's positions.
-    pub fn options_with_paths(&self) -> Vec<(String, &Choice)> {
+    pub fn choices_with_paths(&self) -> Vec<(String, &Choice)> {
         let staged = self.stages.iter().enumerate().flat_map(|(i, st)| {
-            st.options
+            st.choices
                 .iter()
                 .enumerate()
                 .map(move |(j, o)| (format!("stages[{i}].options[{j}]"), o))
@@ -1184,7 +1186,7 @@ impl Scenario {
     pub fn conditions(&self) -> Vec<(&Condition, String)> {
         let mut out = Vec::new();
         for (i, st) in self.stages.iter().enumerate() {
-            for (j, o) in st.options.iter().enumerate() {
+            for (j, o) in st.choices.iter().enumerate() {
                 if let Some(c) = &o.when {
                     out.push((c, format!("stages[{i}].options[{j}].when")));
                 }
@@ -1286,9 +1288,9 @@ impl Scenario {
     }
 
     /// Finds an option by id at a stage or among the standing moves.
-    pub fn option<'a>(&'a self, stage: &'a Stage, id: &str) -> Option<(&'a Choice, bool)> {
+    pub fn choice<'a>(&'a self, stage: &'a Stage, id: &str) -> Option<(&'a Choice, bool)> {
         stage
-            .option(id)
+            .choice(id)
             .map(|c| (c, false))
             .or_else(|| self.standing.iter().find(|c| c.id == id).map(|c| (c, true)))
     }
@@ -1317,13 +1319,13 @@ impl Stage {
             .collect()
     }
 
-    pub fn option(&self, id: &str) -> Option<&Choice> {
-        self.options.iter().find(|o| o.id == id)
+    pub fn choice(&self, id: &str) -> Option<&Choice> {
+        self.choices.iter().find(|o| o.id == id)
     }
 
     /// Every id this stage can lead to, with the condition that guards it.
     pub fn targets(&self) -> impl Iterator<Item = (&str, Option<&Condition>)> {
-        self.options
+        self.choices
             .iter()
             .filter_map(|o| o.next.as_deref().map(|n| (n, None)))
             .chain(self.transitions.iter().map(|t| (t.to.as_str(), t.when.as_ref())))

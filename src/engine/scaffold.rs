@@ -267,7 +267,7 @@ pub fn upgrade(
     };
     let quote = |t: &str| t.replace('\\', "\\\\").replace('"', "\\\"");
     for (i, st) in s.stages.iter().enumerate() {
-        for (j, o) in st.options.iter().enumerate() {
+        for (j, o) in st.choices.iter().enumerate() {
             let path = format!("stages[{i}].options[{j}].id");
             let Some(id_span) = loc.find(&path).filter(|sp| text_at(*sp).contains(o.id.as_str())) else {
                 return Err(format!("{file}: cannot find the option `{}` in the text", o.id));

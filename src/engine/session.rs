@@ -151,7 +151,9 @@ pub struct ChoiceOutcome {
     pub step: usize,
     pub stage: String,
     pub phase: Phase,
-    pub option: String,
+    /// The id of the choice made (`option` in records and JSON, as in the file format).
+    #[serde(rename = "option")]
+    pub choice: String,
     pub technique: String,
     pub technique_name: String,
     pub school: School,
@@ -442,8 +444,8 @@ impl Session {
         };
         let open = |o: &&Choice| o.when.as_ref().is_none_or(|c| self.holds(c));
         let canonical = |id: &str| self.catalog.get(id).map_or(id.to_owned(), |t| t.id.clone());
-        let offered: Vec<String> = st.options.iter().map(|o| canonical(&o.technique)).collect();
-        st.options
+        let offered: Vec<String> = st.choices.iter().map(|o| canonical(&o.technique)).collect();
+        st.choices
             .iter()
             .filter(open)
             .chain(
@@ -717,7 +719,7 @@ impl Session {
             .stage(&self.stage)
             .ok_or_else(|| SessionError::UnknownStage(self.stage.clone()))?;
         let (option, standing) = scenario
-            .option(stage, &option_id)
+            .choice(stage, &option_id)
             .ok_or_else(|| SessionError::UnknownOption(option_id.clone()))?;
         if !self.available().iter().any(|o| o.id == option.id) {
             return Err(SessionError::NotOffered(option_id));
@@ -942,7 +944,7 @@ impl Session {
             step: self.history.len() + 1,
             stage: stage.id.clone(),
             phase: stage.phase,
-            option: option.id.clone(),
+            choice: option.id.clone(),
             technique: t.id.clone(),
             technique_name: t.name.clone(),
             school: t.school,
@@ -1359,7 +1361,7 @@ impl Session {
                 let id = self.catalog.get(t).map_or(t.as_str(), |x| x.id.as_str());
                 self.history.iter().any(|c| c.technique == id)
             }
-            Condition::JustChose(o) => self.history.last().is_some_and(|c| c.option == *o),
+            Condition::JustChose(o) => self.history.last().is_some_and(|c| c.choice == *o),
             Condition::JustUsed(t) => {
                 let id = self.catalog.get(t).map_or(t.as_str(), |x| x.id.as_str());
                 self.history.last().is_some_and(|c| c.technique == id)
@@ -1389,7 +1391,7 @@ impl Session {
         let mut chosen: Vec<&str> = self
             .history
             .iter()
-            .flat_map(|c| [c.option.as_str(), c.technique.as_str()])
+            .flat_map(|c| [c.choice.as_str(), c.technique.as_str()])
             .filter(|x| named.contains(*x))
             .collect();
         // `JustChose` and `JustUsed` read the last move: which named one it was is part of the state.
@@ -1398,7 +1400,7 @@ impl Session {
             self.history
                 .last()
                 .into_iter()
-                .flat_map(|c| [c.option.as_str(), c.technique.as_str()])
+                .flat_map(|c| [c.choice.as_str(), c.technique.as_str()])
                 .filter(|x| named.contains(*x)),
         );
         let people: Vec<String> = st

@@ -9,7 +9,7 @@ pub fn line(e: &Event) -> String {
         Event::ClientSpeaks { stage, line, .. } => format!("client {stage} {line}"),
         Event::Feedback(o) => format!(
             "choice {} {} fit {}",
-            o.option,
+            o.choice,
             o.technique,
             o.evaluation.fit.band.label()
         ),

@@ -641,7 +641,7 @@ fn review(root: &mut egui::Ui, r: &Review, out: &mut Vec<ClassAction>) {
                     &step.ballot,
                     step.vote.as_ref().map(|v| &v.tally),
                     None,
-                    Some(&step.outcome.option),
+                    Some(&step.outcome.choice),
                 );
             });
         });
