@@ -232,3 +232,83 @@ proptest! {
         }
     }
 }
+
+/// The feedback's expected alliance and what the session then does come from the same rupture rules: at every
+/// move made while a rupture is open, across the shipped scenarios with one client, the expected repair term
+/// matches the course the session takes (a hold costs nothing, a missed repair costs the decay), and over many
+/// seeds a repair move's average course matches its expectation.
+#[test]
+fn expected_repair_matches_the_course_the_session_takes() {
+    let lib = common::lib();
+    let decay = lib.weights.alliance.open_decay;
+    let mut checked = 0;
+    for f in common::shipped() {
+        let sc = common::load_clean(&f);
+        if sc.people.len() > 1 {
+            continue;
+        }
+        for seed in 0..6u64 {
+            let mut s = Session::new(sc.clone(), lib.catalog.clone(), &lib.weights, seed).expect("starts");
+            let mut step = 0usize;
+            while s.ended().is_none() {
+                let open = s.available();
+                let option = open[(seed as usize * 7 + step * 3) % open.len()].clone();
+                step += 1;
+                let rupture_open = s.state().rupture().is_some();
+                let eval = s.evaluate_to(&option, &s.default_to(&option)).expect("evaluates");
+                let before = s.state().alliance();
+                let events = s.choose(&option.id).expect("chooses");
+                if !rupture_open {
+                    continue;
+                }
+                checked += 1;
+                let missed = events.iter().any(|e| matches!(e, Event::MissedRepair { .. }));
+                let tried = events
+                    .iter()
+                    .any(|e| matches!(e, Event::RuptureRepaired { .. } | Event::RepairFailed { .. }));
+                let after_move = before.apply(eval.people[0].delta);
+                if missed {
+                    let expected = after_move.apply(rapport::engine::model::AllianceDelta {
+                        goal: -decay,
+                        task: -decay,
+                        bond: -decay,
+                    });
+                    assert!(
+                        (eval.expected_repair - (expected.mean() - after_move.mean())).abs() < 1e-5,
+                        "{}: a missed repair is expected to cost the decay",
+                        f.display()
+                    );
+                } else if !tried {
+                    assert_eq!(
+                        eval.expected_repair,
+                        0.0,
+                        "{}: a rupture held for safety is expected to cost nothing",
+                        f.display()
+                    );
+                    assert_eq!(s.state().alliance(), after_move, "{}: and costs nothing", f.display());
+                }
+            }
+        }
+    }
+    assert!(checked > 20, "only {checked} moves were made with a rupture open");
+
+    // A repair move, over many seeds: the average alliance it leaves is the expectation the feedback scored.
+    let sc = common::load_clean(&common::root().join("scenarios/tutorial.ron"));
+    let prefix = ["tut_welcome.reflect", "tut_safety_check", "tut_story.interpret"].map(String::from);
+    let (mut sum, mut expected, n) = (0.0, 0.0, 400);
+    for seed in 0..n {
+        let mut s = Session::replay(sc.clone(), lib.catalog.clone(), &lib.weights, seed, &prefix).expect("replays");
+        assert!(s.state().rupture().is_some(), "the interpretation opens a rupture");
+        let meta = s.available().into_iter().find(|o| o.id == "tut_strain.meta").expect("offered").clone();
+        let eval = s.evaluate_to(&meta, &[0]).expect("evaluates");
+        let after_move = s.state().alliance().apply(eval.people[0].delta);
+        expected = after_move.mean() + eval.expected_repair;
+        s.choose("tut_strain.meta").expect("chooses");
+        sum += s.state().alliance().mean();
+    }
+    let average = sum / n as f32;
+    assert!(
+        (average - expected).abs() < 0.03,
+        "a repair's average course {average:.3} should match its expectation {expected:.3}"
+    );
+}

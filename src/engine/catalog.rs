@@ -187,6 +187,13 @@ pub struct Technique {
 }
 
 impl Technique {
+    /// Whether the move explicitly asks the client for feedback on the session (a rating scale, "how was this
+    /// for you today"), so that the simulated SRS is shown: feedback carried at 0.8 or more, which the catalog
+    /// gives only to moves built to ask (Duncan et al. 2003; Lambert & Shimokawa 2011).
+    pub fn asks_for_feedback(&self) -> bool {
+        self.qualities.feedback >= 0.8
+    }
+
     /// Relational moves every school shares.
     pub fn is_relational(&self) -> bool {
         self.school == School::Common

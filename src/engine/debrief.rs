@@ -625,7 +625,7 @@ fn integration(session: &Session) -> Integration {
         .count();
     let marker_stages = h.iter().filter(|c| c.markers_present > 0).count();
     let markers_answered = h.iter().filter(|c| c.marker_answered).count();
-    let culture_salient = sc.client.culture.salience >= 0.4 || sc.client.religion_salience >= 0.4;
+    let culture_salient = super::rules::culture_salient(&sc.client);
     let adapted = h.iter().filter(|c| c.culturally_adapted).count();
     let frac = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f32 / b as f32 };
     let f = PatternFeatures {

@@ -14,6 +14,7 @@ pub mod load;
 pub mod model;
 pub mod plays;
 pub mod records;
+pub mod rules;
 pub mod scaffold;
 pub mod scoring;
 pub mod session;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-use super::catalog::{Quality, RepairKind, Technique, repair_fits};
+use super::catalog::{Quality, Technique};
 use super::model::CHILD_AGE;
 use super::model::{
     Alliance, AllianceDelta, Choice, ClientProfile, FitBand, Groundwork, Manner, Marker, Phase, Preference,
@@ -392,6 +392,38 @@ impl Level {
     }
 }
 
+/// Where a figure on a -1..+1 axis leans (coping style, focus, arousal, cultural adaptation): past ±0.2 it
+/// leans one way (a tenth of the axis on either side of zero; the width of one band, not a published cut-off).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lean {
+    Minus,
+    Neither,
+    Plus,
+}
+
+impl Lean {
+    pub const MARGIN: f32 = 0.2;
+
+    pub fn of(x: f32) -> Lean {
+        if x > Lean::MARGIN {
+            Lean::Plus
+        } else if x < -Lean::MARGIN {
+            Lean::Minus
+        } else {
+            Lean::Neither
+        }
+    }
+
+    /// The word for each way it leans.
+    pub fn pick<T>(self, minus: T, neither: T, plus: T) -> T {
+        match self {
+            Lean::Minus => minus,
+            Lean::Neither => neither,
+            Lean::Plus => plus,
+        }
+    }
+}
+
 fn level(x: f32) -> &'static str {
     match Level::of(x) {
         Level::High => "high",
@@ -733,7 +765,7 @@ fn person_terms(
     if r < 0.5 && d < 0.5 {
         m = 0.0;
     }
-    let compliant = c.compliance >= 0.4;
+    let compliant = c.compliance >= super::rules::COMPLIANT;
     // A compliant client's low reactance is deference, not readiness for direction: no bonus for direction.
     if m > 0.0 && r < 0.5 && d >= 0.5 {
         m *= 1.0 - c.compliance.clamp(0.0, 1.0);
@@ -769,20 +801,12 @@ fn person_terms(
 
     // Coping style: externalizing -> symptom focus; internalizing -> insight focus (the treatment's focus).
     let (cs, f) = (c.coping_style, if on_move { t.focus } else { pattern_f });
-    let style = if cs > 0.2 {
-        "externalizing"
-    } else if cs < -0.2 {
-        "internalizing"
-    } else {
-        "balanced"
-    };
-    let focus = if f > 0.2 {
-        "symptoms and skills"
-    } else if f < -0.2 {
-        "insight and relationships"
-    } else {
-        "both symptoms and meaning"
-    };
+    let style = Lean::of(cs).pick("internalizing", "balanced", "externalizing");
+    let focus = Lean::of(f).pick(
+        "insight and relationships",
+        "both symptoms and meaning",
+        "symptoms and skills",
+    );
     let why = format!(
         "{name} copes in {} {style} way ({cs:+.2}) and {whose} focuses on {focus} ({f:+.2}): externalizing clients do better with symptom and skill focus, internalizing clients with insight and interpersonal focus",
         article(style)
@@ -809,13 +833,7 @@ fn person_terms(
     } else {
         (1.0 + gap * (1.0 - 2.0 * sd).max(0.0), "")
     };
-    let kind = if a > 0.2 {
-        "evocative"
-    } else if a < -0.2 {
-        "soothing and containing"
-    } else {
-        "neither soothing nor evocative"
-    };
+    let kind = Lean::of(a).pick("soothing and containing", "neither soothing nor evocative", "evocative");
     let why = format!(
         "{name}'s distress is {} ({sd:.2}) and this move is {kind} (arousal {a:+.2}): high distress calls for supportive, arousal-reducing work, low distress allows evocative, experiential work{note}",
         level(sd)
@@ -893,13 +911,11 @@ fn person_terms(
     if sal > 0.0 {
         let ad = t.adaptation.culture;
         let ad = if t.is_safety() { ad.max(0.0) } else { ad };
-        let how = if ad > 0.2 {
-            "asks about and works within their own explanatory model"
-        } else if ad < -0.2 {
-            "imposes a frame that may not fit their understanding"
-        } else {
-            "neither adapts to nor clashes with their cultural frame"
-        };
+        let how = Lean::of(ad).pick(
+            "imposes a frame that may not fit their understanding",
+            "neither adapts to nor clashes with their cultural frame",
+            "asks about and works within their own explanatory model",
+        );
         let why = format!("culture shapes how {name} understands the problem (salience {sal:.2}); this move {how}");
         terms.add_scaled(FitTerm::Culture, ad, sal, why + &cite(w, FitTerm::Culture));
     }
@@ -909,13 +925,11 @@ fn person_terms(
     if rs > 0.0 {
         let ad = t.adaptation.religion;
         let ad = if t.is_safety() { ad.max(0.0) } else { ad };
-        let how = if ad > 0.2 {
-            "makes room for their beliefs"
-        } else if ad < -0.2 {
-            "sets their beliefs aside"
-        } else {
-            "is neutral toward their beliefs"
-        };
+        let how = Lean::of(ad).pick(
+            "sets their beliefs aside",
+            "is neutral toward their beliefs",
+            "makes room for their beliefs",
+        );
         let why = format!("faith matters to {name} (salience {rs:.2}); this move {how}");
         terms.add_scaled(FitTerm::Religion, ad, rs, why + &cite(w, FitTerm::Religion));
     }
@@ -1108,31 +1122,6 @@ pub fn alliance_delta(t: &Technique, fit: f32, premature: bool, w: &Weights) -> 
     }
 }
 
-/// The chance that a repair move mends an open rupture.
-pub fn repair_chance(kind: RepairKind, rupture: RuptureKind, w: &Weights) -> f32 {
-    let r = &w.alliance;
-    let mut p = r.repair_base;
-    if repair_fits(&r.repair_fit, rupture, kind) {
-        p += r.repair_strategy_bonus;
-    }
-    if kind == RepairKind::Metacommunication {
-        p += r.repair_metacommunication_bonus;
-    }
-    p.clamp(0.0, 1.0)
-}
-
-/// Which kind of rupture opens, from the reactance state and the client's style. A compliant client
-/// ruptures by withdrawal: appeasing agreement, not protest (Safran & Muran 2000).
-pub fn rupture_kind(reactance: f32, compliance: f32, style: RuptureKind, w: &Weights) -> RuptureKind {
-    if reactance >= w.alliance.confrontation_reactance {
-        RuptureKind::Confrontation
-    } else if reactance <= w.alliance.withdrawal_reactance || compliance >= 0.4 {
-        RuptureKind::Withdrawal
-    } else {
-        style
-    }
-}
-
 /// The practice score of a move: `a Fit + b norm(delta alliance) + c CF`, mapped to 0..100.
 pub fn score(fit: f32, alliance_mean_delta: f32, cf: f32, w: &Weights) -> f32 {
     let m = w.score;
@@ -1207,7 +1196,9 @@ pub fn evaluate(
     let flag = w.system.split_flag;
     let beyond = (s.split() + split - flag).max(0.0) - (s.split() - flag).max(0.0);
 
-    // Each open rupture: repaired (in expectation) by a repair move addressed to its person, else decaying.
+    // Each open rupture: repaired (in expectation) by a repair move addressed to its person, held by a move that
+    // answers a safety marker now, else decaying: the session's own rules, in expectation.
+    let holds = super::rules::holds_for_safety(t, m);
     let mut chance = None;
     let mut expected = Vec::new();
     for &i in &s.present {
@@ -1215,20 +1206,15 @@ pub fn evaluate(
             expected.push(0.0);
             continue;
         };
-        match t.repair.filter(|_| m.to.contains(&i)) {
-            Some(kind) => {
-                let p = repair_chance(kind, open.kind, w);
-                chance.get_or_insert(p);
-                let d = effects
-                    .iter()
-                    .find(|e| e.person == i)
-                    .map_or_else(AllianceDelta::default, |e| e.delta);
-                let after = s.people[i].alliance.apply(d);
-                let restore = (open.alliance_before.mean() - after.mean()).max(0.0) + w.alliance.repair_gain;
-                expected.push(p * restore - (1.0 - p) * w.alliance.open_decay);
-            }
-            None => expected.push(-w.alliance.open_decay),
+        let attempt = super::rules::RuptureAttempt::of(t, m.to.contains(&i), open, holds, w);
+        if let Some(p) = attempt.chance() {
+            chance.get_or_insert(p);
         }
+        let d = effects
+            .iter()
+            .find(|e| e.person == i)
+            .map_or_else(AllianceDelta::default, |e| e.delta);
+        expected.push(attempt.expected_change(s.people[i].alliance.apply(d), open, w));
     }
     let present = s.present.len().max(1) as f32;
     let members = effects.iter().map(|e| e.delta.mean()).sum::<f32>() / present;

@@ -8,11 +8,12 @@ use std::sync::Arc;
 
 use super::catalog::{Catalog, RepairKind, School, Technique};
 use super::model::{
-    Addressee, Alliance, AllianceDelta, Aside, Choice, ClientProfile, Condition, Effect, FitBand, Intent, Manner,
-    Marker, Outcome, Phase, ProcessMarker, RuptureKind, RuptureMarker, Scenario, Stage, Value,
+    Addressee, Alliance, AllianceDelta, Aside, Choice, ClientProfile, Condition, Effect, FitBand, Groundwork, Intent,
+    Manner, Marker, Outcome, Phase, ProcessMarker, RuptureKind, RuptureMarker, Scenario, Stage, Value,
 };
+use super::rules::{self, RuptureAttempt, RuptureCourse};
 use super::scoring::{self, ClientState, Evaluation, Moment, MoveClass, OpenRupture, Srs};
-use super::weights::Weights;
+use super::weights::{FitTerm, Weights};
 
 /// A session runs at most this many choices; it guards against loops an author left open.
 pub const MAX_STEPS: usize = 200;
@@ -143,6 +144,27 @@ pub struct LastWords {
     pub nonverbal: String,
     /// The others' words or non-verbal in the same moment.
     pub also: Vec<super::model::Aside>,
+}
+
+/// The option a choice names, where, and to whom.
+struct Picked<'s> {
+    stage: &'s Stage,
+    option: &'s Choice,
+    /// A standing move (open at every stage), not one of the stage's own.
+    standing: bool,
+    to: Vec<usize>,
+    /// What the session records as the choice (`option`, or `option@person`).
+    key: String,
+}
+
+/// How a move compares with the best the stage offered.
+struct Grade {
+    best_score: f32,
+    critical: Option<ProcessMarker>,
+    class: MoveClass,
+    accuracy: f32,
+    better: Vec<Alternative>,
+    missing: Vec<Groundwork>,
 }
 
 /// Everything one choice did, explained.
@@ -690,31 +712,96 @@ impl Session {
         format!(", to {}", self.names_of(&idx))
     }
 
-    /// Makes a choice (`option`, or `option@person` to turn a move to someone); returns the events it caused.
+    /// Plays a choice at the current stage (an option id, or `option@person` to turn it to someone): grades it
+    /// against the best the stage offers, applies the rules of the room to everyone present, and moves on.
     pub fn choose(&mut self, choice: &str) -> Result<Vec<Event>, SessionError> {
+        self.check_can_go_on()?;
+        let scenario = Arc::clone(&self.scenario);
+        let catalog = Arc::clone(&self.catalog);
+        let Picked {
+            stage,
+            option,
+            standing,
+            to,
+            key,
+        } = self.pick(&scenario, choice)?;
+        let t = catalog
+            .get(&option.technique)
+            .ok_or_else(|| SessionError::UnknownTechnique(option.technique.clone()))?;
+        let t = &scoring::delivered(t, &option.manner);
+        let first_event = self.events.len();
+
+        let eval = self.evaluate_to(option, &to)?;
+        let moment = self.moment(stage, to.clone());
+        let grade = self.grade(stage, option, standing, &key, &to, &eval, &moment, t);
+        let before = self.state.alliance();
+        let rupture_before = self.state.rupture().map(|r| r.kind);
+        self.state.answered_here.extend(
+            moment
+                .markers
+                .iter()
+                .copied()
+                .filter(|(i, m)| moment.answers(t, *i, *m)),
+        );
+        self.settle_ruptures(stage, t, &eval, &moment);
+        self.move_states(t, &eval);
+        self.lay_groundwork(stage, t, &eval, &to);
+        for e in &option.effects {
+            self.apply(e);
+        }
+
+        let outcome = self.outcome(
+            stage,
+            option,
+            standing,
+            t,
+            &to,
+            eval,
+            grade,
+            before,
+            rupture_before,
+            &moment,
+        );
+        self.last = Some((outcome.evaluation.fit.band, t.school, t.processes.clone()));
+        self.events
+            .insert(first_event, Event::Feedback(Box::new(outcome.clone())));
+        self.history.push(outcome);
+        self.choices.push(key);
+        self.reply(&scenario, stage, option, &to);
+        self.go_on(&scenario, stage, option, standing)?;
+        Ok(self.events[first_event..].to_vec())
+    }
+
+    /// Refuses a choice once the session has ended, or when it has gone on so long that the scenario must loop.
+    fn check_can_go_on(&self) -> Result<(), SessionError> {
         if self.ended.is_some() {
             return Err(SessionError::Ended);
         }
         let limit = self.step_limit();
-        if self.history.len() >= limit {
-            let repeated = self
-                .history
-                .iter()
-                .filter(|o| o.stage == self.stage && !o.standing)
-                .count()
-                > 1;
-            return Err(SessionError::StepLimit {
-                limit,
-                stage: self.stage.clone(),
-                why: if repeated {
-                    "; this stage has come round again, so the scenario loops here".to_owned()
-                } else {
-                    String::new()
-                },
-            });
+        if self.history.len() < limit {
+            return Ok(());
         }
+        let repeated = self
+            .history
+            .iter()
+            .filter(|o| o.stage == self.stage && !o.standing)
+            .count()
+            > 1;
+        Err(SessionError::StepLimit {
+            limit,
+            stage: self.stage.clone(),
+            why: if repeated {
+                "; this stage has come round again, so the scenario loops here".to_owned()
+            } else {
+                String::new()
+            },
+        })
+    }
+
+    /// The option a choice names at the current stage, open now, with whom it is turned to and the key it is
+    /// recorded under (`option@person` only when the trainee turned it elsewhere than its default).
+    fn pick<'s>(&self, scenario: &'s Scenario, choice: &str) -> Result<Picked<'s>, SessionError> {
         let (option_id, chosen_to) = self.parse_choice(choice)?;
-        let scenario = Arc::clone(&self.scenario);
         let stage = scenario
             .stage(&self.stage)
             .ok_or_else(|| SessionError::UnknownStage(self.stage.clone()))?;
@@ -724,26 +811,41 @@ impl Session {
         if !self.available().iter().any(|o| o.id == option.id) {
             return Err(SessionError::NotOffered(option_id));
         }
+        let default = self.default_to(option);
         let to = match chosen_to {
-            None => self.default_to(option),
-            Some(to) if to == self.default_to(option) => to,
+            None => default.clone(),
+            Some(to) if to == default => to,
             Some(_) if !self.can_address(option) => return Err(SessionError::FixedAddressee(option_id)),
             Some(to) => to,
         };
-        let key = if to == self.default_to(option) || !self.can_address(option) {
+        let key = if to == default || !self.can_address(option) {
             option.id.clone()
         } else {
             let ids: Vec<&str> = to.iter().map(|i| self.state.people[*i].id.as_str()).collect();
             format!("{}@{}", option.id, ids.join("+"))
         };
-        let catalog = Arc::clone(&self.catalog);
-        let t = catalog
-            .get(&option.technique)
-            .ok_or_else(|| SessionError::UnknownTechnique(option.technique.clone()))?;
-        let t = &scoring::delivered(t, &option.manner);
-        let first_event = self.events.len();
+        Ok(Picked {
+            stage,
+            option,
+            standing,
+            to,
+            key,
+        })
+    }
 
-        let eval = self.evaluate_to(option, &to)?;
+    /// Grades a move against the best move the stage offers, and records a critical marker it leaves unanswered.
+    #[expect(clippy::too_many_arguments, reason = "the parts of one move, all read to grade it")]
+    fn grade(
+        &mut self,
+        stage: &Stage,
+        option: &Choice,
+        standing: bool,
+        key: &str,
+        to: &[usize],
+        eval: &Evaluation,
+        moment: &Moment,
+        t: &Technique,
+    ) -> Grade {
         // Graded against the best move the stage offers: standing checks count only where a critical marker
         // calls for them (as in the best play), and a move that leaves one unanswered is never the best.
         let best_score = self
@@ -753,26 +855,28 @@ impl Session {
             .filter_map(|o| self.best_addressing(o).map(|x| x.0))
             .fold(eval.score, f32::max);
         // A standing move is not the stage's answer (the stage goes on): only the move that leaves the stage can
-        // leave a marker unanswered.
+        // leave a marker unanswered, and nothing else is "better here" in its place.
         let critical = if standing {
             None
         } else {
-            self.critical_miss(stage, option, &to)
+            self.critical_miss(stage, option, to)
         };
         let loss = best_score - eval.score;
-        let moment = self.moment(stage, to.clone());
-        // A standing move does not take the stage's place (the stage goes on), so it is not graded against
-        // the stage's options: it is best when it answers a marker present now, good otherwise.
-        let answers_now = moment.answers_any(t);
+        // A standing move does not take the stage's place, so it is not graded against the stage's options: it is
+        // best when it answers a marker present now, good otherwise.
         let (class, accuracy) = if standing && critical.is_none() {
-            (if answers_now { MoveClass::Best } else { MoveClass::Good }, 100.0)
+            let class = if moment.answers_any(t) {
+                MoveClass::Best
+            } else {
+                MoveClass::Good
+            };
+            (class, 100.0)
         } else {
             (
                 scoring::classify(loss, critical.is_some(), &self.weights),
                 scoring::accuracy(loss, critical.is_some(), &self.weights),
             )
         };
-        let missing = scoring::missing_now(t, &option.manner, &self.state, &moment, &self.weights);
         if let Some((who, marker)) = critical {
             self.state.critical_misses += 1;
             self.events.push(Event::CriticalMiss {
@@ -781,83 +885,46 @@ impl Session {
                 person: self.state.people[who].id.clone(),
             });
         }
-        // A standing move is an extra (the stage goes on): nothing else is "better here" in its place.
-        let better = if standing {
-            Vec::new()
-        } else {
-            self.better_alternatives(option, &key, &eval)
-        };
-        let answered: Vec<(usize, ProcessMarker)> = moment
-            .markers
-            .iter()
-            .copied()
-            .filter(|(i, m)| moment.answers(t, *i, *m))
-            .collect();
-        self.state.answered_here.extend(answered);
-        let before = self.state.alliance();
-        let rupture_before = self.state.rupture().map(|r| r.kind);
-        // Safety first: grounding or a risk assessment that answers a safety or dissociation marker at this
-        // stage holds an open rupture for later instead of counting as a missed repair.
-        let holds_for_safety = moment
-            .markers
-            .iter()
-            .any(|(i, m)| scoring::is_critical(*m) && moment.answers(t, *i, *m));
+        Grade {
+            best_score,
+            critical: critical.map(|x| x.1),
+            class,
+            accuracy,
+            better: if standing {
+                Vec::new()
+            } else {
+                self.better_alternatives(option, key, eval)
+            },
+            missing: scoring::missing_now(t, &option.manner, &self.state, moment, &self.weights),
+        }
+    }
 
-        // Each person present: their alliance moves by the move's effect on them; an open rupture is repaired
-        // by a repair move turned to them, or decays while it stays open; a move that fits them badly, or
-        // sides against them, can open one.
-        let r = self.weights.alliance.clone();
-        for effect in eval.people.clone() {
+    /// Each person present: their alliance moves by the move's effect on them, then by the course of their open
+    /// rupture (repaired, failed, held for safety, or left to wear on), or a poor move opens one. The rules are
+    /// `rules::RuptureAttempt`'s, which the scoring reads in expectation.
+    fn settle_ruptures(&mut self, stage: &Stage, t: &Technique, eval: &Evaluation, moment: &Moment) {
+        let holds = rules::holds_for_safety(t, moment);
+        for effect in &eval.people {
             let i = effect.person;
-            let p_before = self.state.people[i].alliance;
-            let mut alliance = p_before.apply(effect.delta);
-            let open = self.state.people[i].rupture.clone();
-            if let Some(open) = &open {
-                let repair = t.repair.filter(|_| effect.addressed);
-                match (repair, eval.repair_chance) {
-                    (Some(kind), Some(chance)) if self.rng.random::<f32>() < chance => {
-                        alliance = Alliance {
-                            goal: alliance.goal.max(open.alliance_before.goal) + r.repair_gain,
-                            task: alliance.task.max(open.alliance_before.task) + r.repair_gain,
-                            bond: alliance.bond.max(open.alliance_before.bond) + r.repair_gain,
-                        }
-                        .clamped();
-                        self.state.people[i].rupture = None;
-                        self.state.repaired += 1;
-                        self.events.push(Event::RuptureRepaired {
-                            person: self.state.people[i].id.clone(),
-                            kind: open.kind,
-                            strategy: kind,
-                        });
-                    }
-                    (Some(kind), _) => {
-                        alliance = alliance.apply(decay(r.open_decay));
-                        self.state.dropout_risk = (self.state.dropout_risk + r.open_dropout).min(1.0);
-                        self.events.push(Event::RepairFailed {
-                            person: self.state.people[i].id.clone(),
-                            kind: open.kind,
-                            strategy: kind,
-                        });
-                    }
-                    (None, _) if holds_for_safety => {}
-                    (None, _) => {
-                        alliance = alliance.apply(decay(r.open_decay));
-                        self.state.dropout_risk = (self.state.dropout_risk + r.open_dropout).min(1.0);
-                        self.events.push(Event::MissedRepair {
-                            person: self.state.people[i].id.clone(),
-                            kind: open.kind,
-                            stage: self.stage.clone(),
-                        });
-                    }
+            let before = self.state.people[i].alliance;
+            let after_move = before.apply(effect.delta);
+            let alliance = match self.state.people[i].rupture.clone() {
+                Some(open) => {
+                    let attempt = RuptureAttempt::of(t, effect.addressed, &open, holds, &self.weights);
+                    let course = attempt.settle(|| self.rng.random::<f32>());
+                    self.state.dropout_risk = (self.state.dropout_risk + course.dropout(&self.weights)).min(1.0);
+                    self.report_course(i, &open, course);
+                    course.alliance(after_move, &open, &self.weights)
                 }
-            } else if !t.is_safety()
-                && ((effect.addressed && effect.fit < r.rupture_fit) || effect.delta.min() < -r.rupture_delta)
-            {
-                // A poor move opens a rupture; its kind follows the person's reactance state. Asking about
-                // safety never opens one by itself.
-                self.open_rupture(i, stage, p_before, Vec::new());
-                self.push_rupture_opened(i, super::session::RuptureCause::Move);
-            }
+                None => {
+                    if rules::opens_rupture(t, effect, &self.weights) {
+                        // Its kind follows the person's reactance state.
+                        self.open_rupture(i, stage, before, Vec::new());
+                        self.push_rupture_opened(i, RuptureCause::Move);
+                    }
+                    after_move
+                }
+            };
             self.state.people[i].alliance = alliance;
         }
         if let Some(w) = self.state.within.as_mut() {
@@ -866,81 +933,107 @@ impl Session {
         // A split alliance left standing raises the risk of dropout as an unrepaired rupture does: most families
         // who dropped out had a moderate or severe split (Muñiz de la Peña et al. 2009).
         if self.state.split() >= self.weights.system.split_flag {
-            self.state.dropout_risk = (self.state.dropout_risk + r.open_dropout).min(1.0);
+            self.state.dropout_risk = (self.state.dropout_risk + self.weights.alliance.open_dropout).min(1.0);
         }
+    }
 
-        // Each addressee's state moves: reactance with directiveness, distress with arousal, readiness with
-        // matched work.
-        let st_rules = self.weights.state.clone();
-        for &(i, fit_i) in &eval.fit.by_person {
-            let trait_r = self.people[i].reactance.trait_level;
-            let p = &mut self.state.people[i];
-            let mut react = p.reactance + st_rules.reactance_rise * (2.0 * t.directiveness - 1.0) * trait_r;
-            react += st_rules.reactance_settle * (trait_r - react);
-            p.reactance = react.clamp(0.0, 1.0);
-            p.distress = (p.distress + st_rules.distress_per_arousal * t.arousal).clamp(0.0, 1.0);
-            let stage_term = eval
+    /// Says how a person's open rupture came out of the move, and closes it when repaired.
+    fn report_course(&mut self, i: usize, open: &OpenRupture, course: RuptureCourse) {
+        let person = self.state.people[i].id.clone();
+        let event = match course {
+            RuptureCourse::Repaired(strategy) => {
+                self.state.people[i].rupture = None;
+                self.state.repaired += 1;
+                Event::RuptureRepaired {
+                    person,
+                    kind: open.kind,
+                    strategy,
+                }
+            }
+            RuptureCourse::Failed(strategy) => Event::RepairFailed {
+                person,
+                kind: open.kind,
+                strategy,
+            },
+            RuptureCourse::Missed => Event::MissedRepair {
+                person,
+                kind: open.kind,
+                stage: self.stage.clone(),
+            },
+            RuptureCourse::Held => return,
+        };
+        self.events.push(event);
+    }
+
+    /// Each addressee's state moves (`rules::move_state`), and the move joins the session's pattern of work.
+    fn move_states(&mut self, t: &Technique, eval: &Evaluation) {
+        for &(i, fit) in &eval.fit.by_person {
+            let stage_matched = eval
                 .fit
                 .parts
                 .iter()
-                .find(|x| x.term == super::weights::FitTerm::Stage && x.person == Some(i));
-            let can_move = p.stage_moves < st_rules.stage_moves_per_session;
-            if can_move && stage_term.is_some_and(|x| x.value > 0.0) && FitBand::of(fit_i) == FitBand::Good {
-                p.stage_progress += st_rules.stage_progress;
-                if p.stage_progress >= 1.0 {
-                    p.stage_progress = 0.0;
-                    p.stage_moves += 1;
-                    p.stage_of_change = p.stage_of_change.map(|x| x.next());
-                }
-            }
+                .find(|x| x.term == FitTerm::Stage && x.person == Some(i))
+                .is_some_and(|x| x.value > 0.0);
+            let matched = stage_matched && FitBand::of(fit) == FitBand::Good;
+            let trait_reactance = self.people[i].reactance.trait_level;
+            rules::move_state(&mut self.state.people[i], trait_reactance, t, matched, &self.weights);
         }
         self.state.pattern.add(t);
-        if eval.fit.band != FitBand::Poor {
-            self.state.groundwork.extend(t.provides.iter().copied());
-            self.state.laid.extend(t.provides.iter().copied());
-            // Risk is assessed with the person asked: the one the move was turned to, or the one client.
-            if t.provides.contains(&super::model::Groundwork::RiskAssessed)
-                && (to.len() == 1 || self.state.people.len() == 1)
-            {
-                for &i in &to {
-                    self.state.people[i].risk_assessed = true;
-                }
-            }
-            // Whatever the move, a stage of assessment or rapport passed without a poor move has heard the story,
-            // and a stage of intervention passed so has begun the change work.
-            match stage.phase {
-                Phase::Assessment | Phase::Rapport => {
-                    self.state.groundwork.insert(super::model::Groundwork::Explored);
-                }
-                Phase::Intervention => {
-                    self.state.groundwork.insert(super::model::Groundwork::ChangeBegun);
-                }
-                _ => {}
+    }
+
+    /// What a move that did not fit poorly lays down for later moves: what the technique provides, and what the
+    /// stage's phase does whatever the move (a story heard in assessment, change begun in intervention).
+    fn lay_groundwork(&mut self, stage: &Stage, t: &Technique, eval: &Evaluation, to: &[usize]) {
+        if eval.fit.band == FitBand::Poor {
+            return;
+        }
+        self.state.groundwork.extend(t.provides.iter().copied());
+        self.state.laid.extend(t.provides.iter().copied());
+        // Risk is assessed with the person asked: the one the move was turned to, or the one client.
+        if t.provides.contains(&Groundwork::RiskAssessed) && (to.len() == 1 || self.state.people.len() == 1) {
+            for &i in to {
+                self.state.people[i].risk_assessed = true;
             }
         }
-
-        for e in &option.effects {
-            self.apply(e);
+        match stage.phase {
+            Phase::Assessment | Phase::Rapport => {
+                self.state.groundwork.insert(Groundwork::Explored);
+            }
+            Phase::Intervention => {
+                self.state.groundwork.insert(Groundwork::ChangeBegun);
+            }
+            _ => {}
         }
+    }
 
-        // The integration pattern reads process-experiential markers only (not crisis, trauma or MI ones).
-        let markers_present = moment.markers.iter().filter(|(_, p)| p.is_experiential()).count();
-        let marker_answered = moment
-            .markers
-            .iter()
-            .any(|(i, p)| p.is_experiential() && moment.answers(t, *i, *p));
+    /// Everything the move did, explained, for the feedback, the debrief and the record.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the parts of one move, gathered into its outcome"
+    )]
+    fn outcome(
+        &mut self,
+        stage: &Stage,
+        option: &Choice,
+        standing: bool,
+        t: &Technique,
+        to: &[usize],
+        evaluation: Evaluation,
+        grade: Grade,
+        before: Alliance,
+        rupture_before: Option<RuptureKind>,
+        moment: &Moment,
+    ) -> ChoiceOutcome {
         // Only a move that explicitly asks for feedback shows the simulated SRS: one from each person it asks.
-        let srs = if t.qualities.feedback >= 0.8 {
-            self.rate_session(&to)
+        let srs = if t.asks_for_feedback() {
+            self.rate_session(to)
         } else {
             Vec::new()
         };
-        let culturally_adapted = to.iter().any(|&i| {
-            let c = &self.people[i];
-            (c.culture.salience >= 0.4 && t.adaptation.culture > 0.2)
-                || (c.religion_salience >= 0.4 && t.adaptation.religion > 0.2)
-        });
-        let outcome = ChoiceOutcome {
+        // The debrief's integration pattern reads process-experiential markers only (not crisis, trauma or MI
+        // ones), and whether the move met one: the session records them because only it knows the moment.
+        let experiential = || moment.markers.iter().filter(|(_, p)| p.is_experiential());
+        ChoiceOutcome {
             step: self.history.len() + 1,
             stage: stage.id.clone(),
             phase: stage.phase,
@@ -957,56 +1050,66 @@ impl Session {
             split_after: self.state.split(),
             within_after: self.state.within,
             feedback: option.feedback.clone(),
-            better,
+            better: grade.better,
             rupture_open_before: rupture_before,
             rupture_open_after: self.state.rupture().map(|r| r.kind),
-            markers_present,
-            marker_answered,
+            markers_present: experiential().count(),
+            marker_answered: experiential().any(|(i, p)| moment.answers(t, *i, *p)),
             relational: t.is_relational(),
-            culturally_adapted,
-            class,
-            accuracy,
-            best_score,
-            critical: critical.map(|x| x.1),
+            culturally_adapted: to.iter().any(|&i| rules::culturally_adapted(&self.people[i], t)),
+            class: grade.class,
+            accuracy: grade.accuracy,
+            best_score: grade.best_score,
+            critical: grade.critical,
             standing,
             intent: option.intent,
             manner: option.manner.clone(),
             schools: t.schools().collect(),
-            missing,
+            missing: grade.missing,
             override_reason: option.reason.clone(),
-            evaluation: eval,
-        };
-        self.last = Some((outcome.evaluation.fit.band, t.school, t.processes.clone()));
-        self.events
-            .insert(first_event, Event::Feedback(Box::new(outcome.clone())));
-        self.history.push(outcome);
-        self.choices.push(key);
-        if let Some(text) = option.reply.as_ref().filter(|t| !t.trim().is_empty()) {
-            // A reply that opens with a person's name ("Daniel: ...") is theirs; otherwise the one person the
-            // move was turned to answers, or the stage's speaker.
-            let named = self.people.iter().enumerate().find_map(|(i, c)| {
-                let rest = text.strip_prefix(c.name.as_str())?.strip_prefix(':')?;
-                (self.is_system()).then(|| (i, rest.trim_start().to_owned()))
-            });
-            let (who, text) = match named {
-                Some((i, rest)) => (i, rest),
-                None if to.len() == 1 => (to[0], text.clone()),
-                None => (scenario.speaker(stage), text.clone()),
-            };
-            self.events.push(Event::ClientReplies {
-                option: option.id.clone(),
-                text,
-                speaker: self.state.people.get(who).map_or_else(String::new, |p| p.id.clone()),
-            });
+            evaluation,
         }
+    }
 
+    /// The client's answer written for this option, said by whoever it names or the one it was turned to.
+    fn reply(&mut self, scenario: &Scenario, stage: &Stage, option: &Choice, to: &[usize]) {
+        let Some(text) = option.reply.as_ref().filter(|t| !t.trim().is_empty()) else {
+            return;
+        };
+        // A reply that opens with a person's name ("Daniel: ...") is theirs; otherwise the one person the move
+        // was turned to answers, or the stage's speaker.
+        let named = self.people.iter().enumerate().find_map(|(i, c)| {
+            let rest = text.strip_prefix(c.name.as_str())?.strip_prefix(':')?;
+            (self.is_system()).then(|| (i, rest.trim_start().to_owned()))
+        });
+        let (who, text) = match named {
+            Some((i, rest)) => (i, rest),
+            None if to.len() == 1 => (to[0], text.clone()),
+            None => (scenario.speaker(stage), text.clone()),
+        };
+        self.events.push(Event::ClientReplies {
+            option: option.id.clone(),
+            text,
+            speaker: self.state.people.get(who).map_or_else(String::new, |p| p.id.clone()),
+        });
+    }
+
+    /// Where the session goes after the move: the option's `next`, else the stage's first transition that holds;
+    /// a standing move without a `next` leaves the session at this stage.
+    fn go_on(
+        &mut self,
+        scenario: &Scenario,
+        stage: &Stage,
+        option: &Choice,
+        standing: bool,
+    ) -> Result<(), SessionError> {
         let next = match &option.next {
             Some(n) => n.clone(),
             // A standing move without a `next` is answered and the stage goes on.
             None if standing => {
                 self.standing_taken.push(option.id.clone());
                 self.trajectory.push((stage.id.clone(), self.state.alliance()));
-                return Ok(self.events[first_event..].to_vec());
+                return Ok(());
             }
             None => stage
                 .transitions
@@ -1033,7 +1136,7 @@ impl Session {
             });
             self.enter(&next)?;
         }
-        Ok(self.events[first_event..].to_vec())
+        Ok(())
     }
 
     /// Each person asked rates the session (the SRS; a child the CSRS); a low or falling rating flags it.
@@ -1068,7 +1171,7 @@ impl Session {
         let p = &self.state.people[person];
         let kind = match markers.first() {
             Some(m) => m.kind(),
-            None => scoring::rupture_kind(p.reactance, c.compliance, c.rupture_style, &self.weights),
+            None => rules::rupture_kind(p.reactance, c.compliance, c.rupture_style, &self.weights),
         };
         self.state.people[person].rupture = Some(OpenRupture {
             kind,
@@ -1491,14 +1594,6 @@ impl Session {
         s.events.clear();
         s.enter(&snap.stage)?;
         Ok(s)
-    }
-}
-
-fn decay(d: f32) -> AllianceDelta {
-    AllianceDelta {
-        goal: -d,
-        task: -d,
-        bond: -d,
     }
 }
 

@@ -5,6 +5,7 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use crate::app::core::{Action, Scenarios, Screen};
 use crate::engine::model::{ClientProfile, Delivery, Preference};
+use crate::engine::scoring::Lean;
 
 pub fn plugin(app: &mut App) {
     app.add_systems(
@@ -27,19 +28,17 @@ fn level(x: f32, low: &str, mid: &str, high: &str) -> String {
 /// The profile variables in plain language.
 pub fn profile_lines(c: &ClientProfile) -> Vec<(&'static str, String)> {
     let scale = "on a scale from -1, internalizing, to +1, externalizing";
-    let coping = if c.coping_style > 0.2 {
-        format!(
-            "leans externalizing: acts on distress outwardly, looks to circumstances ({:+.2} {scale})",
-            c.coping_style
-        )
-    } else if c.coping_style < -0.2 {
+    let coping = Lean::of(c.coping_style).pick(
         format!(
             "leans internalizing: turns distress inward, self-critical ({:+.2} {scale})",
             c.coping_style
-        )
-    } else {
-        format!("balanced ({:+.2} {scale})", c.coping_style)
-    };
+        ),
+        format!("balanced ({:+.2} {scale})", c.coping_style),
+        format!(
+            "leans externalizing: acts on distress outwardly, looks to circumstances ({:+.2} {scale})",
+            c.coping_style
+        ),
+    );
     let mut v = vec![
         (
             "Reactance",
