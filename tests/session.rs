@@ -299,7 +299,12 @@ fn expected_repair_matches_the_course_the_session_takes() {
     for seed in 0..n {
         let mut s = Session::replay(sc.clone(), lib.catalog.clone(), &lib.weights, seed, &prefix).expect("replays");
         assert!(s.state().rupture().is_some(), "the interpretation opens a rupture");
-        let meta = s.available().into_iter().find(|o| o.id == "tut_strain.meta").expect("offered").clone();
+        let meta = s
+            .available()
+            .into_iter()
+            .find(|o| o.id == "tut_strain.meta")
+            .expect("offered")
+            .clone();
         let eval = s.evaluate_to(&meta, &[0]).expect("evaluates");
         let after_move = s.state().alliance().apply(eval.people[0].delta);
         expected = after_move.mean() + eval.expected_repair;

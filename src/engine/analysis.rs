@@ -115,11 +115,12 @@ fn option_targets<'a>(
     o: &'a super::model::Choice,
     last_fit: super::model::FitBand,
 ) -> Vec<&'a str> {
-    if let Some(n) = &o.next {
-        return vec![n.as_str()];
-    }
+    let transitions = match st.way_on(o) {
+        super::model::WayOn::Next(next) => return vec![next],
+        super::model::WayOn::Transitions(t) => t,
+    };
     let mut out = Vec::new();
-    for t in &st.transitions {
+    for t in transitions {
         match &t.when {
             None => {
                 out.push(t.to.as_str());

@@ -1152,7 +1152,7 @@ impl<'a> Graph<'a> {
         let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
         let mut succ = vec![Vec::new(); ids.len()];
         for (i, st) in s.stages.iter().enumerate() {
-            for (to, _) in st.targets() {
+            for to in st.exits().map(|e| e.to) {
                 if let Some(&j) = index.get(to)
                     && !succ[i].contains(&j)
                 {
@@ -1221,7 +1221,7 @@ fn check_graph(s: &Scenario, cx: &mut Ctx) {
     for (i, st) in s.stages.iter().enumerate() {
         let p = format!("stages[{i}]");
         let unguarded_exit = st.transitions.iter().any(|t| t.when.is_none());
-        let all_forced = !st.choices.is_empty() && st.choices.iter().all(|o| o.next.is_some());
+        let all_forced = st.forced();
         if st.transitions.is_empty() && !all_forced {
             cx.push(
                 Code::R302,
@@ -1282,15 +1282,11 @@ fn guarded_loops(s: &Scenario, g: &Graph, reach: &[bool], finish: &[bool], cx: &
         .stages
         .iter()
         .map(|st| {
-            let all_forced = !st.choices.is_empty() && st.choices.iter().all(|o| o.next.is_some());
-            if all_forced {
-                return None;
-            }
-            st.transitions
-                .iter()
-                .enumerate()
-                .find(|(_, t)| t.when.is_none())
-                .and_then(|(j, t)| g.index.get(t.to.as_str()).map(|&to| (j, to)))
+            let t = st.fallback()?;
+            let j = st.transitions.iter().position(|x| std::ptr::eq(x, t))?;
+            g.index
+                .get(t.to.as_str())
+                .map(|&to| (j, to))
                 .filter(|&(_, to)| to < g.stage_count)
         })
         .collect();

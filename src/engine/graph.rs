@@ -16,33 +16,20 @@ struct Edge {
 fn edges(s: &Scenario) -> Vec<Edge> {
     let mut out = Vec::new();
     for st in &s.stages {
-        for o in &st.choices {
-            if let Some(n) = &o.next {
-                out.push(Edge {
-                    from: st.id.clone(),
-                    to: n.clone(),
-                    label: match &o.to {
-                        super::model::Addressee::People(who) => {
-                            format!("choose {} (to {})", o.technique, who.join(", "))
-                        }
-                        _ => format!("choose {}", o.technique),
-                    },
-                    rupture: None,
-                });
-            }
-        }
-        let forced = !st.choices.is_empty() && st.choices.iter().all(|o| o.next.is_some());
-        if forced {
-            continue;
-        }
-        for t in &st.transitions {
-            let (label, rupture) = match &t.when {
-                Some(c) => (c.describe(), c.rupture_edge()),
-                None => ("otherwise".to_owned(), None),
+        for exit in st.exits() {
+            let (label, rupture) = match (exit.by, exit.when) {
+                (Some(o), _) => match &o.to {
+                    super::model::Addressee::People(who) => {
+                        (format!("choose {} (to {})", o.technique, who.join(", ")), None)
+                    }
+                    _ => (format!("choose {}", o.technique), None),
+                },
+                (None, Some(c)) => (c.describe(), c.rupture_edge()),
+                (None, None) => ("otherwise".to_owned(), None),
             };
             out.push(Edge {
                 from: st.id.clone(),
-                to: t.to.clone(),
+                to: exit.to.to_owned(),
                 label,
                 rupture,
             });

@@ -1323,13 +1323,77 @@ impl Stage {
         self.choices.iter().find(|o| o.id == id)
     }
 
-    /// Every id this stage can lead to, with the condition that guards it.
+    /// Every id this stage names as a way on, with the condition that guards it, whether or not the session can
+    /// take it (the references the checker resolves; where the session can go is [`Stage::exits`]).
     pub fn targets(&self) -> impl Iterator<Item = (&str, Option<&Condition>)> {
         self.choices
             .iter()
             .filter_map(|o| o.next.as_deref().map(|n| (n, None)))
             .chain(self.transitions.iter().map(|t| (t.to.as_str(), t.when.as_ref())))
     }
+
+    /// Whether every option names its own `next`, so that the session never reads the stage's transitions.
+    pub fn forced(&self) -> bool {
+        !self.choices.is_empty() && self.choices.iter().all(|o| o.next.is_some())
+    }
+
+    /// Where a choice made here leads: the option's own `next`, or else the stage's transitions, of which the
+    /// session takes the first whose guard holds. This is the one rule of where a stage leads; the session,
+    /// the checker, the analysis and the diagram all read it.
+    pub fn way_on<'a>(&'a self, option: &'a Choice) -> WayOn<'a> {
+        match option.next.as_deref() {
+            Some(next) => WayOn::Next(next),
+            None => WayOn::Transitions(&self.transitions),
+        }
+    }
+
+    /// Every way the session can leave this stage: each option's `next`, then the transitions, unless every
+    /// option names its `next`.
+    pub fn exits(&self) -> impl Iterator<Item = Exit<'_>> {
+        let transitions = if self.forced() { &[][..] } else { &self.transitions[..] };
+        self.choices
+            .iter()
+            .filter_map(|o| {
+                o.next.as_deref().map(|to| Exit {
+                    to,
+                    when: None,
+                    by: Some(o),
+                })
+            })
+            .chain(transitions.iter().map(|t| Exit {
+                to: &t.to,
+                when: t.when.as_ref(),
+                by: None,
+            }))
+    }
+
+    /// The way on when no guard holds: the first transition without `when`, unless every option names its `next`.
+    pub fn fallback(&self) -> Option<&Transition> {
+        if self.forced() {
+            return None;
+        }
+        self.transitions.iter().find(|t| t.when.is_none())
+    }
+}
+
+/// Where a choice leads (see [`Stage::way_on`]).
+#[derive(Debug, Clone, Copy)]
+pub enum WayOn<'a> {
+    /// The option's own `next`.
+    Next(&'a str),
+    /// The stage's transitions, in order: the first whose guard holds is taken.
+    Transitions(&'a [Transition]),
+}
+
+/// One way out of a stage (see [`Stage::exits`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Exit<'a> {
+    /// A stage id or an ending id.
+    pub to: &'a str,
+    /// The guard of a transition.
+    pub when: Option<&'a Condition>,
+    /// The option whose `next` this is; `None` for a transition.
+    pub by: Option<&'a Choice>,
 }
 
 impl Condition {
@@ -1393,5 +1457,40 @@ impl Condition {
             Condition::Person(_, b) => b.rupture_edge(),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stage(text: &str) -> Stage {
+        ron::from_str(text).expect("a stage")
+    }
+
+    #[test]
+    fn a_stage_leads_where_its_options_and_transitions_say_and_no_further() {
+        let open = stage(
+            r#"(id: "s", phase: Assessment, client: [],
+                options: [(id: "a", technique: "t", next: Some("e1")), (id: "b", technique: "t")],
+                transitions: [(when: Some(RuptureOpen), to: "e2"), (to: "e3")])"#,
+        );
+        let to: Vec<&str> = open.exits().map(|e| e.to).collect();
+        assert_eq!(to, ["e1", "e2", "e3"]);
+        assert_eq!(open.fallback().map(|t| t.to.as_str()), Some("e3"));
+        assert!(matches!(open.way_on(&open.choices[0]), WayOn::Next("e1")));
+        assert!(matches!(open.way_on(&open.choices[1]), WayOn::Transitions(t) if t.len() == 2));
+
+        // Every option names its next: the session never reads the transitions, so they lead nowhere.
+        let forced = stage(
+            r#"(id: "s", phase: Assessment, client: [],
+                options: [(id: "a", technique: "t", next: Some("e1"))],
+                transitions: [(to: "e3")])"#,
+        );
+        assert!(forced.forced());
+        assert_eq!(forced.exits().map(|e| e.to).collect::<Vec<_>>(), ["e1"]);
+        assert!(forced.fallback().is_none());
+        // The checker still resolves the id it names.
+        assert_eq!(forced.targets().map(|t| t.0).collect::<Vec<_>>(), ["e1", "e3"]);
     }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::catalog::{Catalog, RepairKind, School, Technique};
 use super::model::{
     Addressee, Alliance, AllianceDelta, Aside, Choice, ClientProfile, Condition, Effect, FitBand, Groundwork, Intent,
-    Manner, Marker, Outcome, Phase, ProcessMarker, RuptureKind, RuptureMarker, Scenario, Stage, Value,
+    Manner, Marker, Outcome, Phase, ProcessMarker, RuptureKind, RuptureMarker, Scenario, Stage, Value, WayOn,
 };
 use super::rules::{self, RuptureAttempt, RuptureCourse};
 use super::scoring::{self, ClientState, Evaluation, Moment, MoveClass, OpenRupture, Srs};
@@ -1103,16 +1103,15 @@ impl Session {
         option: &Choice,
         standing: bool,
     ) -> Result<(), SessionError> {
-        let next = match &option.next {
-            Some(n) => n.clone(),
+        let next = match stage.way_on(option) {
+            WayOn::Next(next) => next.to_owned(),
             // A standing move without a `next` is answered and the stage goes on.
-            None if standing => {
+            WayOn::Transitions(_) if standing => {
                 self.standing_taken.push(option.id.clone());
                 self.trajectory.push((stage.id.clone(), self.state.alliance()));
                 return Ok(());
             }
-            None => stage
-                .transitions
+            WayOn::Transitions(transitions) => transitions
                 .iter()
                 .find(|tr| tr.when.as_ref().is_none_or(|c| self.holds(c)))
                 .map(|tr| tr.to.clone())
