@@ -4,7 +4,7 @@
 use std::process::Output;
 
 use rapport::engine::diagnostic::{Code, Severity};
-use rapport::engine::{load, scaffold};
+use rapport::engine::{diagnostic, load, scaffold};
 
 use crate::common;
 
@@ -234,7 +234,7 @@ fn r005_names_ties() {
         "{help}"
     );
     assert_eq!(
-        load::suggest_all("Assesment", ["Assessment", "Rapport"].into_iter()),
+        diagnostic::suggest_all("Assesment", ["Assessment", "Rapport"].into_iter()),
         vec!["Assessment"]
     );
 }

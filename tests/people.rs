@@ -42,7 +42,7 @@ fn a_move_is_judged_against_its_addressee() {
         e.fit
             .parts
             .iter()
-            .find(|p| p.term == rapport::engine::weights::FitTerm::Coping)
+            .find(|p| p.term == rapport::engine::vocab::FitTerm::Coping)
             .map(|p| p.why.clone())
             .expect("the term is there")
     };
@@ -139,7 +139,7 @@ fn a_marker_is_answered_by_turning_to_the_person_who_shows_it() {
         e.fit
             .parts
             .iter()
-            .find(|p| p.term == rapport::engine::weights::FitTerm::Marker)
+            .find(|p| p.term == rapport::engine::vocab::FitTerm::Marker)
             .map(|p| (p.value, p.why.clone()))
             .expect("the marker term is there")
     };

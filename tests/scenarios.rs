@@ -8,10 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 // Every ending is reachable: `golden::every_shipped_scenario_has_its_golden_plays` requires a golden
 // play per ending, and `golden::golden_play_throughs_have_not_drifted` plays each one to its ending.
 
-use rapport::engine::Session;
-use rapport::engine::debrief;
-use rapport::engine::model::{IntegrationMode, Marker, ProcessMarker};
+use rapport::engine::model::{IntegrationMode, Marker};
 use rapport::engine::session::{Event, RuptureCause};
+use rapport::engine::vocab::ProcessMarker;
+use rapport::engine::{Session, debrief};
 
 use crate::common;
 
@@ -23,7 +23,7 @@ fn the_built_in_catalog_is_broad_and_complete() {
         "only {} techniques",
         lib.catalog.techniques.len()
     );
-    for school in rapport::engine::catalog::School::ALL {
+    for school in rapport::engine::vocab::School::ALL {
         assert!(
             lib.catalog.techniques.iter().any(|t| t.school == school),
             "no technique of school {school:?}"

@@ -3,12 +3,10 @@
 use std::sync::Arc;
 
 use rapport::engine::debrief::{self, Verdict};
-use rapport::engine::load;
-use rapport::engine::model::{Groundwork, ProcessMarker};
 use rapport::engine::scoring::MoveClass;
 use rapport::engine::session::{Event, RuptureCause};
-use rapport::engine::weights::FitTerm;
-use rapport::engine::{Scenario, Session};
+use rapport::engine::vocab::{FitTerm, Groundwork, ProcessMarker};
+use rapport::engine::{Scenario, Session, load};
 
 use crate::common;
 
@@ -457,8 +455,9 @@ fn a_scripted_rupture_is_an_event_after_the_scene_not_under_the_move() {
 fn the_simulated_srs_sits_near_the_ceiling_after_a_good_session_and_flags_a_rupture() {
     let lib = common::lib();
     let w = &lib.weights;
-    use rapport::engine::model::{Alliance, RuptureKind};
+    use rapport::engine::model::Alliance;
     use rapport::engine::scoring::srs;
+    use rapport::engine::vocab::RuptureKind;
     let good = Alliance {
         goal: 0.72,
         task: 0.7,

@@ -124,7 +124,7 @@ fn a_poor_move_opens_a_rupture_and_a_repair_can_mend_it() {
             ev.iter().any(|e| matches!(
                 e,
                 Event::RuptureOpened {
-                    kind: rapport::engine::model::RuptureKind::Confrontation,
+                    kind: rapport::engine::vocab::RuptureKind::Confrontation,
                     ..
                 }
             )),

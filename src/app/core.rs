@@ -10,10 +10,11 @@ use std::sync::Arc;
 
 use crate::engine::debrief::{self, Debrief};
 use crate::engine::load::{self, LoadedScenario};
-use crate::engine::model::{Marker, ProcessMarker, RuptureKind};
+use crate::engine::model::Marker;
 use crate::engine::records::xapi::XapiSettings;
 use crate::engine::records::{self, SessionRecord, SessionSummary, Store};
 use crate::engine::session::{ChoiceOutcome, Event};
+use crate::engine::vocab::{ProcessMarker, RuptureKind};
 use crate::engine::{Diagnostic, Library, Scenario, Session, shipped};
 
 /// The one state that owns the app's flow.

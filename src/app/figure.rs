@@ -4,7 +4,7 @@ use bevy::prelude::*;
 use bevy::window::RequestRedraw;
 
 use super::core::{Active, Mood, Screen};
-use crate::engine::check::parse_hex;
+use crate::engine::model::Look;
 
 /// Where the session screen leaves room for the client, in logical pixels of the window.
 #[derive(Resource, Debug, Clone, Copy, Default)]
@@ -168,7 +168,7 @@ pub fn plugin(app: &mut App) {
 }
 
 fn colour(hex: &str, fallback: Color) -> Color {
-    parse_hex(hex).map_or(fallback, |[r, g, b]| Color::srgb_u8(r, g, b))
+    Look::rgb(hex).map_or(fallback, |[r, g, b]| Color::srgb_u8(r, g, b))
 }
 
 /// A sleeve's colour: the clothing a little darker, in proportion (a fixed step turns dark cloth black).

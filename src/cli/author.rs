@@ -480,7 +480,7 @@ pub fn techniques(
         TechniquesFormat::Human => {
             for t in &list {
                 let schools: Vec<&str> = t.schools().map(|s| s.label()).collect();
-                let names = |g: &[rapport::engine::model::Groundwork]| {
+                let names = |g: &[rapport::engine::vocab::Groundwork]| {
                     if g.is_empty() {
                         "-".to_owned()
                     } else {

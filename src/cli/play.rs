@@ -691,7 +691,7 @@ fn print_debrief(out: &mut impl Write, d: &Debrief) {
     );
     let c = &d.client;
     // A client who has dropped out has no dropout risk left to report.
-    let risk = if c.outcome == Some(rapport::engine::model::Outcome::Dropout) {
+    let risk = if c.outcome == Some(rapport::engine::vocab::Outcome::Dropout) {
         String::new()
     } else {
         format!(", simulated dropout risk {:.0}%", c.dropout_risk * 100.0)

@@ -10,10 +10,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use super::catalog::Catalog;
-use super::check::Graph;
 use super::model::{Condition, Scenario};
-use super::scoring::{self, ClientState};
+use super::scoring;
 use super::session::Session;
+use super::stage_graph::StageGraph;
+use super::state::ClientState;
+use super::vocab::{Format, Outcome, Phase, ProcessMarker, RuptureKind, StageOfChange};
 use super::weights::Weights;
 
 /// Plays are enumerated exactly (with the session engine) only up to this many.
@@ -113,7 +115,7 @@ fn spread(mut v: Vec<f32>) -> Option<Spread> {
 fn option_targets<'a>(
     st: &'a super::model::Stage,
     o: &'a super::model::Choice,
-    last_fit: super::model::FitBand,
+    last_fit: super::vocab::FitBand,
 ) -> Vec<&'a str> {
     let transitions = match st.way_on(o) {
         super::model::WayOn::Next(next) => return vec![next],
@@ -141,7 +143,7 @@ fn option_targets<'a>(
 
 pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Analysis {
     let w = weights.with_overrides(s.weights.as_ref());
-    let g = Graph::of(s);
+    let g = StageGraph::of(s);
     let n = g.ids.len();
     let start = g.index.get(s.start.as_str()).copied();
     let reach = start.map_or_else(|| vec![false; n], |st| g.reachable_from(st));
@@ -401,13 +403,13 @@ fn warnings(s: &Scenario, a: &Analysis) -> Vec<String> {
             s.ending(id).is_some_and(|e| {
                 matches!(
                     e.outcome,
-                    super::model::Outcome::Improved | super::model::Outcome::Partial
+                    super::vocab::Outcome::Improved | super::vocab::Outcome::Partial
                 )
             })
         };
         let improved = |id: &str| {
             s.ending(id)
-                .is_some_and(|e| e.outcome == super::model::Outcome::Improved)
+                .is_some_and(|e| e.outcome == super::vocab::Outcome::Improved)
         };
         if improved(&x.worst.ending) {
             w.push(format!(

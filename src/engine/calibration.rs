@@ -230,7 +230,7 @@ fn compare(s: &Session, cal: &mut Calibration) {
 }
 
 /// The calibration as positioned warnings for `rapport check`.
-pub fn diagnostics(s: &Scenario, cal: &Calibration, file: &str, loc: &Locator) -> Vec<Diagnostic> {
+pub fn diagnostics(s: &Scenario, cal: &Calibration, w: &Weights, file: &str, loc: &Locator) -> Vec<Diagnostic> {
     let path_of = |option: &str| {
         s.stages.iter().enumerate().find_map(|(i, st)| {
             st.choices
@@ -250,7 +250,7 @@ pub fn diagnostics(s: &Scenario, cal: &Calibration, file: &str, loc: &Locator) -
             )
         })
         .collect();
-    out.extend(salience_flattens(s, cal, file, loc));
+    out.extend(salience_flattens(s, cal, w, file, loc));
     if s.version >= 2 {
         for id in &cal.undeclared {
             let span = path_of(id).and_then(|p| loc.find(&p));
@@ -271,9 +271,9 @@ pub fn diagnostics(s: &Scenario, cal: &Calibration, file: &str, loc: &Locator) -
 /// barely moves a fit; a high one with no move that adapts to the client's explanatory model holds every fit at a
 /// stage below good, where without those terms some option would fit well. The warning fires only when that is the
 /// whole story: no stage met offers a well-fitting move.
-fn salience_flattens(s: &Scenario, cal: &Calibration, file: &str, loc: &Locator) -> Vec<Diagnostic> {
-    use super::model::FitBand;
-    use super::weights::FitTerm;
+fn salience_flattens(s: &Scenario, cal: &Calibration, w: &Weights, file: &str, loc: &Locator) -> Vec<Diagnostic> {
+    use super::vocab::FitBand;
+    use super::vocab::FitTerm;
     let mut flattened: Vec<String> = Vec::new();
     for (stage, ranked) in &cal.rankings {
         let computed: Vec<&Ranked> = ranked.iter().filter(|r| !r.evaluation.fit.overridden).collect();
@@ -299,7 +299,7 @@ fn salience_flattens(s: &Scenario, cal: &Calibration, file: &str, loc: &Locator)
                 .iter()
                 .any(|p| matches!(p.term, FitTerm::Culture | FitTerm::Religion))
         });
-        if salient && computed.iter().any(|r| FitBand::of(without(r)) == FitBand::Good) {
+        if salient && computed.iter().any(|r| w.band(without(r)) == FitBand::Good) {
             flattened.push(stage.clone());
         }
     }
@@ -340,7 +340,7 @@ pub fn unreached_endings(s: &Arc<Scenario>, lib: &super::Library, file: &str, lo
     let Some(reached) = super::analysis::endings_reached(s, &lib.catalog, &lib.weights, 400) else {
         return Vec::new();
     };
-    let g = super::check::Graph::of(s);
+    let g = super::stage_graph::StageGraph::of(s);
     let reach = g
         .index
         .get(s.start.as_str())

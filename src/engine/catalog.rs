@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-use super::model::{Format, Groundwork, ProcessMarker, RuptureKind};
+use super::vocab::{ChangeProcess, Format, Groundwork, ProcessMarker, Quality, RepairKind, RuptureKind, School};
 
 /// The catalog file (`assets/techniques.ron`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -40,7 +40,7 @@ impl Catalog {
     /// description or name shares a word with it (`referral` finds the referral moves; a word of four letters or
     /// more matches the words it starts, so `refer` finds them too).
     pub fn nearest(&self, unknown: &str) -> (Vec<&str>, Vec<&str>) {
-        if super::load::too_long_to_suggest(unknown) {
+        if super::diagnostic::too_long_to_suggest(unknown) {
             return (Vec::new(), Vec::new());
         }
         let lower = unknown.to_lowercase();
@@ -105,7 +105,7 @@ impl Catalog {
         let (by_name, by_words) = self.nearest(unknown);
         let quote = |v: &[&str]| v.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ");
         let mut parts = Vec::new();
-        if let Some(x) = super::load::suggest(unknown, self.ids()) {
+        if let Some(x) = super::diagnostic::suggest(unknown, self.ids()) {
             parts.push(format!("did you mean `{x}`?"));
         }
         if !by_name.is_empty() {
@@ -240,103 +240,6 @@ impl Evidence {
     }
 }
 
-/// The schools the integrative literature names, plus the shared relational moves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum School {
-    CognitiveBehavioural,
-    Psychodynamic,
-    Humanistic,
-    Experiential,
-    Systemic,
-    Mindfulness,
-    Narrative,
-    Somatic,
-    Existential,
-    Schema,
-    Interpersonal,
-    Dialectical,
-    Motivational,
-    PlayAndArt,
-    Crisis,
-    /// Relational moves every school shares (reflection, metacommunication, rationale...).
-    Common,
-}
-
-impl School {
-    pub const ALL: [School; 16] = [
-        School::Common,
-        School::CognitiveBehavioural,
-        School::Psychodynamic,
-        School::Humanistic,
-        School::Experiential,
-        School::Systemic,
-        School::Mindfulness,
-        School::Narrative,
-        School::Somatic,
-        School::Existential,
-        School::Schema,
-        School::Interpersonal,
-        School::Dialectical,
-        School::Motivational,
-        School::PlayAndArt,
-        School::Crisis,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            School::CognitiveBehavioural => "cognitive-behavioural",
-            School::Psychodynamic => "psychodynamic",
-            School::Humanistic => "humanistic / person-centred",
-            School::Experiential => "experiential / emotion-focused",
-            School::Systemic => "systemic / family",
-            School::Mindfulness => "mindfulness and mind-body",
-            School::Narrative => "narrative",
-            School::Somatic => "somatic",
-            School::Existential => "existential",
-            School::Schema => "schema",
-            School::Interpersonal => "interpersonal",
-            School::Dialectical => "dialectical-behavioural",
-            School::Motivational => "motivational interviewing",
-            School::PlayAndArt => "play, art and story",
-            School::Crisis => "crisis intervention",
-            School::Common => "relational (all schools)",
-        }
-    }
-}
-
-/// Transtheoretical processes of change (Prochaska, DiClemente & Norcross 1992).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum ChangeProcess {
-    ConsciousnessRaising,
-    DramaticRelief,
-    EnvironmentalReevaluation,
-    SelfReevaluation,
-    SelfLiberation,
-    Counterconditioning,
-    StimulusControl,
-    ReinforcementManagement,
-    HelpingRelationships,
-    SocialLiberation,
-}
-
-impl ChangeProcess {
-    pub fn label(self) -> &'static str {
-        use ChangeProcess::*;
-        match self {
-            ConsciousnessRaising => "consciousness raising",
-            DramaticRelief => "dramatic relief",
-            EnvironmentalReevaluation => "environmental reevaluation",
-            SelfReevaluation => "self-reevaluation",
-            SelfLiberation => "self-liberation",
-            Counterconditioning => "counterconditioning",
-            StimulusControl => "stimulus control",
-            ReinforcementManagement => "reinforcement management",
-            HelpingRelationships => "helping relationships",
-            SocialLiberation => "social liberation",
-        }
-    }
-}
-
 /// The common-factor qualities a move carries (APA task force 2018), each 0..1.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -362,49 +265,6 @@ pub struct Qualities {
     pub feedback: f32,
 }
 
-/// Names of the common-factor qualities, as weight keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Quality {
-    Empathy,
-    Regard,
-    Congruence,
-    Collaboration,
-    GoalConsensus,
-    Rationale,
-    Hope,
-    Feedback,
-    /// Rupture repair: counts only while a rupture is open.
-    Repair,
-}
-
-impl Quality {
-    pub const ALL: [Quality; 9] = [
-        Quality::Empathy,
-        Quality::Regard,
-        Quality::Congruence,
-        Quality::Collaboration,
-        Quality::GoalConsensus,
-        Quality::Rationale,
-        Quality::Hope,
-        Quality::Feedback,
-        Quality::Repair,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Quality::Empathy => "empathy",
-            Quality::Regard => "positive regard",
-            Quality::Congruence => "congruence",
-            Quality::Collaboration => "collaboration",
-            Quality::GoalConsensus => "goal consensus",
-            Quality::Rationale => "treatment credibility (rationale)",
-            Quality::Hope => "outcome expectation / hope",
-            Quality::Feedback => "progress feedback",
-            Quality::Repair => "rupture repair",
-        }
-    }
-}
-
 impl Qualities {
     pub fn get(&self, q: Quality) -> f32 {
         match q {
@@ -417,33 +277,6 @@ impl Qualities {
             Quality::Hope => self.hope,
             Quality::Feedback => self.feedback,
             Quality::Repair => 0.0,
-        }
-    }
-}
-
-/// Repair strategies (Safran & Muran; Eubanks, Muran & Safran 2018).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum RepairKind {
-    /// Immediate: explain the rationale of the task.
-    Rationale,
-    /// Immediate: change the task or the goal.
-    ChangeTask,
-    /// Immediate: clarify a misunderstanding.
-    Clarify,
-    /// Exploratory: talk about what is happening between you; own your part.
-    Metacommunication,
-    /// Exploratory: explore the client's experience of the rupture.
-    ExploreRupture,
-}
-
-impl RepairKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            RepairKind::Rationale => "immediate repair: giving a rationale",
-            RepairKind::ChangeTask => "immediate repair: changing the task or goal",
-            RepairKind::Clarify => "immediate repair: clarifying a misunderstanding",
-            RepairKind::Metacommunication => "exploratory repair: metacommunication",
-            RepairKind::ExploreRupture => "exploratory repair: exploring the rupture",
         }
     }
 }

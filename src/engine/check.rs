@@ -1,14 +1,16 @@
 //! The checker: every semantic problem in a scenario, catalog or weights file, all at once.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use super::catalog::{Catalog, Quality};
+use super::catalog::Catalog;
+use super::diagnostic::suggest;
 use super::diagnostic::{Code, Diagnostic};
-use super::load::suggest;
-use super::model::{Condition, Effect, Scenario, Value};
+use super::model::{Condition, Effect, Look, Scenario, Value};
 use super::source::Locator;
-use super::weights::{FitTerm, Weights};
+use super::stage_graph::{self, StageGraph};
+use super::vocab::{FitTerm, Quality};
+use super::weights::Weights;
 
 struct Ctx<'a> {
     file: &'a str,
@@ -116,7 +118,7 @@ fn check_version_two(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
         );
     }
     cx.range("client.compliance", "compliance", s.client.compliance, 0.0, 1.0);
-    let answers = |o: &super::model::Choice, m: &super::model::ProcessMarker| {
+    let answers = |o: &super::model::Choice, m: &super::vocab::ProcessMarker| {
         catalog
             .get(&o.technique)
             .is_some_and(|t| super::scoring::delivered(t, &o.manner).answers.contains(m))
@@ -277,7 +279,7 @@ fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
         ("hair", &c.look.hair),
         ("clothing", &c.look.clothing),
     ] {
-        if !v.is_empty() && parse_hex(v).is_none() {
+        if !v.is_empty() && Look::rgb(v).is_none() {
             cx.push(
                 Code::R401,
                 &format!("client.look.{field}"),
@@ -496,7 +498,8 @@ fn check_thresholds(c: &Condition, path: &str, cx: &mut Ctx) {
 /// Several people in the room: every person named is in `people` and in the room where they are named, every
 /// person speaks, and techniques made for a format reach the people they are made for.
 fn check_people(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
-    use super::model::{Addressee, CHILD_AGE, Format};
+    use super::model::{Addressee, CHILD_AGE};
+    use super::vocab::Format;
     let ids: Vec<&str> = if s.people.is_empty() {
         vec![super::model::SOLE]
     } else {
@@ -682,16 +685,6 @@ fn check_people(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
             );
         }
     }
-}
-
-/// Parses "#rrggbb" into bytes.
-pub fn parse_hex(s: &str) -> Option<[u8; 3]> {
-    let h = s.strip_prefix('#')?;
-    if h.len() != 6 || !h.is_ascii() {
-        return None;
-    }
-    let byte = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).ok();
-    Some([byte(0)?, byte(2)?, byte(4)?])
 }
 
 /// R104 for a portrait that is not an image in the scenario's folder: a path that leaves the folder (absolute, or
@@ -922,16 +915,8 @@ fn check_ids(s: &Scenario, cx: &mut Ctx) {
     }
 }
 
-fn all_targets(s: &Scenario) -> Vec<&str> {
-    s.stages
-        .iter()
-        .map(|st| st.id.as_str())
-        .chain(s.endings.iter().map(|e| e.id.as_str()))
-        .collect()
-}
-
 fn check_references(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
-    let targets = all_targets(s);
+    let targets = stage_graph::nodes(s);
     let known: HashSet<&str> = targets.iter().copied().collect();
     // Stages nothing names (not the start, no transition or `next`): a target one or two edits from one of them is
     // more likely a typo in that stage's own id than in the references.
@@ -1137,79 +1122,8 @@ fn check_variables(s: &Scenario, cx: &mut Ctx) {
     }
 }
 
-/// The stage graph, ignoring guards: what can follow what.
-pub struct Graph<'a> {
-    pub ids: Vec<&'a str>,
-    pub index: HashMap<&'a str, usize>,
-    /// Successors of each stage (indices into `ids`; endings included).
-    pub succ: Vec<Vec<usize>>,
-    pub stage_count: usize,
-}
-
-impl<'a> Graph<'a> {
-    pub fn of(s: &'a Scenario) -> Graph<'a> {
-        let ids = all_targets(s);
-        let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-        let mut succ = vec![Vec::new(); ids.len()];
-        for (i, st) in s.stages.iter().enumerate() {
-            for to in st.exits().map(|e| e.to) {
-                if let Some(&j) = index.get(to)
-                    && !succ[i].contains(&j)
-                {
-                    succ[i].push(j);
-                }
-            }
-        }
-        Graph {
-            ids,
-            index,
-            succ,
-            stage_count: s.stages.len(),
-        }
-    }
-
-    pub fn reachable_from(&self, start: usize) -> Vec<bool> {
-        let mut seen = vec![false; self.ids.len()];
-        let mut queue = VecDeque::from([start]);
-        seen[start] = true;
-        while let Some(n) = queue.pop_front() {
-            for &m in &self.succ[n] {
-                if !seen[m] {
-                    seen[m] = true;
-                    queue.push_back(m);
-                }
-            }
-        }
-        seen
-    }
-
-    /// Nodes from which some ending can be reached.
-    pub fn can_finish(&self) -> Vec<bool> {
-        let mut pred = vec![Vec::new(); self.ids.len()];
-        for (i, s) in self.succ.iter().enumerate() {
-            for &j in s {
-                pred[j].push(i);
-            }
-        }
-        let mut ok = vec![false; self.ids.len()];
-        let mut queue: VecDeque<usize> = (self.stage_count..self.ids.len()).collect();
-        for &e in &queue {
-            ok[e] = true;
-        }
-        while let Some(n) = queue.pop_front() {
-            for &p in &pred[n] {
-                if !ok[p] {
-                    ok[p] = true;
-                    queue.push_back(p);
-                }
-            }
-        }
-        ok
-    }
-}
-
 fn check_graph(s: &Scenario, cx: &mut Ctx) {
-    let g = Graph::of(s);
+    let g = StageGraph::of(s);
     let Some(&start) = g.index.get(s.start.as_str()) else {
         return;
     };
@@ -1277,7 +1191,7 @@ fn check_graph(s: &Scenario, cx: &mut Ctx) {
 /// holds (its first transition without `when`) comes back to a stage already passed, and no option on the loop
 /// leads out of it: every way out waits on a guard, and if none comes to hold, the session repeats the loop until
 /// its step limit. (A loop with no way out at all is R303.)
-fn guarded_loops(s: &Scenario, g: &Graph, reach: &[bool], finish: &[bool], cx: &mut Ctx) {
+fn guarded_loops(s: &Scenario, g: &StageGraph, reach: &[bool], finish: &[bool], cx: &mut Ctx) {
     let fallback: Vec<Option<(usize, usize)>> = s
         .stages
         .iter()
@@ -1635,5 +1549,16 @@ fn check_weight_rates(w: &Weights, cx: &mut Ctx) {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_the_checker_allows_may_still_get_a_suggestion() {
+        // Suggestions stop at a length only far past the longest id or name the checker accepts.
+        assert!(super::super::diagnostic::LONGEST_MISSPELLING >= 4 * MAX_ID_CHARS.max(MAX_NAME_CHARS));
     }
 }

@@ -3,10 +3,10 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::catalog::School;
-use super::model::{Alliance, FitBand, IntegrationMode, Outcome};
+use super::model::{Alliance, IntegrationMode};
 use super::scoring::MoveClass;
 use super::session::{Event, Session};
+use super::vocab::{FitBand, Outcome, School};
 
 /// The session's result in one word, from its accuracy; any critical miss makes it unsafe, whatever else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -256,6 +256,8 @@ pub struct ChoiceLine {
     pub option: String,
     pub technique: String,
     pub fit: f32,
+    /// The fit's band (from the weights).
+    pub band: FitBand,
     pub common_factors: f32,
     pub score: f32,
     pub class: MoveClass,
@@ -300,7 +302,7 @@ pub fn debrief(session: &Session) -> Debrief {
         .collect();
     // What the scenario requires of a competent session, when the session has ended without it.
     let initial = sc.initial_groundwork();
-    let missing_required: Vec<super::model::Groundwork> = if session.ended().is_some() {
+    let missing_required: Vec<super::vocab::Groundwork> = if session.ended().is_some() {
         sc.requires
             .iter()
             .copied()
@@ -326,7 +328,7 @@ pub fn debrief(session: &Session) -> Debrief {
     let unsafe_misses = critical.len()
         - missing_required
             .iter()
-            .filter(|g| **g != super::model::Groundwork::RiskAssessed)
+            .filter(|g| **g != super::vocab::Groundwork::RiskAssessed)
             .count();
     let room = room(session);
     let mut verdict = Verdict::of(accuracy, unsafe_misses);
@@ -382,7 +384,7 @@ pub fn debrief(session: &Session) -> Debrief {
     // A repair tried that did not take is chance, not a mistake: kept apart from the repairs never tried.
     let failed: Vec<FailedRepair> = h
         .iter()
-        .zip(super::records::moves_of(session.events()))
+        .zip(super::session::moves_of(session.events()))
         .filter_map(|(c, events)| {
             let kind = events.iter().find_map(|e| match e {
                 Event::RepairFailed { kind, .. } => Some(kind.label().to_owned()),
@@ -443,6 +445,7 @@ pub fn debrief(session: &Session) -> Debrief {
                 option: c.choice.clone(),
                 technique: c.technique_name.clone(),
                 fit: c.evaluation.fit.total,
+                band: c.evaluation.fit.band,
                 common_factors: c.evaluation.common_factors.total,
                 score: c.evaluation.score,
                 class: c.class,
@@ -468,7 +471,7 @@ fn room(session: &Session) -> Option<Room> {
         return None;
     }
     let sc = session.scenario();
-    let intake = crate::engine::scoring::ClientState::of_scenario(sc);
+    let intake = crate::engine::state::ClientState::of_scenario(sc);
     let h = session.history();
     let mut points: Vec<Vec<Alliance>> = vec![intake.people.iter().map(|p| p.alliance).collect()];
     points.extend(h.iter().map(|c| c.people_after.clone()));

@@ -465,3 +465,46 @@ pub fn render(diags: &[Diagnostic], loc: Option<&Locator>) -> String {
     }
     out
 }
+
+/// The longest name that may be a misspelling of an id or a name: four times the longest id or name the checker
+/// allows (`check::MAX_ID_CHARS`, `check::MAX_NAME_CHARS`; a test there keeps the two in step). The similarity
+/// measure costs the product of the lengths, and a 1 MiB unknown id took seconds to find no suggestion.
+pub const LONGEST_MISSPELLING: usize = 320;
+
+/// Whether a name is too long to be a misspelling of an id or a name.
+pub fn too_long_to_suggest(found: &str) -> bool {
+    found.len() > LONGEST_MISSPELLING
+}
+
+/// The closest candidate to a misspelt name, if one is close enough to be a likely typo.
+pub fn suggest<'a>(found: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    if too_long_to_suggest(found) {
+        return None;
+    }
+    candidates
+        .map(|c| (strsim::jaro_winkler(found, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// Every candidate about as close to a misspelt name as the closest (a tie within .03), or that starts with it
+/// (`Complaint` names `ComplaintAboutTherapist`, `ComplaintAboutTask` and `ComplaintAboutProgress` alike), best
+/// first, at most four; empty when nothing is close enough.
+pub fn suggest_all<'a>(found: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    if too_long_to_suggest(found) {
+        return Vec::new();
+    }
+    let lower = found.to_lowercase();
+    let mut scored: Vec<(f64, &str)> = candidates.map(|c| (strsim::jaro_winkler(found, c), c)).collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    let Some(&(best, _)) = scored.first().filter(|(s, _)| *s > 0.8) else {
+        return Vec::new();
+    };
+    scored
+        .into_iter()
+        .filter(|(s, c)| *s > 0.8 && (*s >= best - 0.03 || (lower.len() >= 4 && c.to_lowercase().starts_with(&lower))))
+        .take(4)
+        .map(|(_, c)| c)
+        .collect()
+}

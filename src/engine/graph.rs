@@ -2,7 +2,8 @@
 
 use std::fmt::Write;
 
-use super::model::{Outcome, Phase, Scenario};
+use super::model::Scenario;
+use super::vocab::{Outcome, Phase};
 
 /// One edge of the drawing.
 struct Edge {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::catalog::Catalog;
 use super::check;
-use super::diagnostic::{Code, Diagnostic};
+use super::diagnostic::{Code, Diagnostic, suggest_all};
 use super::model::Scenario;
 use super::source::{Bound, Locator, Span};
 use super::weights::Weights;
@@ -326,45 +326,6 @@ fn unclosed(src: &str) -> Option<(usize, char)> {
     stack.pop()
 }
 
-/// The closest candidate to a misspelt name, if one is close enough to be a likely typo.
-pub fn suggest<'a>(found: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    if too_long_to_suggest(found) {
-        return None;
-    }
-    candidates
-        .map(|c| (strsim::jaro_winkler(found, c), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
-}
-
-/// Every candidate about as close to a misspelt name as the closest (a tie within .03), or that starts with it
-/// (`Complaint` names `ComplaintAboutTherapist`, `ComplaintAboutTask` and `ComplaintAboutProgress` alike), best
-/// first, at most four; empty when nothing is close enough.
-pub fn suggest_all<'a>(found: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-    if too_long_to_suggest(found) {
-        return Vec::new();
-    }
-    let lower = found.to_lowercase();
-    let mut scored: Vec<(f64, &str)> = candidates.map(|c| (strsim::jaro_winkler(found, c), c)).collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
-    let Some(&(best, _)) = scored.first().filter(|(s, _)| *s > 0.8) else {
-        return Vec::new();
-    };
-    scored
-        .into_iter()
-        .filter(|(s, c)| *s > 0.8 && (*s >= best - 0.03 || (lower.len() >= 4 && c.to_lowercase().starts_with(&lower))))
-        .take(4)
-        .map(|(_, c)| c)
-        .collect()
-}
-
-/// Whether a name is too long to be a misspelling of an id or a name (the similarity measure costs the product of
-/// the lengths: a 1 MiB unknown id took seconds to find no suggestion).
-pub fn too_long_to_suggest(found: &str) -> bool {
-    found.len() > 4 * check::MAX_ID_CHARS.max(check::MAX_NAME_CHARS)
-}
-
 /// "did you mean `a`?", or "did you mean `a` or `b`?" when several are as close.
 fn did_you_mean(found: &str, candidates: &[&str]) -> Option<String> {
     let all = suggest_all(found, candidates.iter().copied());
@@ -427,7 +388,7 @@ pub fn load_scenario_calibrated(src: &str, file: &str, lib: &super::Library, dir
     if let (false, Some(s)) = (l.has_errors(), &l.value) {
         let cal = super::calibration::calibrate(s, &lib.catalog, &lib.weights);
         l.diagnostics
-            .extend(super::calibration::diagnostics(s, &cal, file, &l.locator));
+            .extend(super::calibration::diagnostics(s, &cal, &lib.weights, file, &l.locator));
         l.diagnostics
             .extend(super::calibration::unreached_endings(s, lib, file, &l.locator));
         l.diagnostics.sort_by_key(|d| (d.line, d.column));

@@ -20,7 +20,10 @@ pub mod scoring;
 pub mod session;
 pub mod shipped;
 pub mod source;
+pub mod stage_graph;
+pub mod state;
 pub mod transcript;
+pub mod vocab;
 pub mod weights;
 
 use std::sync::Arc;

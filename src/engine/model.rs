@@ -7,7 +7,9 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::catalog::{ChangeProcess, School};
+use super::vocab::{
+    ChangeProcess, FitBand, Format, Groundwork, Outcome, Phase, ProcessMarker, RuptureKind, School, StageOfChange,
+};
 
 /// The id of the one person in a scenario without `people`.
 pub const SOLE: &str = "client";
@@ -273,37 +275,6 @@ pub struct Reactance {
     pub state: f32,
 }
 
-/// Transtheoretical stages of change (Prochaska, DiClemente & Norcross 1992).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum StageOfChange {
-    Precontemplation,
-    Contemplation,
-    Preparation,
-    Action,
-    Maintenance,
-}
-
-impl StageOfChange {
-    pub fn next(self) -> StageOfChange {
-        match self {
-            StageOfChange::Precontemplation => StageOfChange::Contemplation,
-            StageOfChange::Contemplation => StageOfChange::Preparation,
-            StageOfChange::Preparation => StageOfChange::Action,
-            StageOfChange::Action | StageOfChange::Maintenance => StageOfChange::Maintenance,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            StageOfChange::Precontemplation => "precontemplation",
-            StageOfChange::Contemplation => "contemplation",
-            StageOfChange::Preparation => "preparation",
-            StageOfChange::Action => "action",
-            StageOfChange::Maintenance => "maintenance",
-        }
-    }
-}
-
 /// What the client prefers or dislikes; honoured in the fit (Swift et al. 2011).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -339,22 +310,6 @@ pub struct Culture {
     /// How much culture shapes the meaning of the problem, 0..1.
     #[serde(default)]
     pub salience: f32,
-}
-
-/// The two kinds of alliance rupture (Safran & Muran).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum RuptureKind {
-    Withdrawal,
-    Confrontation,
-}
-
-impl RuptureKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            RuptureKind::Withdrawal => "withdrawal",
-            RuptureKind::Confrontation => "confrontation",
-        }
-    }
 }
 
 /// Bordin's working alliance: agreement on goals and tasks, and the bond; each 0..1.
@@ -427,27 +382,6 @@ pub struct Setting {
     pub delivery: Delivery,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Format {
-    Individual,
-    Couple,
-    Family,
-    Group,
-    Child,
-}
-
-impl Format {
-    pub fn label(self) -> &'static str {
-        match self {
-            Format::Individual => "individual",
-            Format::Couple => "couple",
-            Format::Family => "family",
-            Format::Group => "group",
-            Format::Child => "child",
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Delivery {
     InPerson,
@@ -467,6 +401,18 @@ pub struct Look {
     /// Optional portrait image, relative to the scenario file.
     #[serde(default)]
     pub portrait: Option<String>,
+}
+
+impl Look {
+    /// The red, green and blue of a "#rrggbb" colour; `None` for anything else.
+    pub fn rgb(hex: &str) -> Option<[u8; 3]> {
+        let h = hex.strip_prefix('#')?;
+        if h.len() != 6 || !h.is_ascii() {
+            return None;
+        }
+        let byte = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).ok();
+        Some([byte(0)?, byte(2)?, byte(4)?])
+    }
 }
 
 /// A variable the scenario declares for its conditions and effects.
@@ -491,32 +437,6 @@ impl Value {
         match self {
             Value::Bool(_) => "Bool",
             Value::Number(_) => "Number",
-        }
-    }
-}
-
-/// Phases of the integrative process.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Phase {
-    Assessment,
-    Rapport,
-    Formulation,
-    GoalsAndPsychoeducation,
-    Intervention,
-    Monitoring,
-    Closure,
-}
-
-impl Phase {
-    pub fn label(self) -> &'static str {
-        match self {
-            Phase::Assessment => "assessment",
-            Phase::Rapport => "rapport",
-            Phase::Formulation => "formulation",
-            Phase::GoalsAndPsychoeducation => "goals and psychoeducation",
-            Phase::Intervention => "intervention",
-            Phase::Monitoring => "monitoring",
-            Phase::Closure => "closure and termination",
         }
     }
 }
@@ -695,65 +615,6 @@ impl RuptureMarker {
     }
 }
 
-/// Process markers: a client state that a particular task answers (Elliott et al. 2004 for the
-/// process-experiential ones; the last three are the clinical markers crisis, trauma and MI work answer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum ProcessMarker {
-    ConflictSplit,
-    SelfInterruption,
-    UnfinishedBusiness,
-    Vulnerability,
-    ProblematicReaction,
-    UnclearFeeling,
-    SafetyConcern,
-    Dissociation,
-    Ambivalence,
-    /// (v2) The client brings change: change talk, or an exception to the problem ("I sang", "I told them").
-    ChangeTalk,
-}
-
-impl ProcessMarker {
-    /// The process-experiential markers (Elliott et al. 2004), as opposed to the crisis, trauma and MI ones.
-    pub fn is_experiential(self) -> bool {
-        !matches!(
-            self,
-            ProcessMarker::SafetyConcern
-                | ProcessMarker::Dissociation
-                | ProcessMarker::Ambivalence
-                | ProcessMarker::ChangeTalk
-        )
-    }
-
-    /// The source of the marker-task pairing.
-    pub fn source(self) -> &'static str {
-        match self {
-            ProcessMarker::SafetyConcern => "Stanley & Brown 2012; Jobes 2016",
-            ProcessMarker::Dissociation => "Najavits 2002; Ogden, Minton & Pain 2006",
-            ProcessMarker::Ambivalence => "Miller & Rollnick 2013",
-            ProcessMarker::ChangeTalk => {
-                "Miller & Rollnick 2013 (elaborate, affirm, reflect); White & Epston 1990 (unique outcomes)"
-            }
-            _ => "Elliott, Watson, Goldman & Greenberg 2004",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        use ProcessMarker::*;
-        match self {
-            ConflictSplit => "conflict split",
-            SelfInterruption => "self-interruption",
-            UnfinishedBusiness => "unfinished business",
-            Vulnerability => "vulnerability",
-            ProblematicReaction => "problematic reaction point",
-            UnclearFeeling => "unclear felt sense",
-            SafetyConcern => "safety concern",
-            Dissociation => "dissociation",
-            Ambivalence => "ambivalence about change",
-            ChangeTalk => "change talk",
-        }
-    }
-}
-
 /// A move the trainee can make at a stage: a catalog technique plus the author's overrides.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -854,37 +715,6 @@ impl Cmp {
     }
 }
 
-/// Bands of fit used by conditions and feedback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum FitBand {
-    Good,
-    Fair,
-    Poor,
-}
-
-impl FitBand {
-    /// Good at .3 and above, poor below -.3 (the rupture threshold of `scenarios/SCORING-MODEL.md` section 2;
-    /// a session opens ruptures at the weights' `rupture_fit`).
-    pub fn of(fit: f32) -> FitBand {
-        if fit >= 0.3 {
-            FitBand::Good
-        } else if fit < -0.3 {
-            FitBand::Poor
-        } else {
-            FitBand::Fair
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            // Match words, so that a move's fit ("a weak match") never reads like its class ("poor").
-            FitBand::Good => "strong",
-            FitBand::Fair => "fair",
-            FitBand::Poor => "weak",
-        }
-    }
-}
-
 /// The condition language of transitions and guards.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Condition {
@@ -924,7 +754,7 @@ pub enum Condition {
     SrsFlagged,
     /// (v2) A condition about the alliance or ruptures, read for one person (by id).
     Person(String, Box<Condition>),
-    /// (v2) The split alliance: how far the least-joined person's bond lies below the others' (`scoring::split_of`).
+    /// (v2) The split alliance: how far the least-joined person's bond lies below the others' (`state::split_of`).
     Split(Cmp),
     /// (v2) The within-system alliance: the room's shared purpose and safety.
     Within(Cmp),
@@ -1021,87 +851,17 @@ impl Manner {
     }
 }
 
-/// What the work has in place: the steps of the integrative process that later moves build on (v2).
-/// Techniques declare what they need and what they provide in the catalog.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Groundwork {
-    /// The client's story has been heard and explored (Hill's exploration stage).
-    Explored,
-    /// Risk and safety have been asked about.
-    RiskAssessed,
-    /// A formulation has been shared and agreed with the client.
-    Formulation,
-    /// The client has heard and accepted a rationale for the kind of work proposed.
-    Rationale,
-    /// Goals have been agreed.
-    Goals,
-    /// The client has ways to steady themself (grounding, stabilisation) before processing.
-    Stabilised,
-    /// Change work has begun (skills tried, steps taken), so there is something to consolidate.
-    ChangeBegun,
-}
-
-impl Groundwork {
-    pub fn label(self) -> &'static str {
-        match self {
-            Groundwork::Explored => "the client's story explored",
-            Groundwork::RiskAssessed => "risk assessed",
-            Groundwork::Formulation => "a shared formulation",
-            Groundwork::Rationale => "an agreed rationale",
-            Groundwork::Goals => "agreed goals",
-            Groundwork::Stabilised => "stabilisation",
-            Groundwork::ChangeBegun => "change under way",
-        }
-    }
-
-    /// The groundwork a phase of the process stands for: a session that starts in a later phase has it.
-    pub fn of_phase(p: Phase) -> &'static [Groundwork] {
-        match p {
-            Phase::Assessment => &[Groundwork::Explored, Groundwork::RiskAssessed],
-            Phase::Rapport => &[],
-            Phase::Formulation => &[Groundwork::Formulation],
-            Phase::GoalsAndPsychoeducation => &[Groundwork::Rationale, Groundwork::Goals],
-            Phase::Intervention => &[Groundwork::ChangeBegun],
-            Phase::Monitoring | Phase::Closure => &[],
-        }
-    }
-}
-
-/// The simulated client's course at an ending (kept apart from the trainee's score).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Outcome {
-    Improved,
-    Partial,
-    Unchanged,
-    Worse,
-    Dropout,
-    Referred,
-}
-
-impl Outcome {
-    pub fn label(self) -> &'static str {
-        match self {
-            Outcome::Improved => "improved",
-            Outcome::Partial => "partly improved",
-            Outcome::Unchanged => "unchanged",
-            Outcome::Worse => "worse",
-            Outcome::Dropout => "dropped out",
-            Outcome::Referred => "referred on",
-        }
-    }
-}
-
 /// A scenario's changes to the default weights. Keys name terms of `assets/weights.ron`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WeightOverrides {
     #[serde(default)]
-    pub fit: BTreeMap<super::weights::FitTerm, f32>,
+    pub fit: BTreeMap<super::vocab::FitTerm, f32>,
     #[serde(default)]
-    pub common_factors: BTreeMap<super::catalog::Quality, f32>,
+    pub common_factors: BTreeMap<super::vocab::Quality, f32>,
     /// The mix of fit, alliance and common factors in the trainee's score.
     #[serde(default)]
-    pub score: Option<super::weights::ScoreMix>,
+    pub score: Option<super::vocab::ScoreMix>,
     /// Why the author changed them (shown in the debrief).
     #[serde(default)]
     pub reason: String,
@@ -1466,6 +1226,14 @@ mod tests {
 
     fn stage(text: &str) -> Stage {
         ron::from_str(text).expect("a stage")
+    }
+
+    #[test]
+    fn a_look_reads_only_rrggbb() {
+        assert_eq!(Look::rgb("#ff8000"), Some([255, 128, 0]));
+        for bad in ["ff8000", "#ff800", "#ff80000", "#gg8000", "#ff80é", ""] {
+            assert_eq!(Look::rgb(bad), None, "{bad}");
+        }
     }
 
     #[test]

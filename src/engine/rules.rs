@@ -2,9 +2,10 @@
 //! The session applies them and the scoring expects them through these same functions, so the feedback's
 //! expected alliance and what then happens in the session cannot disagree.
 
-use super::catalog::{RepairKind, Technique, repair_fits};
-use super::model::{Alliance, AllianceDelta, ClientProfile, RuptureKind};
-use super::scoring::{Lean, Moment, OpenRupture, PersonEffect, PersonState, is_critical};
+use super::catalog::{Technique, repair_fits};
+use super::model::{Alliance, AllianceDelta, ClientProfile};
+use super::state::{OpenRupture, PersonState};
+use super::vocab::{Lean, RepairKind, RuptureKind};
 use super::weights::Weights;
 
 /// What a move does about one person's open rupture, before chance decides whether a repair takes.
@@ -139,20 +140,12 @@ pub fn rupture_kind(reactance: f32, compliance: f32, style: RuptureKind, w: &Wei
     }
 }
 
-/// Whether `t` answers a safety or dissociation marker shown now, so that it holds an open rupture for later.
-pub fn holds_for_safety(t: &Technique, moment: &Moment) -> bool {
-    moment
-        .markers
-        .iter()
-        .any(|(i, m)| is_critical(*m) && moment.answers(t, *i, *m))
-}
-
 /// Whether a move opens a rupture with a person who has none open: it fits them badly when turned to them, or
 /// costs any part of their alliance steeply (a side taken against them). Asking about safety never opens one by
 /// itself.
-pub fn opens_rupture(t: &Technique, effect: &PersonEffect, w: &Weights) -> bool {
-    !t.is_safety()
-        && ((effect.addressed && effect.fit < w.alliance.rupture_fit) || effect.delta.min() < -w.alliance.rupture_delta)
+/// `fit` is the move's fit for them and `delta` its effect on their alliance.
+pub fn opens_rupture(t: &Technique, addressed: bool, fit: f32, delta: AllianceDelta, w: &Weights) -> bool {
+    !t.is_safety() && ((addressed && fit < w.alliance.rupture_fit) || delta.min() < -w.alliance.rupture_delta)
 }
 
 /// How a move turned to a person moves their state. Reactance rises with directiveness in proportion to the

@@ -6,14 +6,16 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::catalog::{Catalog, RepairKind, School, Technique};
+use super::catalog::{Catalog, Technique};
 use super::model::{
-    Addressee, Alliance, AllianceDelta, Aside, Choice, ClientProfile, Condition, Effect, FitBand, Groundwork, Intent,
-    Manner, Marker, Outcome, Phase, ProcessMarker, RuptureKind, RuptureMarker, Scenario, Stage, Value, WayOn,
+    Addressee, Alliance, AllianceDelta, Aside, Choice, ClientProfile, Condition, Effect, Intent, Manner, Marker,
+    RuptureMarker, Scenario, Stage, Value, WayOn,
 };
 use super::rules::{self, RuptureAttempt, RuptureCourse};
-use super::scoring::{self, ClientState, Evaluation, Moment, MoveClass, OpenRupture, Srs};
-use super::weights::{FitTerm, Weights};
+use super::scoring::{self, Evaluation, Moment, MoveClass, Srs};
+use super::state::{ClientState, OpenRupture};
+use super::vocab::{FitBand, FitTerm, Groundwork, Outcome, Phase, ProcessMarker, RepairKind, RuptureKind, School};
+use super::weights::Weights;
 
 /// A session runs at most this many choices; it guards against loops an author left open.
 pub const MAX_STEPS: usize = 200;
@@ -167,6 +169,22 @@ struct Grade {
     missing: Vec<Groundwork>,
 }
 
+/// A session's events split by move: each move's events start with its feedback (the events before the
+/// first move, the opening lines, belong to none).
+pub fn moves_of(events: &[Event]) -> Vec<&[Event]> {
+    let starts: Vec<usize> = events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| matches!(e, Event::Feedback(_)))
+        .map(|(i, _)| i)
+        .collect();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(k, &a)| &events[a..starts.get(k + 1).copied().unwrap_or(events.len())])
+        .collect()
+}
+
 /// Everything one choice did, explained.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChoiceOutcome {
@@ -221,7 +239,7 @@ pub struct ChoiceOutcome {
     /// Every school the technique belongs to.
     pub schools: Vec<School>,
     /// The process steps that were missing for this move.
-    pub missing: Vec<super::model::Groundwork>,
+    pub missing: Vec<super::vocab::Groundwork>,
     /// Why the author overrode the computed fit or alliance, if they did.
     pub override_reason: String,
 }
@@ -264,7 +282,7 @@ pub struct Session {
     trajectory: Vec<(String, Alliance)>,
     ended: Option<String>,
     events: Vec<Event>,
-    last: Option<(FitBand, School, Vec<super::catalog::ChangeProcess>)>,
+    last: Option<(FitBand, School, Vec<super::vocab::ChangeProcess>)>,
     /// Standing moves already taken at the current stage.
     standing_taken: Vec<String>,
 }
@@ -903,7 +921,7 @@ impl Session {
     /// rupture (repaired, failed, held for safety, or left to wear on), or a poor move opens one. The rules are
     /// `rules::RuptureAttempt`'s, which the scoring reads in expectation.
     fn settle_ruptures(&mut self, stage: &Stage, t: &Technique, eval: &Evaluation, moment: &Moment) {
-        let holds = rules::holds_for_safety(t, moment);
+        let holds = moment.holds_for_safety(t);
         for effect in &eval.people {
             let i = effect.person;
             let before = self.state.people[i].alliance;
@@ -917,7 +935,7 @@ impl Session {
                     course.alliance(after_move, &open, &self.weights)
                 }
                 None => {
-                    if rules::opens_rupture(t, effect, &self.weights) {
+                    if rules::opens_rupture(t, effect.addressed, effect.fit, effect.delta, &self.weights) {
                         // Its kind follows the person's reactance state.
                         self.open_rupture(i, stage, before, Vec::new());
                         self.push_rupture_opened(i, RuptureCause::Move);
@@ -974,7 +992,7 @@ impl Session {
                 .iter()
                 .find(|x| x.term == FitTerm::Stage && x.person == Some(i))
                 .is_some_and(|x| x.value > 0.0);
-            let matched = stage_matched && FitBand::of(fit) == FitBand::Good;
+            let matched = stage_matched && self.weights.band(fit) == FitBand::Good;
             let trait_reactance = self.people[i].reactance.trait_level;
             rules::move_state(&mut self.state.people[i], trait_reactance, t, matched, &self.weights);
         }
@@ -1454,7 +1472,7 @@ impl Session {
                     .any(|p| p.stage_of_change.is_some_and(|now| now >= *s)),
             },
             // Risk is assessed per person: `Person("daniel", Done(RiskAssessed))` asks whether he was asked.
-            Condition::Done(super::model::Groundwork::RiskAssessed) if person.is_some() => person
+            Condition::Done(super::vocab::Groundwork::RiskAssessed) if person.is_some() => person
                 .and_then(|i| self.state.people.get(i))
                 .is_some_and(|p| p.risk_assessed),
             Condition::Done(g) => self.state.groundwork.contains(g),
@@ -1602,7 +1620,7 @@ fn marker_gain(alt: &Evaluation, chosen: &Evaluation) -> bool {
         e.fit
             .parts
             .iter()
-            .find(|p| p.term == super::weights::FitTerm::Marker)
+            .find(|p| p.term == super::vocab::FitTerm::Marker)
             .map_or(0.0, |p| p.value)
     };
     marker(alt) > marker(chosen) + 0.4
@@ -1634,7 +1652,7 @@ fn reason_better(alt: &Evaluation, chosen: &Evaluation, t: &Technique, rupture_o
         e.fit
             .parts
             .iter()
-            .find(|p| p.term == super::weights::FitTerm::Marker)
+            .find(|p| p.term == super::vocab::FitTerm::Marker)
             .map(|p| (p.value, p.why.clone()))
     };
     if let (Some((a, why)), Some((c, _))) = (marker(alt), marker(chosen))

@@ -3,54 +3,8 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::catalog::{ChangeProcess, Quality, RepairKind};
-use super::model::{Phase, RuptureKind, StageOfChange, WeightOverrides};
-
-/// The terms of the fit (`scenarios/SCORING-MODEL.md` section 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum FitTerm {
-    Reactance,
-    Coping,
-    Arousal,
-    Intensity,
-    Stage,
-    Preference,
-    Culture,
-    Religion,
-    Marker,
-    /// Where the work is: a move before the groundwork it needs.
-    Timing,
-}
-
-impl FitTerm {
-    pub const ALL: [FitTerm; 10] = [
-        FitTerm::Reactance,
-        FitTerm::Coping,
-        FitTerm::Arousal,
-        FitTerm::Intensity,
-        FitTerm::Stage,
-        FitTerm::Preference,
-        FitTerm::Culture,
-        FitTerm::Religion,
-        FitTerm::Marker,
-        FitTerm::Timing,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            FitTerm::Reactance => "reactance and directiveness",
-            FitTerm::Coping => "coping style and focus",
-            FitTerm::Arousal => "distress and arousal",
-            FitTerm::Intensity => "impairment and intensity",
-            FitTerm::Stage => "stage of change",
-            FitTerm::Preference => "client preferences",
-            FitTerm::Culture => "cultural adaptation",
-            FitTerm::Religion => "religion and spirituality",
-            FitTerm::Marker => "marker and task",
-            FitTerm::Timing => "timing in the process",
-        }
-    }
-}
+use super::model::WeightOverrides;
+use super::vocab::{ChangeProcess, FitBand, FitTerm, Phase, Quality, RepairKind, RuptureKind, ScoreMix, StageOfChange};
 
 /// Where a weight comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,15 +43,6 @@ impl Weight {
             None => first.to_owned(),
         }
     }
-}
-
-/// The mix of fit, alliance change and common factors in a choice's score (`scenarios/SCORING-MODEL.md` section 6).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ScoreMix {
-    pub fit: f32,
-    pub alliance: f32,
-    pub common_factors: f32,
 }
 
 /// Rates of the alliance update and rupture rules (`scenarios/SCORING-MODEL.md` section 2).
@@ -236,6 +181,20 @@ pub struct Weights {
 }
 
 impl Weights {
+    /// The band of a fit: poor below the rupture threshold (`alliance.rupture_fit`: a move that fits this badly
+    /// opens a rupture), good from its mirror above zero, fair between (`scenarios/SCORING-MODEL.md` section 2).
+    /// The feedback, the debrief, the conditions and the app all read bands from here.
+    pub fn band(&self, fit: f32) -> FitBand {
+        let poor = self.alliance.rupture_fit;
+        if fit < poor {
+            FitBand::Poor
+        } else if fit >= -poor {
+            FitBand::Good
+        } else {
+            FitBand::Fair
+        }
+    }
+
     pub fn fit_weight(&self, t: FitTerm) -> f32 {
         self.fit.get(&t).map_or(0.0, |w| w.value)
     }

@@ -5,7 +5,7 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use crate::app::core::{Action, Scenarios, Screen};
 use crate::engine::model::{ClientProfile, Delivery, Preference};
-use crate::engine::scoring::Lean;
+use crate::engine::vocab::Lean;
 
 pub fn plugin(app: &mut App) {
     app.add_systems(
@@ -16,7 +16,7 @@ pub fn plugin(app: &mut App) {
 
 /// A 0-to-1 figure in words, with the figure and its scale for those who want it.
 fn level(x: f32, low: &str, mid: &str, high: &str) -> String {
-    use crate::engine::scoring::Level;
+    use crate::engine::vocab::Level;
     let w = match Level::of(x) {
         Level::High => high,
         Level::Low => low,

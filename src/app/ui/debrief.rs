@@ -230,7 +230,7 @@ pub fn panels(
                         "Ruptures {} opened, {} repaired",
                         c.ruptures_opened, c.ruptures_repaired
                     ));
-                    if c.outcome != Some(crate::engine::model::Outcome::Dropout) {
+                    if c.outcome != Some(crate::engine::vocab::Outcome::Dropout) {
                         cols[1].label(format!("Dropout risk {:.0}%", c.dropout_risk * 100.0));
                     }
                 });
@@ -353,7 +353,7 @@ pub fn panels(
                 .map(|c| {
                     Bar::new(c.step as f64, f64::from(c.fit))
                         .name(&c.technique)
-                        .fill(super::band_colour(c.fit))
+                        .fill(super::band_colour(c.band))
                 })
                 .collect();
             super::still_plot(("fit", &d.scenario, d.choices.len()))
@@ -384,7 +384,7 @@ pub fn panels(
                         super::class_colour(c.class),
                         format!("{} {} ({:.0}%)", c.class.symbol(), c.class.label(), c.accuracy),
                     );
-                    ui.colored_label(super::band_colour(c.fit), format!("{:+.2}", c.fit));
+                    ui.colored_label(super::band_colour(c.band), format!("{:+.2}", c.fit));
                     ui.label(format!("{:.0}", c.score));
                     if ui.button(format!("Replay from step {}", c.step)).clicked() {
                         out.push(replay(c.step));

@@ -4,7 +4,8 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use crate::app::core::{Action, Entry, Scenarios, Screen, StudentRecords};
-use crate::engine::model::{Difficulty, Format, IntegrationMode};
+use crate::engine::model::{Difficulty, IntegrationMode};
+use crate::engine::vocab::Format;
 
 pub fn plugin(app: &mut App) {
     app.init_resource::<Filter>().add_systems(

@@ -110,10 +110,21 @@ pub fn class_colour(c: crate::engine::scoring::MoveClass) -> egui::Color32 {
     }
 }
 
-/// The colour of a fit, by its band (the bands' one home is `FitBand::of`).
-pub fn band_colour(fit: f32) -> egui::Color32 {
-    use crate::engine::model::FitBand;
-    match FitBand::of(fit) {
+/// The colour of a change: gained, lost, or about even (within a hundredth).
+pub fn change_colour(change: f32) -> egui::Color32 {
+    if change > 0.01 {
+        good()
+    } else if change < -0.01 {
+        poor()
+    } else {
+        fair()
+    }
+}
+
+/// The colour of a fit band (the bands' one home is `Weights::band`).
+pub fn band_colour(band: crate::engine::vocab::FitBand) -> egui::Color32 {
+    use crate::engine::vocab::FitBand;
+    match band {
         FitBand::Good => good(),
         FitBand::Fair => fair(),
         FitBand::Poor => poor(),

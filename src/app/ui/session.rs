@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use crate::app::core::{Action, Active, Mood, ReloadNote, Screen, WhyTag};
 use crate::app::figure::{FigureArea, MAX_FIGURES, slots};
-use crate::engine::catalog::School;
 use crate::engine::model::{Alliance, Choice, Intent};
 use crate::engine::session::{ChoiceOutcome, Event, Session};
+use crate::engine::vocab::School;
 
 pub fn plugin(app: &mut App) {
     app.init_resource::<PaletteSearch>().add_systems(
@@ -589,7 +589,7 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, events: &[Eve
     }
     ui.horizontal_wrapped(|ui| {
         ui.colored_label(
-            super::band_colour(e.fit.total),
+            super::band_colour(e.fit.band),
             egui::RichText::new(format!("Fit {:+.2} ({})", e.fit.total, e.fit.band.label())).strong(),
         );
         if e.fit.overridden {
@@ -620,7 +620,7 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, events: &[Eve
                 let after = o.people_after.get(pe.person).copied().unwrap_or(o.alliance_after);
                 let how = if pe.addressed { "" } else { " (not addressed)" };
                 ui.colored_label(
-                    super::band_colour(pe.delta.bond * 10.0),
+                    super::change_colour(pe.delta.bond),
                     format!(
                         "{}{how}: bond {:+.2}, alliance now {:.2}",
                         c.name,
@@ -679,7 +679,10 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, events: &[Eve
     let parts = e.fit.by_pull();
     let term = |ui: &mut egui::Ui, p: &crate::engine::scoring::FitPart| {
         ui.horizontal_wrapped(|ui| {
-            ui.colored_label(super::band_colour(p.value), format!("{:+.2}", p.value));
+            ui.colored_label(
+                super::band_colour(s.weights().band(p.value)),
+                format!("{:+.2}", p.value),
+            );
             ui.label(&p.why);
         });
     };

@@ -1116,7 +1116,7 @@ fn view(rec: &SessionRecord, names: &Names) -> View {
             if r == 1 { "was" } else { "were" }
         ),
     });
-    if c.outcome != Some(crate::engine::model::Outcome::Dropout) {
+    if c.outcome != Some(crate::engine::vocab::Outcome::Dropout) {
         v.course.push(format!(
             "The simulated risk that the client drops out: {}.",
             pct(c.dropout_risk * 100.0)

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::engine::model::Outcome;
+use crate::engine::vocab::Outcome;
 
 /// The file name version 0.1 wrote in the data folder.
 pub const FILE: &str = "records.json";

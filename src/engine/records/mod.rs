@@ -159,22 +159,6 @@ impl SessionRecord {
     }
 }
 
-/// A session's events split by move: each move's events start with its feedback (the events before the
-/// first move, the opening lines, belong to none).
-pub fn moves_of(events: &[Event]) -> Vec<&[Event]> {
-    let starts: Vec<usize> = events
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| matches!(e, Event::Feedback(_)))
-        .map(|(i, _)| i)
-        .collect();
-    starts
-        .iter()
-        .enumerate()
-        .map(|(k, &a)| &events[a..starts.get(k + 1).copied().unwrap_or(events.len())])
-        .collect()
-}
-
 /// A stable hash of a scenario's content, so a record knows whether the scenario changed since.
 pub fn content_hash(sc: &Scenario) -> String {
     use sha2::{Digest, Sha256};
@@ -342,7 +326,11 @@ impl Store {
     /// each is recorded with the events it produced.
     pub fn begin_with_history(&mut self, session: &Session, source: &str) -> Result<String, StoreError> {
         let id = self.begin(session, source)?;
-        for (choice, events) in session.choices().iter().zip(moves_of(session.events())) {
+        for (choice, events) in session
+            .choices()
+            .iter()
+            .zip(crate::engine::session::moves_of(session.events()))
+        {
             if let Some(Event::Feedback(o)) = events.first() {
                 self.record_move(&id, choice, o, events)?;
             }
