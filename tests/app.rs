@@ -398,7 +398,7 @@ fn spoken(ctx: &bevy_egui::egui::Context, draw: impl FnMut(&mut bevy_egui::egui:
 fn what_a_student_reads_has_no_stage_id_no_backtick_and_no_author_wording_and_every_control_has_a_name() {
     use bevy_egui::egui;
     use rapport::app::ui::{debrief, session};
-    use rapport::engine::{Session, debrief as engine_debrief};
+    use rapport::engine::{Session, report::debrief as engine_debrief};
     let lib = Library::builtin().expect("builtin");
     let scenarios = Scenarios::load(&lib, &[]);
     let mut checked = 0;
@@ -412,7 +412,8 @@ fn what_a_student_reads_has_no_stage_id_no_backtick_and_no_author_wording_and_ev
                     s.available()
                         .iter()
                         .min_by(|a, b| {
-                            let e = |o: &&rapport::engine::model::Choice| s.evaluate(o).map_or(0.0, |e| e.score);
+                            let e =
+                                |o: &&rapport::engine::format::scenario::Choice| s.evaluate(o).map_or(0.0, |e| e.score);
                             e(a).total_cmp(&e(b))
                         })
                         .map(|o| o.id.clone())
@@ -429,7 +430,7 @@ fn what_a_student_reads_has_no_stage_id_no_backtick_and_no_author_wording_and_ev
                 }));
             }
             let d = engine_debrief::debrief(&s);
-            let history: Vec<&rapport::engine::session::ChoiceOutcome> = s.history().iter().collect();
+            let history: Vec<&rapport::engine::play::session::ChoiceOutcome> = s.history().iter().collect();
             let ctx = egui::Context::default();
             texts.extend(spoken(&ctx, |ui| {
                 let mut out = Vec::new();

@@ -3,8 +3,8 @@
 
 use std::process::Output;
 
-use rapport::engine::diagnostic::{Code, Severity};
-use rapport::engine::{diagnostic, load, scaffold};
+use rapport::engine::load::diagnostic::{Code, Severity};
+use rapport::engine::{author::scaffold, load, load::diagnostic};
 
 use crate::common;
 
@@ -45,7 +45,7 @@ fn the_scaffold_follows_the_guides_id_conventions() {
     assert!(
         l.diagnostics.is_empty(),
         "{}",
-        rapport::engine::diagnostic::render(&l.diagnostics, Some(&l.locator))
+        rapport::engine::load::diagnostic::render(&l.diagnostics, Some(&l.locator))
     );
     let s = l.value.expect("loads");
     assert!(s.start.starts_with("nb_"));
@@ -366,7 +366,7 @@ fn the_guides_ron_examples_check() {
         }
         let trimmed = block.trim_start();
         if trimmed.starts_with("Plays(") {
-            let l = load::parse::<rapport::engine::plays::Plays>(&block, "guide.plays.ron");
+            let l = load::parse::<rapport::engine::author::golden::Plays>(&block, "guide.plays.ron");
             let Some(plays) = l.value else {
                 failures.push(format!("README.md:{at}: the Plays example does not parse"));
                 continue;
@@ -375,7 +375,7 @@ fn the_guides_ron_examples_check() {
             let path = plays.scenario_path(&root.join("tests/golden/x.plays.ron"));
             let s = common::load_clean(&path);
             for play in &plays.plays {
-                let r = rapport::engine::plays::run_play(play, s.clone(), lib.catalog.clone(), &lib.weights);
+                let r = rapport::engine::author::golden::run_play(play, s.clone(), lib.catalog.clone(), &lib.weights);
                 if !r.passed {
                     failures.push(format!(
                         "README.md:{at}: the play `{}` drifts: {:?}",
@@ -389,7 +389,7 @@ fn the_guides_ron_examples_check() {
             if !l.diagnostics.is_empty() {
                 failures.push(format!(
                     "README.md:{at}: the scenario does not check clean:\n{}",
-                    rapport::engine::diagnostic::render(&l.diagnostics, Some(&l.locator))
+                    rapport::engine::load::diagnostic::render(&l.diagnostics, Some(&l.locator))
                 ));
             }
             results.push((at, Checked::Whole));
@@ -400,7 +400,7 @@ fn the_guides_ron_examples_check() {
             if l.has_errors() {
                 failures.push(format!(
                     "README.md:{at}: the fragment does not check in a minimal scenario:\n{}",
-                    rapport::engine::diagnostic::render(&l.diagnostics, Some(&l.locator))
+                    rapport::engine::load::diagnostic::render(&l.diagnostics, Some(&l.locator))
                 ));
             }
             results.push((at, Checked::Spliced));

@@ -50,7 +50,7 @@ pub fn load_clean(path: &Path) -> Arc<Scenario> {
         !l.has_errors(),
         "{} has errors:\n{}",
         path.display(),
-        rapport::engine::diagnostic::render(&l.diagnostics, Some(&l.locator))
+        rapport::engine::load::diagnostic::render(&l.diagnostics, Some(&l.locator))
     );
     l.value.expect("a clean load has a value")
 }

@@ -1,6 +1,6 @@
 //! Broken fixtures: one per diagnostic code, each asserting the code and the line it reports.
 
-use rapport::engine::diagnostic::Code;
+use rapport::engine::load::diagnostic::Code;
 use rapport::engine::load::{self, FileKind};
 
 use crate::common;
@@ -99,7 +99,7 @@ fn misspelt_names_get_a_suggestion() {
 #[test]
 fn diagnostics_render_with_source_line_and_caret() {
     let l = common::load(&common::fixture("broken/R102_unknown_technique.ron"));
-    let text = rapport::engine::diagnostic::render(&l.diagnostics, Some(&l.locator));
+    let text = rapport::engine::load::diagnostic::render(&l.diagnostics, Some(&l.locator));
     assert!(text.contains("R102"), "{text}");
     assert!(text.contains("technique: \"cognitive_restructure\""), "{text}");
     assert!(text.contains('^'), "{text}");
@@ -122,7 +122,7 @@ fn garbage_and_huge_inputs_are_errors_not_crashes() {
         let l = load::load_scenario_str(src, "x.ron", &lib.catalog, None);
         assert!(l.has_errors(), "{src:?} should not load");
     }
-    let huge = "/".repeat(rapport::engine::source::MAX_BYTES + 1);
+    let huge = "/".repeat(rapport::engine::load::source::MAX_BYTES + 1);
     let l = load::load_scenario_str(&huge, "huge.ron", &lib.catalog, None);
     assert_eq!(l.diagnostics[0].code, Code::R006);
 }

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use rapport::engine::diagnostic::Code;
 use rapport::engine::load;
-use rapport::engine::session::Session;
+use rapport::engine::load::diagnostic::Code;
+use rapport::engine::play::session::Session;
 
 use crate::common;
 
@@ -138,10 +138,10 @@ fn run_all(src: &str, small: bool) {
     }
     let _ = load::load_catalog_str(src, "mutant.ron");
     let Some(s) = l.clean().cloned() else { return };
-    let _ = rapport::engine::graph::dot(&s);
-    let _ = rapport::engine::graph::mermaid(&s);
+    let _ = rapport::engine::author::diagram::dot(&s);
+    let _ = rapport::engine::author::diagram::mermaid(&s);
     if small {
-        let _ = rapport::engine::analysis::analyze(&s, &lib.catalog, &lib.weights);
+        let _ = rapport::engine::author::analysis::analyze(&s, &lib.catalog, &lib.weights);
     }
     // A random play, bounded: the session's own step limit stops a loop; the count here bounds the test.
     let Ok(mut session) = Session::new(Arc::clone(&s), lib.catalog.clone(), &lib.weights, 7) else {

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use rapport::engine::records::xapi::{self, Lrs, XapiSettings};
 use rapport::engine::records::{SessionRecord, Store};
-use rapport::engine::{Library, Session, debrief, shipped};
+use rapport::engine::{Library, Session, report::debrief, shipped};
 
 const USER: &str = "rapport";
 const PASSWORD: &str = "rapport-ci";

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use rapport::engine::model::{Cmp, Condition, Transition};
-use rapport::engine::session::{Event, SessionError};
+use rapport::engine::format::scenario::{Cmp, Condition, Transition};
+use rapport::engine::play::session::{Event, SessionError};
 use rapport::engine::{Scenario, Session};
 
 use crate::common;
@@ -19,7 +19,7 @@ fn play(sc: Arc<Scenario>, choices: &[&str]) -> Session {
 }
 
 /// The fixture's first stage's reflection, which the trainee can turn to either partner.
-fn reflection(s: &Session) -> rapport::engine::model::Choice {
+fn reflection(s: &Session) -> rapport::engine::format::scenario::Choice {
     s.stage()
         .and_then(|st| st.choice("open.reflect"))
         .cloned()
@@ -38,7 +38,7 @@ fn a_move_is_judged_against_its_addressee() {
     let amara = s.evaluate_to(&o, &[0]).expect("evaluates");
     let daniel = s.evaluate_to(&o, &[1]).expect("evaluates");
     // The same reflection reads Amara's reactance and coping, or Daniel's.
-    let reactance = |e: &rapport::engine::scoring::Evaluation| {
+    let reactance = |e: &rapport::engine::play::scoring::Evaluation| {
         e.fit
             .parts
             .iter()
@@ -135,7 +135,7 @@ fn each_person_rates_the_session() {
 fn a_marker_is_answered_by_turning_to_the_person_who_shows_it() {
     let s = play(couple(), &[]);
     let reflect = reflection(&s);
-    let marker = |e: &rapport::engine::scoring::Evaluation| {
+    let marker = |e: &rapport::engine::play::scoring::Evaluation| {
         e.fit
             .parts
             .iter()

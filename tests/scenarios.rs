@@ -8,10 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 // Every ending is reachable: `golden::every_shipped_scenario_has_its_golden_plays` requires a golden
 // play per ending, and `golden::golden_play_throughs_have_not_drifted` plays each one to its ending.
 
-use rapport::engine::model::{IntegrationMode, Marker};
-use rapport::engine::session::{Event, RuptureCause};
+use rapport::engine::format::scenario::{IntegrationMode, Marker};
+use rapport::engine::play::session::{Event, RuptureCause};
 use rapport::engine::vocab::ProcessMarker;
-use rapport::engine::{Session, debrief};
+use rapport::engine::{Session, report::debrief};
 
 use crate::common;
 
@@ -64,7 +64,7 @@ fn every_shipped_scenario_checks_clean() {
             l.diagnostics.is_empty(),
             "{} is not clean:\n{}",
             f.display(),
-            rapport::engine::diagnostic::render(&l.diagnostics, Some(&l.locator))
+            rapport::engine::load::diagnostic::render(&l.diagnostics, Some(&l.locator))
         );
     }
 }
@@ -164,8 +164,10 @@ fn a_path_that_leaves_a_present_safety_marker_unanswered_is_never_good() {
                 }
             }
             for (c, markers) in &moves {
-                let t =
-                    rapport::engine::scoring::delivered(lib.catalog.get(&c.technique).expect("technique"), &c.manner);
+                let t = rapport::engine::play::scoring::delivered(
+                    lib.catalog.get(&c.technique).expect("technique"),
+                    &c.manner,
+                );
                 // Turned to that person, or to several who all show it (both parents' alarm at the same risk).
                 let shows = |id: &String, m: &ProcessMarker| markers.iter().any(|(w, x)| w == id && x == m);
                 for (who, m) in markers.iter() {
@@ -213,7 +215,7 @@ fn the_best_play_is_100_percent_and_recognised_as_the_mode_the_scenario_teaches(
     let lib = common::lib();
     for f in common::shipped() {
         let sc = common::load_clean(&f);
-        let e = rapport::engine::calibration::extremes(&sc, &lib.catalog, &lib.weights);
+        let e = rapport::engine::author::calibration::extremes(&sc, &lib.catalog, &lib.weights);
         let best = e.best.expect("a best play");
         assert!(
             (best.accuracy - 100.0).abs() < 0.01,
@@ -339,7 +341,7 @@ fn no_two_scenarios_share_a_client_name_or_a_stage_id_and_risk_can_always_be_ask
                 .any(|(_, m)| *m == Marker::Process(ProcessMarker::SafetyConcern))
         });
         if risky {
-            let safety = |o: &rapport::engine::model::Choice| {
+            let safety = |o: &rapport::engine::format::scenario::Choice| {
                 lib.catalog
                     .get(&o.technique)
                     .is_some_and(|t| t.answers.contains(&ProcessMarker::SafetyConcern))

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use rapport::engine::debrief::{self, Verdict};
-use rapport::engine::scoring::MoveClass;
-use rapport::engine::session::{Event, RuptureCause};
+use rapport::engine::play::scoring::MoveClass;
+use rapport::engine::play::session::{Event, RuptureCause};
+use rapport::engine::report::debrief::{self, Verdict};
 use rapport::engine::vocab::{FitTerm, Groundwork, ProcessMarker};
 use rapport::engine::{Scenario, Session, load};
 
@@ -73,7 +73,7 @@ fn scenario_requiring(requires: &str, client: &str, standing: &str, stages: &[&s
     assert!(
         !l.has_errors(),
         "{}",
-        rapport::engine::diagnostic::render(&l.diagnostics, Some(&l.locator))
+        rapport::engine::load::diagnostic::render(&l.diagnostics, Some(&l.locator))
     );
     l.value.expect("loads")
 }
@@ -455,8 +455,8 @@ fn a_scripted_rupture_is_an_event_after_the_scene_not_under_the_move() {
 fn the_simulated_srs_sits_near_the_ceiling_after_a_good_session_and_flags_a_rupture() {
     let lib = common::lib();
     let w = &lib.weights;
-    use rapport::engine::model::Alliance;
-    use rapport::engine::scoring::srs;
+    use rapport::engine::format::scenario::Alliance;
+    use rapport::engine::play::scoring::srs;
     use rapport::engine::vocab::RuptureKind;
     let good = Alliance {
         goal: 0.72,

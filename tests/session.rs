@@ -3,8 +3,8 @@
 use proptest::prelude::*;
 use std::sync::Arc;
 
-use rapport::engine::debrief;
-use rapport::engine::session::{Event, SessionError};
+use rapport::engine::play::session::{Event, SessionError};
+use rapport::engine::report::debrief;
 use rapport::engine::{Scenario, Session};
 
 use crate::common;
@@ -268,7 +268,7 @@ fn expected_repair_matches_the_course_the_session_takes() {
                     .any(|e| matches!(e, Event::RuptureRepaired { .. } | Event::RepairFailed { .. }));
                 let after_move = before.apply(eval.people[0].delta);
                 if missed {
-                    let expected = after_move.apply(rapport::engine::model::AllianceDelta {
+                    let expected = after_move.apply(rapport::engine::format::scenario::AllianceDelta {
                         goal: -decay,
                         task: -decay,
                         bond: -decay,

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use rapport::engine::Library;
-use rapport::engine::diagnostic::{Code, Diagnostic};
+use rapport::engine::load::diagnostic::{Code, Diagnostic};
 use rapport::engine::load;
 
 fn lib() -> &'static Library {

@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::engine::debrief::{self, Debrief};
+use crate::engine::format::scenario::Marker;
 use crate::engine::load::{self, LoadedScenario};
-use crate::engine::model::Marker;
+use crate::engine::play::session::{ChoiceOutcome, Event};
 use crate::engine::records::xapi::XapiSettings;
 use crate::engine::records::{self, SessionRecord, SessionSummary, Store};
-use crate::engine::session::{ChoiceOutcome, Event};
+use crate::engine::report::debrief::{self, Debrief};
 use crate::engine::vocab::{ProcessMarker, RuptureKind};
 use crate::engine::{Diagnostic, Library, Scenario, Session, shipped};
 

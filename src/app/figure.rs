@@ -4,7 +4,7 @@ use bevy::prelude::*;
 use bevy::window::RequestRedraw;
 
 use super::core::{Active, Mood, Screen};
-use crate::engine::model::Look;
+use crate::engine::format::scenario::Look;
 
 /// Where the session screen leaves room for the client, in logical pixels of the window.
 #[derive(Resource, Debug, Clone, Copy, Default)]

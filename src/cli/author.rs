@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use rapport::engine::analysis::{self, Analysis};
-use rapport::engine::{Library, graph, scaffold};
+use rapport::engine::author::analysis::{self, Analysis};
+use rapport::engine::{Library, author::diagram, author::scaffold};
 
 use super::play::{load_clean, load_reporting};
 use super::{Format, GraphFormat};
@@ -14,8 +14,8 @@ pub fn graph(lib: &Library, file: &Path, format: GraphFormat) -> ExitCode {
         return ExitCode::from(1);
     };
     match format {
-        GraphFormat::Dot => print!("{}", graph::dot(&s)),
-        GraphFormat::Mermaid => print!("{}", graph::mermaid(&s)),
+        GraphFormat::Dot => print!("{}", diagram::dot(&s)),
+        GraphFormat::Mermaid => print!("{}", diagram::mermaid(&s)),
     }
     ExitCode::SUCCESS
 }
@@ -61,7 +61,7 @@ fn print_analysis(a: &Analysis) {
                 "\nevery path played with the session engine (seed 1): {} plays",
                 x.paths
             );
-            let split = |p: &rapport::engine::analysis::ScoredPath| {
+            let split = |p: &rapport::engine::author::analysis::ScoredPath| {
                 p.widest_split
                     .map_or(String::new(), |w| format!(" (widest split alliance {w:.2})"))
             };
@@ -208,7 +208,7 @@ pub fn upgrade(lib: &Library, file: &Path, output: Option<&Path>, intents: bool)
 
 /// `rapport calibrate`: agreement between computed and declared quality, per scenario and in total.
 pub fn calibrate(lib: &Library, paths: &[std::path::PathBuf], format: Format, per_stage: bool) -> ExitCode {
-    use rapport::engine::calibration;
+    use rapport::engine::author::calibration;
     let files = rapport::engine::load::ron_files(paths);
     let mut rows = Vec::new();
     for f in &files {
@@ -329,8 +329,8 @@ pub fn calibrate(lib: &Library, paths: &[std::path::PathBuf], format: Format, pe
 /// `rapport analyze FILE --stages`: per stage, each option's computed numbers beside its declared intent, so an
 /// author sees at once where the model disagrees with her.
 pub fn stages(lib: &Library, file: &Path, format: Format) -> ExitCode {
-    use rapport::engine::model::Intent;
-    use rapport::engine::scoring::{MoveClass, classify};
+    use rapport::engine::format::scenario::Intent;
+    use rapport::engine::play::scoring::{MoveClass, classify};
     let l = rapport::engine::load::load_scenario_file(file, &lib.catalog);
     if l.has_errors() {
         if format == Format::Json {
@@ -341,14 +341,14 @@ pub fn stages(lib: &Library, file: &Path, format: Format) -> ExitCode {
         }
         eprint!(
             "{}",
-            rapport::engine::diagnostic::render(&l.diagnostics, Some(&l.locator))
+            rapport::engine::load::diagnostic::render(&l.diagnostics, Some(&l.locator))
         );
         return ExitCode::from(1);
     }
     let Some(s) = l.value else {
         return ExitCode::from(1);
     };
-    let cal = rapport::engine::calibration::calibrate(&s, &lib.catalog, &lib.weights);
+    let cal = rapport::engine::author::calibration::calibrate(&s, &lib.catalog, &lib.weights);
     // Where a declared intent and the computed class disagree by more than a step.
     let disagrees = |intent: Option<Intent>, class: MoveClass| match intent {
         Some(Intent::Best) => class > MoveClass::Good,
@@ -359,7 +359,7 @@ pub fn stages(lib: &Library, file: &Path, format: Format) -> ExitCode {
     let mut rows = Vec::new();
     for (stage, ranked) in &cal.rankings {
         let top = ranked.iter().map(|r| r.score).fold(f32::MIN, f32::max);
-        let mut sorted: Vec<&rapport::engine::calibration::Ranked> = ranked.iter().collect();
+        let mut sorted: Vec<&rapport::engine::author::calibration::Ranked> = ranked.iter().collect();
         sorted.sort_by(|a, b| b.score.total_cmp(&a.score));
         let opts: Vec<_> = sorted
             .into_iter()
@@ -440,7 +440,7 @@ fn short(label: &str) -> &str {
 }
 
 /// A fit term's short name; in a room, with the id of the person it is about (`daniel:coping`).
-fn term_name(p: &rapport::engine::scoring::FitPart, people: &[String]) -> String {
+fn term_name(p: &rapport::engine::play::scoring::FitPart, people: &[String]) -> String {
     let who = p
         .person
         .and_then(|i| people.get(i))

@@ -4,10 +4,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use rapport::engine::Library;
-use rapport::engine::diagnostic::{self, Diagnostic, Severity};
+use rapport::engine::format::weights::Weights;
+use rapport::engine::load::diagnostic::{self, Diagnostic, Severity};
+use rapport::engine::load::source::Locator;
 use rapport::engine::load::{self, FileKind};
-use rapport::engine::source::Locator;
-use rapport::engine::weights::Weights;
 
 use super::Format;
 
@@ -33,13 +33,13 @@ pub fn check_file(lib: &Library, path: &std::path::Path) -> (Vec<Diagnostic>, Lo
         }
         FileKind::Plays => {
             // Whatever follows the word must be a Plays document, and its scenario must exist.
-            let mut l = load::parse::<rapport::engine::plays::Plays>(&src, &file);
+            let mut l = load::parse::<rapport::engine::author::golden::Plays>(&src, &file);
             if let Some(p) = &l.value {
                 let target = p.scenario_path(path);
                 if !target.is_file() {
                     let span = l.locator.find("scenario");
                     l.diagnostics.push(Diagnostic::at(
-                        rapport::engine::diagnostic::Code::R104,
+                        rapport::engine::load::diagnostic::Code::R104,
                         &file,
                         &l.locator,
                         span,

@@ -265,7 +265,7 @@ pub enum Auto {
 
 /// Under `--format json`, what a failure writes on stdout: one object with the error and the diagnostics in the
 /// shape `check --format json` gives them, so a machine reading stdout always gets JSON (the exit code is kept).
-pub fn json_failure(error: &str, diagnostics: &[rapport::engine::diagnostic::Diagnostic]) {
+pub fn json_failure(error: &str, diagnostics: &[rapport::engine::load::diagnostic::Diagnostic]) {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let doc = serde_json::json!({ "error": error, "errors": errors, "diagnostics": diagnostics });
     println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
@@ -318,7 +318,7 @@ fn paths_read(cmd: &Command) -> Vec<&std::path::Path> {
 /// A path on the command line that names nothing is bad usage (exit 2), for every command alike, as an empty
 /// folder is; a file that exists but cannot be read, or has errors, is exit 1.
 fn refuse_missing(cmd: &Command, catalog: Option<&std::path::Path>) -> Option<ExitCode> {
-    use rapport::engine::diagnostic::{Code, Diagnostic};
+    use rapport::engine::load::diagnostic::{Code, Diagnostic};
     let missing: Vec<Diagnostic> = paths_read(cmd)
         .into_iter()
         .chain(catalog)
@@ -327,7 +327,7 @@ fn refuse_missing(cmd: &Command, catalog: Option<&std::path::Path>) -> Option<Ex
             Diagnostic::at(
                 Code::R001,
                 &p.display().to_string(),
-                &rapport::engine::source::Locator::default(),
+                &rapport::engine::load::source::Locator::default(),
                 None,
                 "there is no such file or folder",
             )
@@ -454,7 +454,7 @@ fn load_catalog(lib: Library, path: &std::path::Path, json: bool) -> Option<Libr
             if json {
                 json_failure("the catalog cannot be read", std::slice::from_ref(&d));
             }
-            eprint!("{}", rapport::engine::diagnostic::render(&[d], None));
+            eprint!("{}", rapport::engine::load::diagnostic::render(&[d], None));
             return None;
         }
     };
@@ -465,7 +465,7 @@ fn load_catalog(lib: Library, path: &std::path::Path, json: bool) -> Option<Libr
         }
         eprint!(
             "{}",
-            rapport::engine::diagnostic::render(&l.diagnostics, Some(&l.locator))
+            rapport::engine::load::diagnostic::render(&l.diagnostics, Some(&l.locator))
         );
         return None;
     }

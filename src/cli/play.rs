@@ -6,12 +6,12 @@ use std::io::{BufRead, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use rapport::engine::debrief::{self, Debrief};
-use rapport::engine::diagnostic;
+use rapport::engine::format::scenario::Intent;
 use rapport::engine::load;
-use rapport::engine::model::Intent;
-use rapport::engine::session::{ChoiceOutcome, Event, RuptureCause, Session};
-use rapport::engine::{Library, transcript};
+use rapport::engine::load::diagnostic;
+use rapport::engine::play::session::{ChoiceOutcome, Event, RuptureCause, Session};
+use rapport::engine::report::debrief::{self, Debrief};
+use rapport::engine::{Library, report::transcript};
 
 use super::{Auto, PlayFormat};
 
@@ -407,7 +407,7 @@ fn print_event(out: &mut impl Write, e: &Event, s: &Session) {
             out,
             "  !! CRITICAL MISS: {} showed {} {} marker and this move left it unanswered.",
             s.name_of(person),
-            rapport::engine::scoring::article(marker.label()),
+            rapport::engine::play::scoring::article(marker.label()),
             marker.label()
         ),
         Event::RuptureOpened {
@@ -572,7 +572,7 @@ fn print_student_feedback(out: &mut impl Write, o: &ChoiceOutcome, s: &Session) 
         writeln!(
             out,
             "  Critical miss: the client showed {} {} marker and this move left it unanswered. Risk and dissociation come before anything else.",
-            rapport::engine::scoring::article(m.label()),
+            rapport::engine::play::scoring::article(m.label()),
             m.label()
         )?;
     }

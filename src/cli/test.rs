@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use rapport::engine::author::golden::{self, Plays};
 use rapport::engine::load::{self, Loaded};
-use rapport::engine::plays::{self, Plays};
-use rapport::engine::{Library, diagnostic};
+use rapport::engine::{Library, load::diagnostic};
 
 /// Where the shipped scenarios' golden plays live. The binary does not look there (a source tree's layout is no
 /// lookup for a shipped program), it says so to a user who names a shipped scenario or its folder.
@@ -97,7 +97,7 @@ pub fn run(lib: &Library, paths: &[PathBuf]) -> ExitCode {
             continue;
         };
         for play in &p.plays {
-            let r = plays::run_play(play, scenario.clone(), lib.catalog.clone(), &lib.weights);
+            let r = golden::run_play(play, scenario.clone(), lib.catalog.clone(), &lib.weights);
             if r.passed {
                 passed += 1;
                 println!("ok    {file} :: {} (score {:.0})", r.name, r.score);

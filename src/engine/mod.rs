@@ -1,38 +1,24 @@
 //! The engine: scenario model, loading and checking, scoring, sessions, debrief, analysis and records. No Bevy.
 
-pub mod analysis;
 pub mod atomic;
-pub mod calibration;
-pub mod catalog;
+pub mod author;
 pub mod check;
 pub mod classroom;
-pub mod debrief;
-pub mod diagnostic;
-pub mod glossary;
-pub mod graph;
+pub mod format;
 pub mod load;
-pub mod model;
-pub mod plays;
+pub mod play;
 pub mod records;
-pub mod rules;
-pub mod scaffold;
-pub mod scoring;
-pub mod session;
+pub mod report;
 pub mod shipped;
-pub mod source;
-pub mod stage_graph;
-pub mod state;
-pub mod transcript;
 pub mod vocab;
-pub mod weights;
 
 use std::sync::Arc;
 
-pub use catalog::Catalog;
-pub use diagnostic::{Code, Diagnostic, Severity};
-pub use model::Scenario;
-pub use session::{Event, Session, SessionError};
-pub use weights::Weights;
+pub use format::catalog::Catalog;
+pub use format::scenario::Scenario;
+pub use format::weights::Weights;
+pub use load::diagnostic::{Code, Diagnostic, Severity};
+pub use play::session::{Event, Session, SessionError};
 
 /// The built-in catalog and weights, loaded once, for front ends that need both.
 #[derive(Debug, Clone)]
@@ -53,9 +39,9 @@ impl Library {
     pub fn builtin() -> Result<Library, BuiltinError> {
         let c = load::builtin_catalog();
         let w = load::builtin_weights();
-        let fail = |file: &str, diags: &[Diagnostic], loc: &source::Locator| BuiltinError {
+        let fail = |file: &str, diags: &[Diagnostic], loc: &load::source::Locator| BuiltinError {
             file: file.to_owned(),
-            report: diagnostic::render(diags, Some(loc)),
+            report: load::diagnostic::render(diags, Some(loc)),
         };
         let catalog = c
             .clean()

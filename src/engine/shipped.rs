@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::catalog::Catalog;
+use super::format::catalog::Catalog;
 use super::load::{self, LoadedScenario};
 
 include!(concat!(env!("OUT_DIR"), "/shipped.rs"));

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rapport::engine::{Library, analysis, load};
+use rapport::engine::{Library, author::analysis, load};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -30,7 +30,7 @@ fn main() {
     for stages in sizes {
         let sc = analysis::synthetic(stages, &lib.catalog);
         let text = ron::ser::to_string(&sc).expect("serializes");
-        let (t_scan, _) = time(3, || rapport::engine::source::Locator::scan(&text).is_ok());
+        let (t_scan, _) = time(3, || rapport::engine::load::source::Locator::scan(&text).is_ok());
         let (t_parse, parsed) = time(3, || load::parse::<rapport::engine::Scenario>(&text, "synthetic.ron"));
         let parsed_sc = parsed.value.clone().expect("parses");
         let (t_rules, _) = time(3, || {

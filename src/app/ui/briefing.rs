@@ -4,7 +4,7 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use crate::app::core::{Action, Scenarios, Screen};
-use crate::engine::model::{ClientProfile, Delivery, Preference};
+use crate::engine::format::scenario::{ClientProfile, Delivery, Preference};
 use crate::engine::vocab::Lean;
 
 pub fn plugin(app: &mut App) {

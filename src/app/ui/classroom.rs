@@ -9,7 +9,7 @@ use crate::app::classroom::{ClassAction, Classroom, Join, Moment, Review, WhatIf
 use crate::app::core::{Active, Screen};
 use crate::app::figure::FigureArea;
 use crate::engine::classroom::{Ballot, ClassChoice, ClassRow, DecidedBy, Tally};
-use crate::engine::session::{ChoiceOutcome, Session};
+use crate::engine::play::session::{ChoiceOutcome, Session};
 
 pub fn plugin(app: &mut App) {
     app.add_systems(
@@ -474,8 +474,10 @@ fn notes(ui: &mut egui::Ui, s: &Session) {
             .markers_at(st)
             .iter()
             .map(|(_, m)| match m {
-                crate::engine::model::Marker::Process(p) => p.label().to_owned(),
-                crate::engine::model::Marker::Rupture(r) => format!("{r:?} (a {} rupture marker)", r.kind().label()),
+                crate::engine::format::scenario::Marker::Process(p) => p.label().to_owned(),
+                crate::engine::format::scenario::Marker::Rupture(r) => {
+                    format!("{r:?} (a {} rupture marker)", r.kind().label())
+                }
             })
             .collect();
         if !markers.is_empty() {

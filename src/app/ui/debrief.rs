@@ -5,8 +5,8 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use egui_plot::{Bar, BarChart, Legend, Line, PlotPoints};
 
 use crate::app::core::{Action, Active, Screen};
+use crate::engine::play::session::ChoiceOutcome;
 use crate::engine::records;
-use crate::engine::session::ChoiceOutcome;
 
 pub fn plugin(app: &mut App) {
     app.add_systems(
@@ -62,7 +62,7 @@ fn shown(title: &str) -> &str {
 }
 
 /// Each person's bond and the split over the session, with a table beside the chart for screen readers.
-fn room_course(ui: &mut egui::Ui, room: &crate::engine::debrief::Room) {
+fn room_course(ui: &mut egui::Ui, room: &crate::engine::report::debrief::Room) {
     ui.label(egui::RichText::new("Each person's bond, and the split between them").strong());
     let series =
         |v: &[f32]| -> PlotPoints<'static> { v.iter().enumerate().map(|(i, x)| [i as f64, f64::from(*x)]).collect() };
@@ -136,7 +136,7 @@ fn room_course(ui: &mut egui::Ui, room: &crate::engine::debrief::Room) {
 /// so a test can draw a debrief into a bare egui context and read what a student reads.
 pub fn panels(
     root: &mut egui::Ui,
-    d: &crate::engine::debrief::Debrief,
+    d: &crate::engine::report::debrief::Debrief,
     history: &[&ChoiceOutcome],
     whys: &[(usize, crate::app::core::WhyTag)],
     class: &[crate::engine::classroom::ClassRow],
@@ -155,7 +155,7 @@ pub fn panels(
                 let p = &d.practice;
                 let verdict_colour = if p.verdict.is_good() {
                     super::good()
-                } else if p.verdict == crate::engine::debrief::Verdict::Mixed {
+                } else if p.verdict == crate::engine::report::debrief::Verdict::Mixed {
                     super::fair()
                 } else {
                     super::poor()
@@ -288,7 +288,7 @@ pub fn panels(
                 ui.label(egui::RichText::new(&d.integration.note).weak());
                 for m in d.integration.modes.iter().take(4) {
                     ui.collapsing(format!("{} — {:.2}", m.mode.label(), m.strength), |ui| {
-                        if let Some(t) = crate::engine::glossary::TERMS.iter().find(|t| {
+                        if let Some(t) = crate::engine::report::glossary::TERMS.iter().find(|t| {
                             t.name
                                 .to_lowercase()
                                 .starts_with(m.mode.label().split(' ').next().unwrap_or(""))
@@ -309,7 +309,7 @@ pub fn panels(
                 ui.horizontal_wrapped(|ui| {
                     for (k, f, a) in &d.rubric {
                         let scale = k.split(':').next().unwrap_or("");
-                        let explain = crate::engine::glossary::term(scale).map_or("", |t| t.text);
+                        let explain = crate::engine::report::glossary::term(scale).map_or("", |t| t.text);
                         if *f > 0 {
                             ui.colored_label(super::good(), format!("{k} +{f}"))
                                 .on_hover_text(explain);
@@ -325,7 +325,7 @@ pub fn panels(
     egui::CentralPanel::default().show(root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             ui.label(egui::RichText::new("Alliance over the session").strong());
-            let series = |f: fn(&crate::engine::model::Alliance) -> f32| -> PlotPoints<'static> {
+            let series = |f: fn(&crate::engine::format::scenario::Alliance) -> f32| -> PlotPoints<'static> {
                 d.trajectory
                     .iter()
                     .enumerate()

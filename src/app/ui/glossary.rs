@@ -4,7 +4,7 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use crate::app::core::Glossary;
-use crate::engine::glossary::{self, TERMS};
+use crate::engine::report::glossary::{self, TERMS};
 
 pub fn plugin(app: &mut App) {
     app.add_systems(EguiPrimaryContextPass, draw.in_set(super::Overlays));

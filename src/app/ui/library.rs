@@ -4,7 +4,7 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use crate::app::core::{Action, Entry, Scenarios, Screen, StudentRecords};
-use crate::engine::model::{Difficulty, IntegrationMode};
+use crate::engine::format::scenario::{Difficulty, IntegrationMode};
 use crate::engine::vocab::Format;
 
 pub fn plugin(app: &mut App) {
@@ -225,7 +225,7 @@ fn card(
             "{} · {} · {}",
             c.heading(),
             c.setting.format.label(),
-            if c.setting.delivery == crate::engine::model::Delivery::Remote {
+            if c.setting.delivery == crate::engine::format::scenario::Delivery::Remote {
                 "remote"
             } else {
                 "in person"

@@ -101,8 +101,8 @@ pub fn fair() -> egui::Color32 {
 }
 
 /// The colour of a move class: green for best and good, amber for questionable, red for poor and critical.
-pub fn class_colour(c: crate::engine::scoring::MoveClass) -> egui::Color32 {
-    use crate::engine::scoring::MoveClass;
+pub fn class_colour(c: crate::engine::play::scoring::MoveClass) -> egui::Color32 {
+    use crate::engine::play::scoring::MoveClass;
     match c {
         MoveClass::Best | MoveClass::Good => good(),
         MoveClass::Questionable => fair(),

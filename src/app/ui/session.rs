@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use crate::app::core::{Action, Active, Mood, ReloadNote, Screen, WhyTag};
 use crate::app::figure::{FigureArea, MAX_FIGURES, slots};
-use crate::engine::model::{Alliance, Choice, Intent};
-use crate::engine::session::{ChoiceOutcome, Event, Session};
+use crate::engine::format::scenario::{Alliance, Choice, Intent};
+use crate::engine::play::session::{ChoiceOutcome, Event, Session};
 use crate::engine::vocab::School;
 
 pub fn plugin(app: &mut App) {
@@ -296,7 +296,7 @@ fn draw(
             );
         });
 
-    let crate::engine::session::LastWords {
+    let crate::engine::play::session::LastWords {
         who,
         text,
         nonverbal,
@@ -581,7 +581,7 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, events: &[Eve
             super::poor(),
             egui::RichText::new(format!(
                 "Critical miss: the client showed {} {} marker and this move left it unanswered. Risk and dissociation come before anything else.",
-                crate::engine::scoring::article(m.label()),
+                crate::engine::play::scoring::article(m.label()),
                 m.label()
             ))
             .strong(),
@@ -677,7 +677,7 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, events: &[Eve
     // The two terms that decided the verdict first (those that pull furthest from the fit's mean); the rest
     // on request, so the feedback stays readable stage after stage.
     let parts = e.fit.by_pull();
-    let term = |ui: &mut egui::Ui, p: &crate::engine::scoring::FitPart| {
+    let term = |ui: &mut egui::Ui, p: &crate::engine::play::scoring::FitPart| {
         ui.horizontal_wrapped(|ui| {
             ui.colored_label(
                 super::band_colour(s.weights().band(p.value)),

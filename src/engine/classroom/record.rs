@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 use super::{Ballot, Tally};
+use crate::engine::play::scoring::MoveClass;
+use crate::engine::play::session::{ChoiceOutcome, Event};
 use crate::engine::records::SessionRecord;
-use crate::engine::scoring::MoveClass;
-use crate::engine::session::{ChoiceOutcome, Event};
 use crate::engine::{Catalog, Scenario, Session, SessionError, Weights};
 
 /// Who decided the move the class session played.

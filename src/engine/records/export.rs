@@ -13,11 +13,11 @@ use serde_json::Value;
 use std::collections::HashMap;
 
 use super::{MoveRecord, SessionRecord, SessionSummary, Status};
-use crate::engine::catalog::Catalog;
-use crate::engine::debrief::Debrief;
-use crate::engine::model::Scenario;
-use crate::engine::scoring::MoveClass;
-use crate::engine::session::Event;
+use crate::engine::format::catalog::Catalog;
+use crate::engine::format::scenario::Scenario;
+use crate::engine::play::scoring::MoveClass;
+use crate::engine::play::session::Event;
+use crate::engine::report::debrief::Debrief;
 
 /// The `format` of a JSON export.
 pub const FORMAT: &str = "rapport-records";
@@ -988,7 +988,7 @@ fn view(rec: &SessionRecord, names: &Names) -> View {
                     "Step {} ({}): {} {} marker was present and {} left it unanswered.",
                     m.step,
                     names.stage(sc, &o.stage),
-                    capitalise(crate::engine::scoring::article(marker.label())),
+                    capitalise(crate::engine::play::scoring::article(marker.label())),
                     marker.label(),
                     o.technique_name
                 ))

@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 
 use super::Scenario;
 use super::classroom::ClassChoice;
-use super::debrief::Debrief;
-use super::session::{ChoiceOutcome, Event, Session};
+use super::play::session::{ChoiceOutcome, Event, Session};
+use super::report::debrief::Debrief;
 
 /// The store's file name inside the data folder.
 pub const FILE: &str = "records.sqlite";
@@ -329,7 +329,7 @@ impl Store {
         for (choice, events) in session
             .choices()
             .iter()
-            .zip(crate::engine::session::moves_of(session.events()))
+            .zip(crate::engine::play::session::moves_of(session.events()))
         {
             if let Some(Event::Feedback(o)) = events.first() {
                 self.record_move(&id, choice, o, events)?;
@@ -407,7 +407,7 @@ impl Store {
         if session.ended().is_some() {
             let d = match debrief {
                 Some(d) => d.clone(),
-                None => super::debrief::debrief(session),
+                None => super::report::debrief::debrief(session),
             };
             self.finish(id, &d)?;
         }

@@ -5,7 +5,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 use super::{SessionRecord, Status};
-use crate::engine::session::Event;
+use crate::engine::play::session::Event;
 
 /// One finished session, as a point on the trend charts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -109,7 +109,7 @@ pub fn progress(records: &[SessionRecord]) -> Progress {
 mod tests {
     use super::*;
     use crate::engine::records::Store;
-    use crate::engine::{Library, Session, debrief, shipped};
+    use crate::engine::{Library, Session, report::debrief, shipped};
 
     /// Plays a shipped scenario with a policy and records it; returns the store.
     fn played(store: &mut Store, lib: &Library, scenario: &str, seed: u64, worst: bool) {

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use super::export::{self, Names, bar_chart, class_colour, class_text, column_chart, dec, esc, pct};
 use super::{SessionRecord, Status};
-use crate::engine::scoring::MoveClass;
-use crate::engine::session::Event;
+use crate::engine::play::scoring::MoveClass;
+use crate::engine::play::session::Event;
 
 /// Files larger than this are skipped (an export of a whole year of sessions is a few MiB).
 pub const MAX_FILE: u64 = 64 * 1024 * 1024;
@@ -376,7 +376,7 @@ pub fn from_statements(statements: &[Value], file: &str) -> Vec<Entry> {
         let group = &groups[&reg];
         // Statement ids are fixed by the registration and the move's step: they give the moves' order
         // whatever order an LRS returns them in.
-        let steps: HashMap<String, usize> = (1..=crate::engine::session::MAX_STEPS + 50)
+        let steps: HashMap<String, usize> = (1..=crate::engine::play::session::MAX_STEPS + 50)
             .map(|n| (statement_id(&reg, &format!("answered/{n}")), n))
             .collect();
         let mut e = Entry {

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use std::time::Duration;
 
 use super::{SessionRecord, Status, Store, StoreError};
-use crate::engine::session::Event;
+use crate::engine::play::session::Event;
 
 /// The xAPI version Rapport writes.
 pub const VERSION: &str = "1.0.3";

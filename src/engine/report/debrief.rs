@@ -3,10 +3,10 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::model::{Alliance, IntegrationMode};
-use super::scoring::MoveClass;
-use super::session::{Event, Session};
-use super::vocab::{FitBand, Outcome, School};
+use crate::engine::format::scenario::{Alliance, IntegrationMode};
+use crate::engine::play::scoring::MoveClass;
+use crate::engine::play::session::{Event, Session};
+use crate::engine::vocab::{FitBand, Outcome, School};
 
 /// The session's result in one word, from its accuracy; any critical miss makes it unsafe, whatever else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -265,7 +265,7 @@ pub struct ChoiceLine {
 }
 
 /// What a student reads for a stage: its title, or (for a stage without one) its place in the session.
-pub fn stage_title(sc: &super::Scenario, id: &str) -> String {
+pub fn stage_title(sc: &crate::engine::Scenario, id: &str) -> String {
     sc.stage(id)
         .map(|s| s.title.clone())
         .filter(|t| !t.is_empty())
@@ -293,7 +293,7 @@ pub fn debrief(session: &Session) -> Debrief {
                 stage_title: stage_title(sc, &c.stage),
                 what: format!(
                     "{} {} marker was present and {} left it unanswered",
-                    super::scoring::article(m.label()),
+                    crate::engine::play::scoring::article(m.label()),
                     m.label(),
                     c.technique_name
                 ),
@@ -302,7 +302,7 @@ pub fn debrief(session: &Session) -> Debrief {
         .collect();
     // What the scenario requires of a competent session, when the session has ended without it.
     let initial = sc.initial_groundwork();
-    let missing_required: Vec<super::vocab::Groundwork> = if session.ended().is_some() {
+    let missing_required: Vec<crate::engine::vocab::Groundwork> = if session.ended().is_some() {
         sc.requires
             .iter()
             .copied()
@@ -328,7 +328,7 @@ pub fn debrief(session: &Session) -> Debrief {
     let unsafe_misses = critical.len()
         - missing_required
             .iter()
-            .filter(|g| **g != super::vocab::Groundwork::RiskAssessed)
+            .filter(|g| **g != crate::engine::vocab::Groundwork::RiskAssessed)
             .count();
     let room = room(session);
     let mut verdict = Verdict::of(accuracy, unsafe_misses);
@@ -384,7 +384,7 @@ pub fn debrief(session: &Session) -> Debrief {
     // A repair tried that did not take is chance, not a mistake: kept apart from the repairs never tried.
     let failed: Vec<FailedRepair> = h
         .iter()
-        .zip(super::session::moves_of(session.events()))
+        .zip(crate::engine::play::session::moves_of(session.events()))
         .filter_map(|(c, events)| {
             let kind = events.iter().find_map(|e| match e {
                 Event::RepairFailed { kind, .. } => Some(kind.label().to_owned()),
@@ -471,7 +471,7 @@ fn room(session: &Session) -> Option<Room> {
         return None;
     }
     let sc = session.scenario();
-    let intake = crate::engine::state::ClientState::of_scenario(sc);
+    let intake = crate::engine::play::state::ClientState::of_scenario(sc);
     let h = session.history();
     let mut points: Vec<Vec<Alliance>> = vec![intake.people.iter().map(|p| p.alliance).collect()];
     points.extend(h.iter().map(|c| c.people_after.clone()));
@@ -628,7 +628,7 @@ fn integration(session: &Session) -> Integration {
         .count();
     let marker_stages = h.iter().filter(|c| c.markers_present > 0).count();
     let markers_answered = h.iter().filter(|c| c.marker_answered).count();
-    let culture_salient = super::rules::culture_salient(&sc.client);
+    let culture_salient = crate::engine::play::rules::culture_salient(&sc.client);
     let adapted = h.iter().filter(|c| c.culturally_adapted).count();
     let frac = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f32 / b as f32 };
     let f = PatternFeatures {

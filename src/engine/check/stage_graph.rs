@@ -1,10 +1,10 @@
 //! The stage graph: which stage or ending can follow which, by the one rule of where a stage leads
-//! ([`Stage::exits`](super::model::Stage::exits)), with guards ignored. The checker's reachability, the analysis
+//! ([`Stage::exits`](crate::engine::format::scenario::Stage::exits)), with guards ignored. The checker's reachability, the analysis
 //! and calibration read it; the diagram (`graph.rs`) draws the same exits.
 
 use std::collections::{HashMap, VecDeque};
 
-use super::model::Scenario;
+use crate::engine::format::scenario::Scenario;
 
 /// The stage graph, ignoring guards: what can follow what.
 pub struct StageGraph<'a> {

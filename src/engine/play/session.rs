@@ -6,16 +6,18 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::catalog::{Catalog, Technique};
-use super::model::{
+use crate::engine::format::catalog::{Catalog, Technique};
+use crate::engine::format::scenario::{
     Addressee, Alliance, AllianceDelta, Aside, Choice, ClientProfile, Condition, Effect, Intent, Manner, Marker,
     RuptureMarker, Scenario, Stage, Value, WayOn,
 };
-use super::rules::{self, RuptureAttempt, RuptureCourse};
-use super::scoring::{self, Evaluation, Moment, MoveClass, Srs};
-use super::state::{ClientState, OpenRupture};
-use super::vocab::{FitBand, FitTerm, Groundwork, Outcome, Phase, ProcessMarker, RepairKind, RuptureKind, School};
-use super::weights::Weights;
+use crate::engine::format::weights::Weights;
+use crate::engine::play::rules::{self, RuptureAttempt, RuptureCourse};
+use crate::engine::play::scoring::{self, Evaluation, Moment, MoveClass, Srs};
+use crate::engine::play::state::{ClientState, OpenRupture};
+use crate::engine::vocab::{
+    FitBand, FitTerm, Groundwork, Outcome, Phase, ProcessMarker, RepairKind, RuptureKind, School,
+};
 
 /// A session runs at most this many choices; it guards against loops an author left open.
 pub const MAX_STEPS: usize = 200;
@@ -145,7 +147,7 @@ pub struct LastWords {
     pub text: String,
     pub nonverbal: String,
     /// The others' words or non-verbal in the same moment.
-    pub also: Vec<super::model::Aside>,
+    pub also: Vec<crate::engine::format::scenario::Aside>,
 }
 
 /// The option a choice names, where, and to whom.
@@ -239,7 +241,7 @@ pub struct ChoiceOutcome {
     /// Every school the technique belongs to.
     pub schools: Vec<School>,
     /// The process steps that were missing for this move.
-    pub missing: Vec<super::vocab::Groundwork>,
+    pub missing: Vec<crate::engine::vocab::Groundwork>,
     /// Why the author overrode the computed fit or alliance, if they did.
     pub override_reason: String,
 }
@@ -282,7 +284,7 @@ pub struct Session {
     trajectory: Vec<(String, Alliance)>,
     ended: Option<String>,
     events: Vec<Event>,
-    last: Option<(FitBand, School, Vec<super::vocab::ChangeProcess>)>,
+    last: Option<(FitBand, School, Vec<crate::engine::vocab::ChangeProcess>)>,
     /// Standing moves already taken at the current stage.
     standing_taken: Vec<String>,
 }
@@ -1174,7 +1176,7 @@ impl Session {
             out.push(PersonSrs {
                 person: p.id.clone(),
                 name: c.name.clone(),
-                child: c.age <= super::model::CHILD_AGE,
+                child: c.age <= crate::engine::format::scenario::CHILD_AGE,
                 srs: r,
             });
             self.state.people[i].last_srs = Some(r.total);
@@ -1273,7 +1275,7 @@ impl Session {
                 if plain.is_empty() { rupture_lines } else { plain }
             }
         };
-        let lines: Vec<&super::model::Line> = match st
+        let lines: Vec<&crate::engine::format::scenario::Line> = match st
             .client
             .iter()
             .find(|l| l.when.as_ref().is_some_and(|c| self.holds(c)))
@@ -1472,7 +1474,7 @@ impl Session {
                     .any(|p| p.stage_of_change.is_some_and(|now| now >= *s)),
             },
             // Risk is assessed per person: `Person("daniel", Done(RiskAssessed))` asks whether he was asked.
-            Condition::Done(super::vocab::Groundwork::RiskAssessed) if person.is_some() => person
+            Condition::Done(crate::engine::vocab::Groundwork::RiskAssessed) if person.is_some() => person
                 .and_then(|i| self.state.people.get(i))
                 .is_some_and(|p| p.risk_assessed),
             Condition::Done(g) => self.state.groundwork.contains(g),
@@ -1620,7 +1622,7 @@ fn marker_gain(alt: &Evaluation, chosen: &Evaluation) -> bool {
         e.fit
             .parts
             .iter()
-            .find(|p| p.term == super::vocab::FitTerm::Marker)
+            .find(|p| p.term == crate::engine::vocab::FitTerm::Marker)
             .map_or(0.0, |p| p.value)
     };
     marker(alt) > marker(chosen) + 0.4
@@ -1652,7 +1654,7 @@ fn reason_better(alt: &Evaluation, chosen: &Evaluation, t: &Technique, rupture_o
         e.fit
             .parts
             .iter()
-            .find(|p| p.term == super::vocab::FitTerm::Marker)
+            .find(|p| p.term == crate::engine::vocab::FitTerm::Marker)
             .map(|p| (p.value, p.why.clone()))
     };
     if let (Some((a, why)), Some((c, _))) = (marker(alt), marker(chosen))

@@ -4,10 +4,10 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-use super::catalog::Technique;
-use super::model::{Alliance, ClientProfile, RuptureMarker};
-use super::vocab::{Groundwork, ProcessMarker, RuptureKind, StageOfChange};
-use super::weights::Weights;
+use crate::engine::format::catalog::Technique;
+use crate::engine::format::scenario::{Alliance, ClientProfile, RuptureMarker};
+use crate::engine::format::weights::Weights;
+use crate::engine::vocab::{Groundwork, ProcessMarker, RuptureKind, StageOfChange};
 
 /// One person's state as it moves through a session (their profile gives its start).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -156,7 +156,7 @@ impl ClientState {
     }
 
     /// The state of a scenario's people at its intake.
-    pub fn of_scenario(s: &super::model::Scenario) -> ClientState {
+    pub fn of_scenario(s: &crate::engine::format::scenario::Scenario) -> ClientState {
         ClientState::from_intake(&s.persons(), s.client.within_system, &s.initial_groundwork())
     }
 

@@ -3,11 +3,13 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-use super::catalog::Technique;
-use super::model::{Alliance, AllianceDelta, CHILD_AGE, Choice, ClientProfile, Manner, Marker, Preference, Stage};
-use super::state::{ClientState, PersonState, split_of, unit_alliance};
-use super::vocab::{FitBand, FitTerm, Groundwork, Lean, Level, Phase, ProcessMarker, Quality, RuptureKind};
-use super::weights::Weights;
+use crate::engine::format::catalog::Technique;
+use crate::engine::format::scenario::{
+    Alliance, AllianceDelta, CHILD_AGE, Choice, ClientProfile, Manner, Marker, Preference, Stage,
+};
+use crate::engine::format::weights::Weights;
+use crate::engine::play::state::{ClientState, PersonState, split_of, unit_alliance};
+use crate::engine::vocab::{FitBand, FitTerm, Groundwork, Lean, Level, Phase, ProcessMarker, Quality, RuptureKind};
 
 /// One term of the fit, with its weight and a sentence a student can learn from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,12 +88,14 @@ pub struct PersonEffect {
 /// not among them: a partner-violence screen is made for couple work but done with each partner alone.
 pub fn speaks_to_system(t: &Technique) -> bool {
     !t.is_safety()
-        && (t.schools().any(|s| s == super::vocab::School::Systemic)
+        && (t.schools().any(|s| s == crate::engine::vocab::School::Systemic)
             || (!t.formats.is_empty()
                 && t.formats.iter().all(|f| {
                     matches!(
                         f,
-                        super::vocab::Format::Couple | super::vocab::Format::Family | super::vocab::Format::Group
+                        crate::engine::vocab::Format::Couple
+                            | crate::engine::vocab::Format::Family
+                            | crate::engine::vocab::Format::Group
                     )
                 })))
 }
@@ -202,14 +206,19 @@ pub struct Moment<'a> {
 
 impl<'a> Moment<'a> {
     /// The moment at `stage` for a move addressed to `to`.
-    pub fn new(scenario: &super::model::Scenario, stage: &'a Stage, s: &ClientState, to: Vec<usize>) -> Moment<'a> {
+    pub fn new(
+        scenario: &crate::engine::format::scenario::Scenario,
+        stage: &'a Stage,
+        s: &ClientState,
+        to: Vec<usize>,
+    ) -> Moment<'a> {
         let markers = scenario
             .markers_at(stage)
             .into_iter()
             .filter(|(i, _)| s.present.contains(i))
             .filter_map(|(i, m)| match m {
-                super::model::Marker::Process(p) => Some((i, p)),
-                super::model::Marker::Rupture(_) => None,
+                crate::engine::format::scenario::Marker::Process(p) => Some((i, p)),
+                crate::engine::format::scenario::Marker::Rupture(_) => None,
             })
             // A rupture line in place of the speaker's words shows its own markers instead of the stage's.
             .filter(|(i, _)| s.withheld.as_ref().is_none_or(|(w, _)| w != i))
@@ -466,7 +475,7 @@ fn person_terms(
     if r < 0.5 && d < 0.5 {
         m = 0.0;
     }
-    let compliant = c.compliance >= super::rules::COMPLIANT;
+    let compliant = c.compliance >= crate::engine::play::rules::COMPLIANT;
     // A compliant client's low reactance is deference, not readiness for direction: no bonus for direction.
     if m > 0.0 && r < 0.5 && d >= 0.5 {
         m *= 1.0 - c.compliance.clamp(0.0, 1.0);
@@ -907,7 +916,7 @@ pub fn evaluate(
             expected.push(0.0);
             continue;
         };
-        let attempt = super::rules::RuptureAttempt::of(t, m.to.contains(&i), open, holds, w);
+        let attempt = crate::engine::play::rules::RuptureAttempt::of(t, m.to.contains(&i), open, holds, w);
         if let Some(p) = attempt.chance() {
             chance.get_or_insert(p);
         }
@@ -989,7 +998,7 @@ fn effects(
     // better joined than the addressee feel passed over (turning to the least-joined member rebalances).
     let group = people
         .first()
-        .is_some_and(|c| c.setting.format == super::vocab::Format::Group);
+        .is_some_and(|c| c.setting.format == crate::engine::vocab::Format::Group);
     for &j in &s.present {
         let adult = people.get(j).is_some_and(|c| c.age > CHILD_AGE);
         let behind = !group || s.people[j].alliance.bond <= addressee_bond + 1e-4;

@@ -335,7 +335,7 @@ mod tests {
 
     #[test]
     fn every_integration_mode_is_explained() {
-        for m in crate::engine::model::IntegrationMode::ALL {
+        for m in crate::engine::format::scenario::IntegrationMode::ALL {
             let label = m.label().to_lowercase();
             let first = label.split_whitespace().next().unwrap_or("");
             assert!(

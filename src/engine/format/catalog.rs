@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-use super::vocab::{ChangeProcess, Format, Groundwork, ProcessMarker, Quality, RepairKind, RuptureKind, School};
+use crate::engine::vocab::{
+    ChangeProcess, Format, Groundwork, ProcessMarker, Quality, RepairKind, RuptureKind, School,
+};
 
 /// The catalog file (`assets/techniques.ron`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -40,7 +42,7 @@ impl Catalog {
     /// description or name shares a word with it (`referral` finds the referral moves; a word of four letters or
     /// more matches the words it starts, so `refer` finds them too).
     pub fn nearest(&self, unknown: &str) -> (Vec<&str>, Vec<&str>) {
-        if super::diagnostic::too_long_to_suggest(unknown) {
+        if crate::engine::load::diagnostic::too_long_to_suggest(unknown) {
             return (Vec::new(), Vec::new());
         }
         let lower = unknown.to_lowercase();
@@ -105,7 +107,7 @@ impl Catalog {
         let (by_name, by_words) = self.nearest(unknown);
         let quote = |v: &[&str]| v.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ");
         let mut parts = Vec::new();
-        if let Some(x) = super::diagnostic::suggest(unknown, self.ids()) {
+        if let Some(x) = crate::engine::load::diagnostic::suggest(unknown, self.ids()) {
             parts.push(format!("did you mean `{x}`?"));
         }
         if !by_name.is_empty() {

@@ -1,16 +1,18 @@
 //! The checker: every semantic problem in a scenario, catalog or weights file, all at once.
 
+pub mod stage_graph;
+
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use super::catalog::Catalog;
-use super::diagnostic::suggest;
-use super::diagnostic::{Code, Diagnostic};
-use super::model::{Condition, Effect, Look, Scenario, Value};
-use super::source::Locator;
-use super::stage_graph::{self, StageGraph};
-use super::vocab::{FitTerm, Quality};
-use super::weights::Weights;
+use crate::engine::format::catalog::Catalog;
+use crate::engine::format::scenario::{Condition, Effect, Look, Scenario, Value};
+use crate::engine::format::weights::Weights;
+use crate::engine::load::diagnostic::suggest;
+use crate::engine::load::diagnostic::{Code, Diagnostic};
+use crate::engine::load::source::Locator;
+use crate::engine::vocab::{FitTerm, Quality};
+use stage_graph::StageGraph;
 
 struct Ctx<'a> {
     file: &'a str,
@@ -85,15 +87,17 @@ pub fn check_scenario(
         loc,
         out: Vec::new(),
     };
-    if !(super::model::OLDEST_VERSION..=super::model::FORMAT_VERSION).contains(&s.version) {
+    if !(crate::engine::format::scenario::OLDEST_VERSION..=crate::engine::format::scenario::FORMAT_VERSION)
+        .contains(&s.version)
+    {
         cx.push(
             Code::R007,
             "version",
             format!(
                 "format version {} is not supported; this Rapport reads versions {} to {}",
                 s.version,
-                super::model::OLDEST_VERSION,
-                super::model::FORMAT_VERSION
+                crate::engine::format::scenario::OLDEST_VERSION,
+                crate::engine::format::scenario::FORMAT_VERSION
             ),
         );
     }
@@ -118,10 +122,12 @@ fn check_version_two(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
         );
     }
     cx.range("client.compliance", "compliance", s.client.compliance, 0.0, 1.0);
-    let answers = |o: &super::model::Choice, m: &super::vocab::ProcessMarker| {
-        catalog
-            .get(&o.technique)
-            .is_some_and(|t| super::scoring::delivered(t, &o.manner).answers.contains(m))
+    let answers = |o: &crate::engine::format::scenario::Choice, m: &crate::engine::vocab::ProcessMarker| {
+        catalog.get(&o.technique).is_some_and(|t| {
+            crate::engine::play::scoring::delivered(t, &o.manner)
+                .answers
+                .contains(m)
+        })
     };
     for (i, st) in s.stages.iter().enumerate() {
         if let Some(d) = st.distress {
@@ -133,7 +139,7 @@ fn check_version_two(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
         for m in st
             .process_markers()
             .into_iter()
-            .filter(|m| super::scoring::is_critical(*m))
+            .filter(|m| crate::engine::play::scoring::is_critical(*m))
         {
             if !st.choices.iter().chain(s.standing.iter()).any(|o| answers(o, &m)) {
                 let d = cx.push(
@@ -445,7 +451,7 @@ fn check_text_and_ranges(s: &Scenario, cx: &mut Ctx, dir: Option<&Path>) {
 
 /// An option without words: the trainee sees only the technique's name (R407), or nothing at all where the scenario
 /// hides the names.
-fn check_option_words(o: &super::model::Choice, path: &str, hidden: bool, cx: &mut Ctx) {
+fn check_option_words(o: &crate::engine::format::scenario::Choice, path: &str, hidden: bool, cx: &mut Ctx) {
     if visible(&o.say).is_empty() {
         let d = cx.push(
             Code::R407,
@@ -498,10 +504,10 @@ fn check_thresholds(c: &Condition, path: &str, cx: &mut Ctx) {
 /// Several people in the room: every person named is in `people` and in the room where they are named, every
 /// person speaks, and techniques made for a format reach the people they are made for.
 fn check_people(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
-    use super::model::{Addressee, CHILD_AGE};
-    use super::vocab::Format;
+    use crate::engine::format::scenario::{Addressee, CHILD_AGE};
+    use crate::engine::vocab::Format;
     let ids: Vec<&str> = if s.people.is_empty() {
-        vec![super::model::SOLE]
+        vec![crate::engine::format::scenario::SOLE]
     } else {
         s.people.iter().map(|p| p.id.as_str()).collect()
     };
@@ -578,7 +584,7 @@ fn check_people(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
             _ => {}
         }
         if let Some(k) = Some(s.speaker(st)).filter(|_| !st.client.is_empty()) {
-            speaks.insert(ids.get(k).copied().unwrap_or(super::model::SOLE));
+            speaks.insert(ids.get(k).copied().unwrap_or(crate::engine::format::scenario::SOLE));
         }
         for (j, a) in st.also.iter().enumerate() {
             let path = format!("stages[{i}].also[{j}].person");
@@ -631,7 +637,7 @@ fn check_people(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
             // Group techniques are often turned to one member for the group (blocking, drawing out).
             let together =
                 !t.formats.is_empty() && t.formats.iter().all(|f| matches!(f, Format::Couple | Format::Family));
-            if crate::engine::scoring::speaks_to_system(t) && together && to.len() < 2 && s.people.len() > 1 {
+            if crate::engine::play::scoring::speaks_to_system(t) && together && to.len() < 2 && s.people.len() > 1 {
                 cx.push(
                     Code::R704,
                     &format!("stages[{i}].options[{j}]"),
@@ -1006,7 +1012,7 @@ fn check_references(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
         }
     }
     // A technique named in a preference must exist, or the preference silently does nothing.
-    let mut prefs: Vec<(String, &super::model::Preferences)> =
+    let mut prefs: Vec<(String, &crate::engine::format::scenario::Preferences)> =
         vec![("client.preferences".into(), &s.client.preferences)];
     for (k, p) in s.people.iter().enumerate() {
         if let Some(pr) = &p.preferences {
@@ -1016,7 +1022,7 @@ fn check_references(s: &Scenario, catalog: &Catalog, cx: &mut Ctx) {
     for (base, pr) in prefs {
         for (list, v) in [("likes", &pr.likes), ("dislikes", &pr.dislikes)] {
             for (j, p) in v.iter().enumerate() {
-                if let super::model::Preference::Technique(t) = p
+                if let crate::engine::format::scenario::Preference::Technique(t) = p
                     && catalog.get(t).is_none()
                 {
                     let d = cx.push(
@@ -1559,6 +1565,6 @@ mod tests {
     #[test]
     fn a_name_the_checker_allows_may_still_get_a_suggestion() {
         // Suggestions stop at a length only far past the longest id or name the checker accepts.
-        assert!(super::super::diagnostic::LONGEST_MISSPELLING >= 4 * MAX_ID_CHARS.max(MAX_NAME_CHARS));
+        assert!(crate::engine::load::diagnostic::LONGEST_MISSPELLING >= 4 * MAX_ID_CHARS.max(MAX_NAME_CHARS));
     }
 }

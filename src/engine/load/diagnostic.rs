@@ -3,7 +3,7 @@
 use serde::Serialize;
 use std::fmt;
 
-use super::source::{Locator, Span};
+use crate::engine::load::source::{Locator, Span};
 
 /// How serious a diagnostic is. Errors keep a file from being played; warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::vocab::{
+use crate::engine::vocab::{
     ChangeProcess, FitBand, Format, Groundwork, Outcome, Phase, ProcessMarker, RuptureKind, School, StageOfChange,
 };
 
@@ -856,12 +856,12 @@ impl Manner {
 #[serde(deny_unknown_fields)]
 pub struct WeightOverrides {
     #[serde(default)]
-    pub fit: BTreeMap<super::vocab::FitTerm, f32>,
+    pub fit: BTreeMap<crate::engine::vocab::FitTerm, f32>,
     #[serde(default)]
-    pub common_factors: BTreeMap<super::vocab::Quality, f32>,
+    pub common_factors: BTreeMap<crate::engine::vocab::Quality, f32>,
     /// The mix of fit, alliance and common factors in the trainee's score.
     #[serde(default)]
-    pub score: Option<super::vocab::ScoreMix>,
+    pub score: Option<crate::engine::vocab::ScoreMix>,
     /// Why the author changed them (shown in the debrief).
     #[serde(default)]
     pub reason: String,

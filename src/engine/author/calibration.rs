@@ -9,12 +9,12 @@ use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use super::catalog::Catalog;
-use super::diagnostic::{Code, Diagnostic};
-use super::model::{Intent, Scenario};
-use super::session::Session;
-use super::source::Locator;
-use super::weights::Weights;
+use crate::engine::format::catalog::Catalog;
+use crate::engine::format::scenario::{Intent, Scenario};
+use crate::engine::format::weights::Weights;
+use crate::engine::load::diagnostic::{Code, Diagnostic};
+use crate::engine::load::source::Locator;
+use crate::engine::play::session::Session;
 
 /// Sessions the walk may play before it stops; enough for every shipped scenario many times over.
 const WALK_BUDGET: usize = 4_000;
@@ -26,7 +26,7 @@ pub struct Ranked {
     pub intent: Option<Intent>,
     pub score: f32,
     /// The whole evaluation: fit terms, common factors, alliance change.
-    pub evaluation: super::scoring::Evaluation,
+    pub evaluation: crate::engine::play::scoring::Evaluation,
 }
 
 /// Where the computed ranking contradicts the declared one.
@@ -272,8 +272,8 @@ pub fn diagnostics(s: &Scenario, cal: &Calibration, w: &Weights, file: &str, loc
 /// stage below good, where without those terms some option would fit well. The warning fires only when that is the
 /// whole story: no stage met offers a well-fitting move.
 fn salience_flattens(s: &Scenario, cal: &Calibration, w: &Weights, file: &str, loc: &Locator) -> Vec<Diagnostic> {
-    use super::vocab::FitBand;
-    use super::vocab::FitTerm;
+    use crate::engine::vocab::FitBand;
+    use crate::engine::vocab::FitTerm;
     let mut flattened: Vec<String> = Vec::new();
     for (stage, ranked) in &cal.rankings {
         let computed: Vec<&Ranked> = ranked.iter().filter(|r| !r.evaluation.fit.overridden).collect();
@@ -336,11 +336,16 @@ fn salience_flattens(s: &Scenario, cal: &Calibration, w: &Weights, file: &str, l
 
 /// R308: an ending in the graph that no real play reaches (its guards never hold on the way), searched within a
 /// bound; silent when the scenario has too many states to search.
-pub fn unreached_endings(s: &Arc<Scenario>, lib: &super::Library, file: &str, loc: &Locator) -> Vec<Diagnostic> {
-    let Some(reached) = super::analysis::endings_reached(s, &lib.catalog, &lib.weights, 400) else {
+pub fn unreached_endings(
+    s: &Arc<Scenario>,
+    lib: &crate::engine::Library,
+    file: &str,
+    loc: &Locator,
+) -> Vec<Diagnostic> {
+    let Some(reached) = crate::engine::author::analysis::endings_reached(s, &lib.catalog, &lib.weights, 400) else {
         return Vec::new();
     };
-    let g = super::stage_graph::StageGraph::of(s);
+    let g = crate::engine::check::stage_graph::StageGraph::of(s);
     let reach = g
         .index
         .get(s.start.as_str())
@@ -372,7 +377,7 @@ pub fn unreached_endings(s: &Arc<Scenario>, lib: &super::Library, file: &str, lo
 #[derive(Debug, Clone, Serialize)]
 pub struct PlaySummary {
     pub accuracy: f32,
-    pub verdict: super::debrief::Verdict,
+    pub verdict: crate::engine::report::debrief::Verdict,
     pub ending: Option<String>,
     pub moves: usize,
     /// Ruptures the trainee's moves opened, with the option that opened each.
@@ -417,14 +422,14 @@ fn play(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights, pic
         };
         s.choose(&id).ok()?;
     }
-    let d = super::debrief::debrief(&s);
+    let d = crate::engine::report::debrief::debrief(&s);
     let mut last = String::new();
     let mut ruptures = Vec::new();
     for e in s.events() {
         match e {
-            super::session::Event::Feedback(o) => last = o.choice.clone(),
-            super::session::Event::RuptureOpened {
-                cause: super::session::RuptureCause::Move,
+            crate::engine::play::session::Event::Feedback(o) => last = o.choice.clone(),
+            crate::engine::play::session::Event::RuptureOpened {
+                cause: crate::engine::play::session::RuptureCause::Move,
                 ..
             } => ruptures.push(last.clone()),
             _ => {}

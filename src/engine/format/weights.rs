@@ -3,8 +3,10 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::model::WeightOverrides;
-use super::vocab::{ChangeProcess, FitBand, FitTerm, Phase, Quality, RepairKind, RuptureKind, ScoreMix, StageOfChange};
+use crate::engine::format::scenario::WeightOverrides;
+use crate::engine::vocab::{
+    ChangeProcess, FitBand, FitTerm, Phase, Quality, RepairKind, RuptureKind, ScoreMix, StageOfChange,
+};
 
 /// Where a weight comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

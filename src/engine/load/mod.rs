@@ -1,20 +1,23 @@
 //! One loader for every front end: reads RON, bounds it, parses it and turns serde's errors into diagnostics.
 
+pub mod diagnostic;
+pub mod source;
+
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::catalog::Catalog;
-use super::check;
-use super::diagnostic::{Code, Diagnostic, suggest_all};
-use super::model::Scenario;
-use super::source::{Bound, Locator, Span};
-use super::weights::Weights;
+use crate::engine::check;
+use crate::engine::format::catalog::Catalog;
+use crate::engine::format::scenario::Scenario;
+use crate::engine::format::weights::Weights;
+use crate::engine::load::diagnostic::{Code, Diagnostic, suggest_all};
+use crate::engine::load::source::{Bound, Locator, Span};
 
 /// The built-in technique catalog, embedded so the binary runs from any folder.
-pub const CATALOG_RON: &str = include_str!("../../assets/techniques.ron");
+pub const CATALOG_RON: &str = include_str!("../../../assets/techniques.ron");
 /// The built-in default weights.
-pub const WEIGHTS_RON: &str = include_str!("../../assets/weights.ron");
+pub const WEIGHTS_RON: &str = include_str!("../../../assets/weights.ron");
 
 /// A parsed file: the value if it parsed, every diagnostic, and the locator for rendering them.
 #[derive(Debug, Clone)]
@@ -69,7 +72,7 @@ pub fn kind_of(src: &str) -> FileKind {
 fn ron_options() -> ron::Options {
     ron::Options::default()
         .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
-        .with_recursion_limit(super::source::MAX_DEPTH)
+        .with_recursion_limit(crate::engine::load::source::MAX_DEPTH)
 }
 
 /// Parses any RON document into `T`, with bounded input and diagnostics instead of panics.
@@ -84,12 +87,15 @@ pub fn parse<T: DeserializeOwned>(src: &str, file: &str) -> Loaded<T> {
                     None,
                     format!(
                         "the file is {n} bytes; files over {} bytes are refused",
-                        super::source::MAX_BYTES
+                        crate::engine::load::source::MAX_BYTES
                     ),
                 ),
                 Bound::TooDeep(s) => (
                     Some(s),
-                    format!("values nest more than {} levels deep here", super::source::MAX_DEPTH),
+                    format!(
+                        "values nest more than {} levels deep here",
+                        crate::engine::load::source::MAX_DEPTH
+                    ),
                 ),
             };
             let d = Diagnostic::at(Code::R006, file, &locator, span, msg);
@@ -383,14 +389,26 @@ pub fn load_scenario_str(src: &str, file: &str, catalog: &Catalog, dir: Option<&
 
 /// Parses and checks a scenario, then holds its scoring to the intents its author declares: what
 /// `rapport check` reports. A file with errors is not calibrated (it cannot be played).
-pub fn load_scenario_calibrated(src: &str, file: &str, lib: &super::Library, dir: Option<&Path>) -> LoadedScenario {
+pub fn load_scenario_calibrated(
+    src: &str,
+    file: &str,
+    lib: &crate::engine::Library,
+    dir: Option<&Path>,
+) -> LoadedScenario {
     let mut l = load_scenario_str(src, file, &lib.catalog, dir);
     if let (false, Some(s)) = (l.has_errors(), &l.value) {
-        let cal = super::calibration::calibrate(s, &lib.catalog, &lib.weights);
+        let cal = crate::engine::author::calibration::calibrate(s, &lib.catalog, &lib.weights);
+        l.diagnostics.extend(crate::engine::author::calibration::diagnostics(
+            s,
+            &cal,
+            &lib.weights,
+            file,
+            &l.locator,
+        ));
         l.diagnostics
-            .extend(super::calibration::diagnostics(s, &cal, &lib.weights, file, &l.locator));
-        l.diagnostics
-            .extend(super::calibration::unreached_endings(s, lib, file, &l.locator));
+            .extend(crate::engine::author::calibration::unreached_endings(
+                s, lib, file, &l.locator,
+            ));
         l.diagnostics.sort_by_key(|d| (d.line, d.column));
     }
     l
@@ -444,11 +462,11 @@ fn not_utf8(file: &str, bytes: &[u8], e: &std::str::Utf8Error) -> Diagnostic {
     .with_help("save the file as UTF-8 (in most editors: Save with encoding, UTF-8), or retype the character here")
 }
 
-/// Reads a regular file of at most [`super::source::MAX_BYTES`], deciding before it opens or reads anything that
+/// Reads a regular file of at most [`crate::engine::load::source::MAX_BYTES`], deciding before it opens or reads anything that
 /// could block or never end: a FIFO blocks on open, `/dev/zero` never ends, a 4 GiB file would be read whole.
 fn read_bounded(path: &Path) -> Result<String, Unread> {
     use std::io::Read;
-    let max = super::source::MAX_BYTES;
+    let max = crate::engine::load::source::MAX_BYTES;
     let refused = |m: String| Unread::Refused(m);
     let meta = std::fs::metadata(path).map_err(|e| {
         refused(if e.kind() == std::io::ErrorKind::NotFound {

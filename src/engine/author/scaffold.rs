@@ -196,13 +196,13 @@ pub struct Upgraded {
 pub fn upgrade(
     src: &str,
     file: &str,
-    lib: &super::Library,
+    lib: &crate::engine::Library,
     dir: Option<&std::path::Path>,
     intents: bool,
 ) -> Result<Upgraded, String> {
-    use super::diagnostic::Severity;
-    use super::model::Intent;
-    let l = super::load::load_scenario_calibrated(src, file, lib, dir);
+    use crate::engine::format::scenario::Intent;
+    use crate::engine::load::diagnostic::Severity;
+    let l = crate::engine::load::load_scenario_calibrated(src, file, lib, dir);
     let problems: Vec<String> = l
         .diagnostics
         .iter()
@@ -228,7 +228,7 @@ pub fn upgrade(
         return Err(format!("{file} is already version {}: nothing to upgrade", s.version));
     }
     let loc = &l.locator;
-    let text_at = |sp: super::source::Span| &src[sp.start..sp.end];
+    let text_at = |sp: crate::engine::load::source::Span| &src[sp.start..sp.end];
     // (offset, bytes removed, text inserted), applied from the end.
     let mut edits: Vec<(usize, usize, String)> = Vec::new();
     let mut changes = Vec::new();
@@ -241,7 +241,7 @@ pub fn upgrade(
         _ => return Err(format!("{file}: cannot find `version: 1` in the text")),
     }
     let computed: std::collections::HashMap<String, Intent> = if intents {
-        let cal = super::calibration::calibrate(s, &lib.catalog, &lib.weights);
+        let cal = crate::engine::author::calibration::calibrate(s, &lib.catalog, &lib.weights);
         let classes = &lib.weights.classes;
         cal.rankings
             .iter()

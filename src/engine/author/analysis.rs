@@ -9,14 +9,14 @@ use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use super::catalog::Catalog;
-use super::model::{Condition, Scenario};
-use super::scoring;
-use super::session::Session;
-use super::stage_graph::StageGraph;
-use super::state::ClientState;
-use super::vocab::{Format, Outcome, Phase, ProcessMarker, RuptureKind, StageOfChange};
-use super::weights::Weights;
+use crate::engine::check::stage_graph::StageGraph;
+use crate::engine::format::catalog::Catalog;
+use crate::engine::format::scenario::{Condition, Scenario};
+use crate::engine::format::weights::Weights;
+use crate::engine::play::scoring;
+use crate::engine::play::session::Session;
+use crate::engine::play::state::ClientState;
+use crate::engine::vocab::{Format, Outcome, Phase, ProcessMarker, RuptureKind, StageOfChange};
 
 /// Plays are enumerated exactly (with the session engine) only up to this many.
 pub const EXACT_LIMIT: u128 = 20_000;
@@ -113,13 +113,13 @@ fn spread(mut v: Vec<f32>) -> Option<Spread> {
 
 /// One option's outgoing edges: where it can lead (guarded transitions count as possible).
 fn option_targets<'a>(
-    st: &'a super::model::Stage,
-    o: &'a super::model::Choice,
-    last_fit: super::vocab::FitBand,
+    st: &'a crate::engine::format::scenario::Stage,
+    o: &'a crate::engine::format::scenario::Choice,
+    last_fit: crate::engine::vocab::FitBand,
 ) -> Vec<&'a str> {
     let transitions = match st.way_on(o) {
-        super::model::WayOn::Next(next) => return vec![next],
-        super::model::WayOn::Transitions(t) => t,
+        crate::engine::format::scenario::WayOn::Next(next) => return vec![next],
+        crate::engine::format::scenario::WayOn::Transitions(t) => t,
     };
     let mut out = Vec::new();
     for t in transitions {
@@ -403,13 +403,13 @@ fn warnings(s: &Scenario, a: &Analysis) -> Vec<String> {
             s.ending(id).is_some_and(|e| {
                 matches!(
                     e.outcome,
-                    super::vocab::Outcome::Improved | super::vocab::Outcome::Partial
+                    crate::engine::vocab::Outcome::Improved | crate::engine::vocab::Outcome::Partial
                 )
             })
         };
         let improved = |id: &str| {
             s.ending(id)
-                .is_some_and(|e| e.outcome == super::vocab::Outcome::Improved)
+                .is_some_and(|e| e.outcome == crate::engine::vocab::Outcome::Improved)
         };
         if improved(&x.worst.ending) {
             w.push(format!(
@@ -425,7 +425,9 @@ fn warnings(s: &Scenario, a: &Analysis) -> Vec<String> {
         }
     }
     let can_rupture = s.stages.iter().any(|st| {
-        st.markers.iter().any(|m| matches!(m, super::model::Marker::Rupture(_)))
+        st.markers
+            .iter()
+            .any(|m| matches!(m, crate::engine::format::scenario::Marker::Rupture(_)))
             || st
                 .transitions
                 .iter()
@@ -489,7 +491,7 @@ impl Collector {
 
     fn finish(&mut self, sess: &Session) {
         if let Some(e) = sess.ended() {
-            let d = super::debrief::debrief(sess);
+            let d = crate::engine::report::debrief::debrief(sess);
             *self.endings.entry(e.to_owned()).or_default() += 1;
             let split = d.room.as_ref().map(|r| r.widest.1);
             self.finished
@@ -652,7 +654,7 @@ pub fn sampled(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights, pla
 /// A generated scenario of `stages` stages (for the benchmark and tests): three options per stage
 /// from across the catalog, forward edges, guarded rupture detours and loops that always have a way out.
 pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
-    use super::model::*;
+    use crate::engine::format::scenario::*;
     // Techniques for individual work, so the generated file checks without setting warnings.
     let techniques: Vec<&str> = catalog
         .techniques
@@ -741,7 +743,7 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
             t
         },
     };
-    let base = super::shipped::find(catalog, "tutorial");
+    let base = crate::engine::shipped::find(catalog, "tutorial");
     let client = base.map(|s| s.client.clone()).unwrap_or_else(|| ClientProfile {
         name: "Sam".into(),
         age: 30,

@@ -1,6 +1,6 @@
 //! Plain-text transcript lines for events: what golden play-through scripts check against.
 
-use super::session::{Event, RuptureCause};
+use crate::engine::play::session::{Event, RuptureCause};
 
 /// One stable line per event. Numbers are left out on purpose: a golden script should drift when
 /// the story changes (a stage, a rupture, an ending, a fit band), not when a weight is retuned.

@@ -2,11 +2,11 @@
 //! The session applies them and the scoring expects them through these same functions, so the feedback's
 //! expected alliance and what then happens in the session cannot disagree.
 
-use super::catalog::{Technique, repair_fits};
-use super::model::{Alliance, AllianceDelta, ClientProfile};
-use super::state::{OpenRupture, PersonState};
-use super::vocab::{Lean, RepairKind, RuptureKind};
-use super::weights::Weights;
+use crate::engine::format::catalog::{Technique, repair_fits};
+use crate::engine::format::scenario::{Alliance, AllianceDelta, ClientProfile};
+use crate::engine::format::weights::Weights;
+use crate::engine::play::state::{OpenRupture, PersonState};
+use crate::engine::vocab::{Lean, RepairKind, RuptureKind};
 
 /// What a move does about one person's open rupture, before chance decides whether a repair takes.
 #[derive(Debug, Clone, Copy, PartialEq)]

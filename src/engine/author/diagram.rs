@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
-use super::model::Scenario;
-use super::vocab::{Outcome, Phase};
+use crate::engine::format::scenario::Scenario;
+use crate::engine::vocab::{Outcome, Phase};
 
 /// One edge of the drawing.
 struct Edge {
@@ -20,7 +20,7 @@ fn edges(s: &Scenario) -> Vec<Edge> {
         for exit in st.exits() {
             let (label, rupture) = match (exit.by, exit.when) {
                 (Some(o), _) => match &o.to {
-                    super::model::Addressee::People(who) => {
+                    crate::engine::format::scenario::Addressee::People(who) => {
                         (format!("choose {} (to {})", o.technique, who.join(", ")), None)
                     }
                     _ => (format!("choose {}", o.technique), None),
@@ -50,7 +50,7 @@ const PHASES: [Phase; 7] = [
 ];
 
 /// Who is in the room at a stage where not everyone is, and who speaks, for a node's label.
-fn room(s: &Scenario, st: &super::model::Stage, br: &str) -> String {
+fn room(s: &Scenario, st: &crate::engine::format::scenario::Stage, br: &str) -> String {
     if s.people.is_empty() {
         return String::new();
     }

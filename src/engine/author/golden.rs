@@ -4,11 +4,11 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::catalog::Catalog;
-use super::model::Scenario;
-use super::session::Session;
-use super::transcript;
-use super::weights::Weights;
+use crate::engine::format::catalog::Catalog;
+use crate::engine::format::scenario::Scenario;
+use crate::engine::format::weights::Weights;
+use crate::engine::play::session::Session;
+use crate::engine::report::transcript;
 
 /// A file of golden play-throughs for one scenario (`NAME.plays.ron`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -122,7 +122,7 @@ pub fn run_play(play: &Play, scenario: Arc<Scenario>, catalog: Arc<Catalog>, wei
             }
         }
     }
-    let score = super::debrief::debrief(&session).practice.score;
+    let score = crate::engine::report::debrief::debrief(&session).practice.score;
     PlayResult {
         name: play.name.clone(),
         passed: drift.is_empty(),
