@@ -481,6 +481,15 @@ pub enum Level {
 }
 
 impl Level {
+    /// "low", "moderate" or "high", as the feedback says it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Level::High => "high",
+            Level::Low => "low",
+            Level::Moderate => "moderate",
+        }
+    }
+
     pub fn of(x: f32) -> Level {
         if x >= 0.65 {
             Level::High

@@ -122,14 +122,6 @@ pub struct Evaluation {
     pub score: f32,
 }
 
-fn level(x: f32) -> &'static str {
-    match Level::of(x) {
-        Level::High => "high",
-        Level::Low => "low",
-        Level::Moderate => "moderate",
-    }
-}
-
 /// "a" or "an" before a word.
 pub fn article(word: &str) -> &'static str {
     if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
@@ -480,27 +472,27 @@ fn person_terms(
     if m > 0.0 && r < 0.5 && d >= 0.5 {
         m *= 1.0 - c.compliance.clamp(0.0, 1.0);
     }
-    let why = match (level(r), level(d)) {
-        ("high", "high") => format!(
+    let why = match (Level::of(r), Level::of(d)) {
+        (Level::High, Level::High) => format!(
             "{name}'s reactance is high right now ({r:.2}) and {whose} is directive ({d:.2}): clients who resist direction do better with self-directed work"
         ),
-        ("high", _) => format!(
+        (Level::High, _) => format!(
             "{name}'s reactance is high right now ({r:.2}) and {whose} leaves the lead with them (directiveness {d:.2}): the match the reactance research favours"
         ),
-        ("low", "high") if compliant => format!(
+        (Level::Low, Level::High) if compliant => format!(
             "{name}'s reactance is low ({r:.2}) but they defer rather than agree (compliance {:.2}): direction ({d:.2}) is taken on outwardly, not owned",
             c.compliance
         ),
-        ("low", "high") => format!(
+        (Level::Low, Level::High) => format!(
             "{name}'s reactance is low ({r:.2}), so direction ({d:.2}) is mildly better: they take guidance well"
         ),
-        ("low", _) if d >= 0.5 => format!(
+        (Level::Low, _) if d >= 0.5 => format!(
             "{name}'s reactance is low ({r:.2}) and {whose} is moderately directive ({d:.2}): a little structure suits a cooperative client"
         ),
-        ("low", _) => format!(
+        (Level::Low, _) => format!(
             "{name}'s reactance is low ({r:.2}) and {whose} is mostly client-led ({d:.2}): either suits a cooperative client"
         ),
-        (_, "high") => format!(
+        (_, Level::High) => format!(
             "{name}'s reactance is moderate ({r:.2}) and {whose} is directive ({d:.2}): direction may meet some pushback"
         ),
         (_, _) => format!(
@@ -546,7 +538,7 @@ fn person_terms(
     let kind = Lean::of(a).pick("soothing and containing", "neither soothing nor evocative", "evocative");
     let why = format!(
         "{name}'s distress is {} ({sd:.2}) and this move is {kind} (arousal {a:+.2}): high distress calls for supportive, arousal-reducing work, low distress allows evocative, experiential work{note}",
-        level(sd)
+        Level::of(sd).word()
     );
     add(FitTerm::Arousal, m, why + &cite(w, FitTerm::Arousal));
 
@@ -554,8 +546,8 @@ fn person_terms(
     let (imp, i) = (c.impairment, t.intensity);
     let why = format!(
         "impairment is {} ({imp:.2}) and this move is {} in intensity ({i:.2}): the intensity of an intervention should follow impairment",
-        level(imp),
-        level(i)
+        Level::of(imp).word(),
+        Level::of(i).word()
     );
     add(
         FitTerm::Intensity,
@@ -617,31 +609,61 @@ fn person_terms(
     // scales the term's weight: the published effect of cultural adaptation (Soto et al. 2018) is a moderated
     // one, larger where culture matters more, and a term that matters little must not pull every fit toward
     // zero. The value is how far the move adapts (+1) or imposes (-1).
-    let sal = c.culture.salience;
-    if sal > 0.0 {
-        let ad = t.adaptation.culture;
-        let ad = if t.is_safety() { ad.max(0.0) } else { ad };
-        let how = Lean::of(ad).pick(
+    let culture = Adapting {
+        term: FitTerm::Culture,
+        salience: c.culture.salience,
+        adaptation: t.adaptation.culture,
+        matters: format!("culture shapes how {name} understands the problem"),
+        ways: [
             "imposes a frame that may not fit their understanding",
             "neither adapts to nor clashes with their cultural frame",
             "asks about and works within their own explanatory model",
-        );
-        let why = format!("culture shapes how {name} understands the problem (salience {sal:.2}); this move {how}");
-        terms.add_scaled(FitTerm::Culture, ad, sal, why + &cite(w, FitTerm::Culture));
-    }
-
-    // Religion and spirituality.
-    let rs = c.religion_salience;
-    if rs > 0.0 {
-        let ad = t.adaptation.religion;
-        let ad = if t.is_safety() { ad.max(0.0) } else { ad };
-        let how = Lean::of(ad).pick(
+        ],
+    };
+    let faith = Adapting {
+        term: FitTerm::Religion,
+        salience: c.religion_salience,
+        adaptation: t.adaptation.religion,
+        matters: format!("faith matters to {name}"),
+        ways: [
             "sets their beliefs aside",
             "is neutral toward their beliefs",
             "makes room for their beliefs",
-        );
-        let why = format!("faith matters to {name} (salience {rs:.2}); this move {how}");
-        terms.add_scaled(FitTerm::Religion, ad, rs, why + &cite(w, FitTerm::Religion));
+        ],
+    };
+    for a in [culture, faith] {
+        a.add_to(terms, t);
+    }
+}
+
+/// A term that weighs how a move meets a salient culture or faith: the salience scales its weight and the
+/// adaptation (+1 works within the client's frame, -1 imposes another) is its value. A safety move is never
+/// counted as imposing: asking about risk is owed to every client.
+struct Adapting {
+    term: FitTerm,
+    salience: f32,
+    adaptation: f32,
+    /// Why it matters to this client ("faith matters to Amara").
+    matters: String,
+    /// What the move does, leaning against, neither, or toward their frame.
+    ways: [&'static str; 3],
+}
+
+impl Adapting {
+    fn add_to(self, terms: &mut Terms, t: &Technique) {
+        if self.salience <= 0.0 {
+            return;
+        }
+        let value = if t.is_safety() {
+            self.adaptation.max(0.0)
+        } else {
+            self.adaptation
+        };
+        let [against, neither, toward] = self.ways;
+        let how = Lean::of(value).pick(against, neither, toward);
+        let why = format!("{} (salience {:.2}); this move {how}", self.matters, self.salience);
+        let cited = why + &cite(terms.w, self.term);
+        terms.add_scaled(self.term, value, self.salience, cited);
     }
 }
 
@@ -1151,6 +1173,6 @@ mod tests {
         assert_eq!(Level::of(0.36), Level::Moderate);
         assert_eq!(Level::of(0.64), Level::Moderate);
         assert_eq!(Level::of(0.65), Level::High);
-        assert_eq!(level(0.9), "high");
+        assert_eq!(Level::of(0.9).word(), "high");
     }
 }

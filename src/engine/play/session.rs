@@ -150,6 +150,14 @@ pub struct LastWords {
     pub also: Vec<crate::engine::format::scenario::Aside>,
 }
 
+/// What the conditions `LastFit`, `LastSchool` and `LastProcess` read of the move just made.
+#[derive(Debug, Clone)]
+struct LastMove {
+    band: FitBand,
+    school: School,
+    processes: Vec<crate::engine::vocab::ChangeProcess>,
+}
+
 /// The option a choice names, where, and to whom.
 struct Picked<'s> {
     stage: &'s Stage,
@@ -284,7 +292,7 @@ pub struct Session {
     trajectory: Vec<(String, Alliance)>,
     ended: Option<String>,
     events: Vec<Event>,
-    last: Option<(FitBand, School, Vec<crate::engine::vocab::ChangeProcess>)>,
+    last: Option<LastMove>,
     /// Standing moves already taken at the current stage.
     standing_taken: Vec<String>,
 }
@@ -782,7 +790,11 @@ impl Session {
             rupture_before,
             &moment,
         );
-        self.last = Some((outcome.evaluation.fit.band, t.school, t.processes.clone()));
+        self.last = Some(LastMove {
+            band: outcome.evaluation.fit.band,
+            school: t.school,
+            processes: t.processes.clone(),
+        });
         self.events
             .insert(first_event, Event::Feedback(Box::new(outcome.clone())));
         self.history.push(outcome);
@@ -1460,9 +1472,9 @@ impl Session {
             Condition::Split(cmp) => cmp.holds(self.state.split()),
             Condition::Within(cmp) => self.state.within.is_some_and(|w| cmp.holds(w)),
             Condition::RuptureRepaired => self.state.repaired > 0,
-            Condition::LastFit(b) => self.last.as_ref().is_some_and(|l| l.0 == *b),
-            Condition::LastSchool(s) => self.last.as_ref().is_some_and(|l| l.1 == *s),
-            Condition::LastProcess(p) => self.last.as_ref().is_some_and(|l| l.2.contains(p)),
+            Condition::LastFit(b) => self.last.as_ref().is_some_and(|l| l.band == *b),
+            Condition::LastSchool(s) => self.last.as_ref().is_some_and(|l| l.school == *s),
+            Condition::LastProcess(p) => self.last.as_ref().is_some_and(|l| l.processes.contains(p)),
             // Readiness is the addressed person's, or in a room anyone's present (the work moves one person at a time).
             Condition::ReadinessAtLeast(s) => match person.and_then(|i| self.state.people.get(i)) {
                 Some(p) => p.stage_of_change.is_some_and(|now| now >= *s),
