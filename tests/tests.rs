@@ -12,6 +12,7 @@ mod common;
 mod diagnostics;
 mod golden;
 mod inputs;
+mod layers;
 mod lrs;
 mod people;
 mod records;

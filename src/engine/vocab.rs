@@ -236,6 +236,13 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Whether the client leaves better off: improved, or partly. A referral counts as neither good nor bad by
+    /// its outcome alone (made with the client in a crisis it is the right ending; made without asking, it is
+    /// not), so the diagram and the analysis do not count it among the good endings.
+    pub fn is_good(self) -> bool {
+        matches!(self, Outcome::Improved | Outcome::Partial)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Outcome::Improved => "improved",

@@ -399,14 +399,7 @@ fn warnings(s: &Scenario, a: &Analysis) -> Vec<String> {
                 x.spread.max - x.spread.min
             ));
         }
-        let good_end = |id: &str| {
-            s.ending(id).is_some_and(|e| {
-                matches!(
-                    e.outcome,
-                    crate::engine::vocab::Outcome::Improved | crate::engine::vocab::Outcome::Partial
-                )
-            })
-        };
+        let good_end = |id: &str| s.ending(id).is_some_and(|e| e.outcome.is_good());
         let improved = |id: &str| {
             s.ending(id)
                 .is_some_and(|e| e.outcome == crate::engine::vocab::Outcome::Improved)

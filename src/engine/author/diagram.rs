@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::engine::format::scenario::Scenario;
-use crate::engine::vocab::{Outcome, Phase};
+use crate::engine::vocab::Phase;
 
 /// One edge of the drawing.
 struct Edge {
@@ -92,10 +92,6 @@ fn node_id(id: &str) -> String {
     format!("n_{clean}")
 }
 
-fn good(o: Outcome) -> bool {
-    matches!(o, Outcome::Improved | Outcome::Partial)
-}
-
 /// Graphviz DOT.
 pub fn dot(s: &Scenario) -> String {
     let esc = |t: &str| t.replace('\\', "\\\\").replace('"', "\\\"");
@@ -128,7 +124,7 @@ pub fn dot(s: &Scenario) -> String {
         let _ = writeln!(out, "  }}");
     }
     for e in &s.endings {
-        let fill = if good(e.outcome) { "#d8f0dc" } else { "#f6dcdc" };
+        let fill = if e.outcome.is_good() { "#d8f0dc" } else { "#f6dcdc" };
         let _ = writeln!(
             out,
             "  {} [shape=doubleoctagon, fillcolor=\"{fill}\", label=\"{}\\n{} ({})\"];",
@@ -186,7 +182,7 @@ pub fn mermaid(s: &Scenario) -> String {
             esc(&e.title),
             e.outcome.label()
         );
-        let class = if good(e.outcome) { "goodEnd" } else { "poorEnd" };
+        let class = if e.outcome.is_good() { "goodEnd" } else { "poorEnd" };
         let _ = writeln!(out, "  class {} {class}", node_id(&e.id));
     }
     let _ = writeln!(out, "  class {} start", node_id(&s.start));
