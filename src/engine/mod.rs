@@ -19,6 +19,7 @@ pub mod scoring;
 pub mod session;
 pub mod shipped;
 pub mod source;
+pub mod synthetic;
 pub mod transcript;
 pub mod weights;
 
