@@ -141,16 +141,35 @@ fn analyze_reports_paths_scores_and_warnings() {
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     let endings = v["reachable_endings"].as_array().expect("array").len();
-    assert_eq!(v["shortest"].as_array().expect("array").len(), endings);
-    let exact = &v["exact"];
+    let shortest = v["shortest"].as_array().expect("array");
+    assert_eq!(shortest.len(), endings);
     assert!(
-        exact["paths"].as_u64().is_some_and(|n| n > 1),
-        "small scenarios are enumerated exactly"
+        shortest[0]["ending"].is_string() && shortest[0]["stages"].is_array(),
+        "{v}"
     );
-    assert!(exact["best"]["score"].as_f64() > exact["worst"]["score"].as_f64());
+    let plays = &v["plays"];
+    // The tutorial's stage graph has more paths than are played one by one: a sample, named as one.
+    assert_eq!(plays["method"]["kind"], "sampled", "{plays}");
+    assert!(
+        plays["method"]["why"].is_string() && plays["method"]["seed"] == 1,
+        "{plays}"
+    );
+    assert!(plays["paths"].as_u64().is_some_and(|n| n > 1));
+    assert!(plays["best"]["score"].as_f64() > plays["worst"]["score"].as_f64());
+    assert!(
+        plays["endings"][0]["ending"].is_string() && plays["endings"][0]["plays"].is_u64(),
+        "{plays}"
+    );
+    let human = stdout(&rapport(&["analyze", "scenarios/tutorial.ron"]));
+    assert!(
+        human.contains("\na sample of ") && !human.contains("every path played"),
+        "{human}"
+    );
     let human = stdout(&rapport(&["analyze", "tests/fixtures/minimal.ron"]));
     assert!(
-        human.contains("shortest path to each ending") && human.contains("best"),
+        human.contains("shortest path to each ending")
+            && human.contains("every path played with the session engine (seed 1): 4 plays")
+            && human.contains("best"),
         "{human}"
     );
 }

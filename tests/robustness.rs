@@ -258,3 +258,45 @@ fn an_unreadable_subfolder_is_reported_not_skipped() {
         assert!(text.contains("locked: error[R001]: cannot read this folder"), "{text}");
     }
 }
+
+/// G1, G2: the DOT drawing of every clean fixture and shipped scenario is read by Graphviz, when `dot` is installed.
+#[test]
+fn graphviz_reads_the_dot_of_every_clean_fixture_and_shipped_scenario() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    if Command::new("dot").arg("-V").output().is_err() {
+        eprintln!("skipped: Graphviz (`dot`) is not installed; the node ids are tested in engine::author::diagram");
+        return;
+    }
+    let lib = common::lib();
+    let mut files = rapport::engine::load::ron_files(&[common::root().join("tests/fixtures")]);
+    files.extend(common::shipped());
+    let mut drawn = 0;
+    for path in files {
+        let l = rapport::engine::load::load_scenario_file(&path, &lib.catalog);
+        let Some(s) = l.value.as_ref().filter(|_| !l.has_errors()) else {
+            continue;
+        };
+        let mut child = Command::new("dot")
+            .args(["-Tsvg", "-o", "/dev/null"])
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("dot runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(rapport::engine::author::diagram::dot(s).as_bytes())
+            .expect("write the drawing");
+        let o = child.wait_with_output().expect("dot finishes");
+        assert!(
+            o.status.success(),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        drawn += 1;
+    }
+    assert!(drawn > 20, "only {drawn} drawings");
+}

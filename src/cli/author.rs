@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use rapport::engine::author::analysis::{self, Analysis};
+use rapport::engine::author::analysis::{self, Analysis, Method};
 use rapport::engine::{Library, author::diagram, author::scaffold};
 
 use super::play::{load_clean, load_reporting};
@@ -41,10 +41,10 @@ fn print_analysis(a: &Analysis) {
         "reachable: {} of {} stages; endings {}",
         a.reachable_stages,
         a.stages,
-        a.reachable_endings.join(", ")
+        summary(&a.reachable_endings, ", ")
     );
     if !a.unreachable_stages.is_empty() {
-        println!("unreachable stages: {}", a.unreachable_stages.join(", "));
+        println!("unreachable stages: {}", summary(&a.unreachable_stages, ", "));
     }
     if a.path_count == u128::MAX {
         println!("choice paths: more than 10^38");
@@ -52,15 +52,28 @@ fn print_analysis(a: &Analysis) {
         println!("choice paths: {}", a.path_count);
     }
     println!("\nshortest path to each ending:");
-    for (e, p) in &a.shortest {
-        println!("  {e}: {} ({} stages)", p.join(" -> "), p.len() - 1);
+    for p in &a.shortest {
+        println!(
+            "  {}: {} ({} stages)",
+            p.ending,
+            summary(&p.stages, " -> "),
+            p.stages.len().saturating_sub(1)
+        );
     }
-    match &a.exact {
+    match &a.plays {
         Some(x) => {
-            println!(
-                "\nevery path played with the session engine (seed 1): {} plays",
-                x.paths
-            );
+            match &x.method {
+                Method::Every { seed } => {
+                    println!(
+                        "\nevery path played with the session engine (seed {seed}): {} plays",
+                        x.paths
+                    );
+                }
+                Method::Sampled { plays, seed, why } => println!(
+                    "\na sample of {plays} plays with the session engine (seeds from {seed}): the engine's best play, \
+                     the greedy worst and random plays; bounds, not every path ({why})"
+                ),
+            }
             let split = |p: &rapport::engine::author::analysis::ScoredPath| {
                 p.widest_split
                     .map_or(String::new(), |w| format!(" (widest split alliance {w:.2})"))
@@ -70,31 +83,35 @@ fn print_analysis(a: &Analysis) {
                 x.best.score,
                 x.best.ending,
                 split(&x.best),
-                x.best.choices.join(", ")
+                summary(&x.best.choices, ", ")
             );
             println!(
                 "  worst {:.1}/100 -> {}{}  via {}",
                 x.worst.score,
                 x.worst.ending,
                 split(&x.worst),
-                x.worst.choices.join(", ")
+                summary(&x.worst.choices, ", ")
             );
             let s = &x.spread;
             println!(
                 "  spread: min {:.1}, quartiles {:.1} / {:.1} / {:.1}, max {:.1}",
                 s.min, s.p25, s.median, s.p75, s.max
             );
-            let ends: Vec<String> = x.endings.iter().map(|(e, n)| format!("{e} {n}")).collect();
-            println!("  plays per ending: {}", ends.join(", "));
+            let ends: Vec<String> = x.endings.iter().map(|e| format!("{} {}", e.ending, e.plays)).collect();
+            println!("  plays per ending: {}", summary(&ends, ", "));
             if !x.dominated.is_empty() {
                 println!("  options never better than another at their stage:");
-                for d in &x.dominated {
+                for d in x.dominated.iter().take(LISTED) {
                     println!("    {} at {}: always below {}", d.option, d.stage, d.by);
                 }
+                more(x.dominated.len());
             }
         }
         None => {
-            println!("\nestimated over the stage graph at the intake state (too many paths to play each):");
+            if let Some(why) = &a.unplayed {
+                println!("\nno play with the session engine: {why}");
+            }
+            println!("estimated over the stage graph at the intake state:");
             if let Some(b) = &a.best {
                 println!(
                     "  best  {:.1}/100 -> {} via {} choices",
@@ -117,20 +134,46 @@ fn print_analysis(a: &Analysis) {
                     s.min, s.p25, s.median, s.p75, s.max
                 );
             }
-            for d in a.dominated.iter().take(20) {
+            for d in a.dominated.iter().take(LISTED) {
                 println!(
                     "  {} at {}: below {} and leads to the same place",
                     d.option, d.stage, d.by
                 );
             }
+            more(a.dominated.len());
         }
     }
     if !a.warnings.is_empty() {
         println!("\nwarnings:");
-        for w in &a.warnings {
+        for w in a.warnings.iter().take(LISTED) {
             println!("  - {w}");
         }
+        more(a.warnings.len());
     }
+}
+
+/// Lines of one kind printed before the rest are counted (`--format json` lists them all).
+const LISTED: usize = 40;
+
+fn more(listed: usize) {
+    if listed > LISTED {
+        println!("  ... and {} more (`--format json` lists them all)", listed - LISTED);
+    }
+}
+
+/// A list joined by `sep`, or for a long one its first and last few items and how many lie between: a path of
+/// thousands of stages is read as where it starts and ends.
+fn summary(items: &[String], sep: &str) -> String {
+    const ENDS: usize = 5;
+    if items.len() <= 3 * ENDS {
+        return items.join(sep);
+    }
+    format!(
+        "{}{sep}... {} more ...{sep}{}",
+        items[..ENDS].join(sep),
+        items.len() - 2 * ENDS,
+        items[items.len() - ENDS..].join(sep)
+    )
 }
 
 pub fn new(name: &str, dir: &Path) -> ExitCode {
@@ -512,5 +555,22 @@ pub fn techniques(
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::summary;
+
+    #[test]
+    fn a_long_list_is_summarised_by_its_ends_and_a_short_one_is_whole() {
+        let ids = |n: usize| (0..n).map(|i| format!("s{i}")).collect::<Vec<_>>();
+        assert_eq!(summary(&ids(3), " -> "), "s0 -> s1 -> s2");
+        assert_eq!(summary(&ids(15), ", "), ids(15).join(", "));
+        let long = summary(&ids(3_334), " -> ");
+        assert_eq!(
+            long,
+            "s0 -> s1 -> s2 -> s3 -> s4 -> ... 3324 more ... -> s3329 -> s3330 -> s3331 -> s3332 -> s3333"
+        );
     }
 }

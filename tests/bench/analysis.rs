@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rapport::engine::{Library, author::analysis, load};
+use rapport::engine::{Library, author::analysis, author::synthetic, load};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -28,7 +28,7 @@ fn main() {
         .map(|s| s.split(',').filter_map(|x| x.parse().ok()).collect())
         .unwrap_or_else(|| vec![1_000, 10_000]);
     for stages in sizes {
-        let sc = analysis::synthetic(stages, &lib.catalog);
+        let sc = synthetic::synthetic(stages, &lib.catalog);
         let text = ron::ser::to_string(&sc).expect("serializes");
         let (t_scan, _) = time(3, || rapport::engine::load::source::Locator::scan(&text).is_ok());
         let (t_parse, parsed) = time(3, || load::parse::<rapport::engine::Scenario>(&text, "synthetic.ron"));

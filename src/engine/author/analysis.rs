@@ -2,24 +2,35 @@
 //!
 //! Scores are estimated by dynamic programming over the stage graph (each stage visited once, so it
 //! stays linear in the size of the scenario): every option is scored against the client's intake
-//! state, and a guarded transition counts as possible. Scenarios of up to 200 stages are also played
-//! with the real session engine (`exact`): every path when there are few, a seeded sample otherwise.
+//! state, and a guarded transition counts as possible. The scenario is also played with the real session
+//! engine ([`Plays`]) within a budget of work ([`PLAY_BUDGET`]): every path when they fit in half of it, else a
+//! seeded sample, and [`Method`] says which.
 
 use serde::Serialize;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use crate::engine::check::stage_graph::StageGraph;
 use crate::engine::format::catalog::Catalog;
-use crate::engine::format::scenario::{Condition, Scenario};
+use crate::engine::format::scenario::{Choice, Condition, Effect, Scenario};
 use crate::engine::format::weights::Weights;
 use crate::engine::play::scoring;
 use crate::engine::play::session::Session;
 use crate::engine::play::state::ClientState;
-use crate::engine::vocab::{Format, Outcome, Phase, ProcessMarker, RuptureKind, StageOfChange};
 
-/// Plays are enumerated exactly (with the session engine) only up to this many.
-pub const EXACT_LIMIT: u128 = 20_000;
+/// Every path is played only while there are at most this many.
+pub const EVERY_PATH_LIMIT: usize = 20_000;
+
+/// The work the plays may do, in option evaluations (see [`move_cost`]): it bounds `analyze` whatever the file,
+/// at about half a second of one core in a release build.
+pub const PLAY_BUDGET: usize = 200_000;
+
+/// Random plays in a sample, at most (the budget may stop it sooner).
+pub const SAMPLE_PLAYS: usize = 2_000;
+
+/// Other options an option is compared with to find one that beats it everywhere: the best-scoring few, so a
+/// stage of many options costs a multiple of their number, not its square.
+const RIVALS: usize = 8;
 
 /// A path through the scenario and its score.
 #[derive(Debug, Clone, Serialize)]
@@ -43,19 +54,51 @@ pub struct Spread {
     pub max: f32,
 }
 
+/// How the plays were chosen.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Method {
+    /// Every path, played with the session engine at one seed (the seed draws repairs and line variants).
+    Every { seed: u64 },
+    /// A seeded sample: the engine's best play, the greedy worst and random plays, seeds `seed`, `seed + 1`, ...;
+    /// bounds, not every path.
+    Sampled {
+        /// Plays finished, the two greedy ones included.
+        plays: usize,
+        seed: u64,
+        /// Why not every path.
+        why: String,
+    },
+}
+
+/// Plays of one ending.
+#[derive(Debug, Clone, Serialize)]
+pub struct EndingPlays {
+    pub ending: String,
+    pub plays: usize,
+}
+
 /// Results from playing the scenario with the session engine.
 #[derive(Debug, Clone, Serialize)]
-pub struct Exact {
-    /// How the plays were chosen: every path, or a seeded sample.
-    pub method: String,
+pub struct Plays {
+    pub method: Method,
+    /// Plays finished (ended at an ending).
     pub paths: usize,
     pub best: ScoredPath,
     pub worst: ScoredPath,
     pub spread: Spread,
-    /// Paths ending in each ending.
-    pub endings: Vec<(String, usize)>,
+    /// Plays ending in each ending.
+    pub endings: Vec<EndingPlays>,
     /// Options that, in every state the plays met, score below the named other option.
     pub dominated: Vec<Dominated>,
+}
+
+/// The shortest stage path to one ending.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShortestPath {
+    pub ending: String,
+    /// From the start stage to the ending, both included.
+    pub stages: Vec<String>,
 }
 
 /// An option never better than another at its stage.
@@ -79,7 +122,7 @@ pub struct Analysis {
     pub reachable_endings: Vec<String>,
     pub unreachable_endings: Vec<String>,
     /// The shortest stage path to each reachable ending.
-    pub shortest: Vec<(String, Vec<String>)>,
+    pub shortest: Vec<ShortestPath>,
     /// Number of distinct choice paths (back edges left out), saturating.
     pub path_count: u128,
     /// Best and worst paths by dynamic programming at the intake state.
@@ -87,12 +130,15 @@ pub struct Analysis {
     pub worst: Option<ScoredPath>,
     /// Spread of the option scores at the intake state.
     pub option_spread: Option<Spread>,
-    /// Options dominated at the intake state (when there is no exact enumeration).
+    /// Options dominated at the intake state (the plays' own list is in `plays`).
     pub dominated: Vec<Dominated>,
     /// Stages where every option leads to the same place.
     pub same_place: Vec<String>,
-    /// Plays with the session engine (scenarios of up to 200 stages).
-    pub exact: Option<Exact>,
+    /// Plays with the session engine, within [`PLAY_BUDGET`]; None when not one play reached an ending.
+    pub plays: Option<Plays>,
+    /// Why there are no plays, when there are none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unplayed: Option<String>,
     pub warnings: Vec<String>,
 }
 
@@ -184,19 +230,12 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
             all_scores.push(e.score);
             v.push((e.score, targets));
         }
-        for (i, o) in st.choices.iter().enumerate() {
-            if let Some((j, _)) = v
-                .iter()
-                .enumerate()
-                .filter(|(j, x)| *j != i && x.0 > v[i].0 + 1.0 && x.1 == v[i].1)
-                .max_by(|a, b| a.1.0.total_cmp(&b.1.0))
-            {
-                dominated.push(Dominated {
-                    stage: st.id.clone(),
-                    option: o.id.clone(),
-                    by: st.choices[j].id.clone(),
-                });
-            }
+        for (i, j) in dominated_at_intake(&v) {
+            dominated.push(Dominated {
+                stage: st.id.clone(),
+                option: st.choices[i].id.clone(),
+                by: st.choices[j].id.clone(),
+            });
         }
         if st.choices.len() > 1 && v.iter().all(|x| x.1.len() == 1) && v.windows(2).all(|p| p[0].1 == p[1].1) {
             same_place.push(st.id.clone());
@@ -204,15 +243,20 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
         option_scores.push(v);
     }
 
-    // Order the stages for DP: DFS from the start, back edges left out.
+    // Order the stages for DP: DFS from the start, back edges left out. Each stage's successors are listed once
+    // (listing them at every step of the walk cost a stage of n options n^2).
+    let succ: Vec<Vec<usize>> = option_scores
+        .iter()
+        .map(|v| v.iter().flat_map(|(_, t)| t.iter().copied()).collect())
+        .collect();
     let mut order = Vec::new();
-    let mut back = vec![Vec::new(); stage_n];
+    let mut back: HashSet<(usize, usize)> = HashSet::new();
     if let Some(st) = start.filter(|&i| i < stage_n) {
         let mut state = vec![0u8; n];
         let mut stack = vec![(st, 0usize)];
         state[st] = 1;
         while let Some((v, k)) = stack.pop() {
-            let succ: Vec<usize> = option_scores[v].iter().flat_map(|(_, t)| t.iter().copied()).collect();
+            let succ = &succ[v];
             if k < succ.len() {
                 stack.push((v, k + 1));
                 let u = succ[k];
@@ -222,7 +266,9 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
                             state[u] = 1;
                             stack.push((u, 0));
                         }
-                        1 => back[v].push(u),
+                        1 => {
+                            back.insert((v, u));
+                        }
                         _ => {}
                     }
                 }
@@ -261,7 +307,7 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
                 continue;
             }
             for &u in targets {
-                if back[v].contains(&u) {
+                if back.contains(&(v, u)) {
                     continue;
                 }
                 count = count.saturating_add(paths[u]);
@@ -330,16 +376,18 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
                 path.push(g.ids[v].to_owned());
             }
             path.reverse();
-            shortest.push((g.ids[e].to_owned(), path));
+            shortest.push(ShortestPath {
+                ending: g.ids[e].to_owned(),
+                stages: path,
+            });
         }
     }
 
     let path_count = start.map_or(0, |s| paths[s]);
     // Play every path when there are few; otherwise a seeded sample bounds the scores.
-    let exact = if stage_n <= 200 {
-        exact(s, catalog, weights).or_else(|| sampled(s, catalog, weights, 2000))
-    } else {
-        None
+    let (plays, unplayed) = match plays(s, catalog, weights, path_count, PLAY_BUDGET) {
+        Ok(p) => (Some(p), None),
+        Err(why) => (None, Some(why)),
     };
     let mut a = Analysis {
         scenario: s.id.clone(),
@@ -367,11 +415,47 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
         option_spread: spread(all_scores),
         dominated,
         same_place,
-        exact,
+        plays,
+        unplayed,
         warnings: Vec::new(),
     };
     a.warnings = warnings(s, &a);
     a
+}
+
+/// At one stage, scored at the intake state with where each option leads: (option, better option) for every
+/// option another beats by more than a point while leading to the same places. Options are grouped by where
+/// they lead, so a stage of n options costs about n, not n^2.
+fn dominated_at_intake(options: &[(f32, Vec<usize>)]) -> Vec<(usize, usize)> {
+    // For each set of places: the best and second-best option leading there.
+    let mut top: HashMap<&[usize], (usize, Option<usize>)> = HashMap::new();
+    let higher = |a: usize, b: usize| options[a].0.total_cmp(&options[b].0).is_gt();
+    for (i, (score, targets)) in options.iter().enumerate() {
+        if score.is_nan() {
+            continue;
+        }
+        top.entry(targets.as_slice())
+            .and_modify(|(first, second)| {
+                if higher(i, *first) {
+                    *second = Some(*first);
+                    *first = i;
+                } else if second.is_none_or(|x| higher(i, x)) {
+                    *second = Some(i);
+                }
+            })
+            .or_insert((i, None));
+    }
+    let mut out = Vec::new();
+    for (i, (score, targets)) in options.iter().enumerate() {
+        let Some(&(first, second)) = top.get(targets.as_slice()) else {
+            continue;
+        };
+        let rival = if first == i { second } else { Some(first) };
+        if let Some(j) = rival.filter(|&j| options[j].0 > score + 1.0) {
+            out.push((i, j));
+        }
+    }
+    out
 }
 
 fn warnings(s: &Scenario, a: &Analysis) -> Vec<String> {
@@ -379,9 +463,9 @@ fn warnings(s: &Scenario, a: &Analysis) -> Vec<String> {
     for e in &a.unreachable_endings {
         w.push(format!("no path reaches the ending `{e}`"));
     }
-    if let Some(x) = &a.exact {
-        for (e, count) in &x.endings {
-            if *count == 0 {
+    if let Some(x) = &a.plays {
+        for EndingPlays { ending: e, plays } in &x.endings {
+            if *plays == 0 {
                 w.push(format!(
                     "the ending `{e}` is in the graph, but no actual play reaches it (its guards never hold)"
                 ));
@@ -445,80 +529,145 @@ fn warnings(s: &Scenario, a: &Analysis) -> Vec<String> {
     w
 }
 
-/// What the plays met: finished plays, plays per ending, and which options stayed below which.
-struct Collector {
-    finished: Vec<(f32, Vec<String>, String, Option<f32>)>,
-    endings: HashMap<String, usize>,
-    /// (stage, option) -> other options it scored below in every state met.
-    below: HashMap<(String, String), Vec<String>>,
+/// The work of one move, in option evaluations, with `open` options at a stage of a scenario of `stages` stages:
+/// the session's own bookkeeping (about ten), every open option scored twice (for the best move and for the better
+/// alternatives) and once by the collector, two units each, and a stage found by its id in a list (a 10,000-stage
+/// chain made each move cost its length). Measured: about 2.5 µs a unit in a release build.
+fn move_cost(open: usize, stages: usize) -> usize {
+    10 + 6 * open + stages / 64
 }
 
-impl Collector {
-    fn new(s: &Scenario) -> Collector {
+/// The work of starting a session and writing its debrief, in the units of [`move_cost`].
+const PLAY_COST: usize = 20;
+
+/// What the plays met: the best and worst finished play, every score, plays per ending, and which options stayed
+/// below which. Stages, options and endings are held by their index, and a play's choices are copied only when it
+/// is the best or worst so far, so long ids cost nothing per state.
+struct Collector<'a> {
+    scenario: &'a Scenario,
+    stage_index: HashMap<&'a str, usize>,
+    /// Per stage: option id -> its index in the stage.
+    option_index: Vec<HashMap<&'a str, usize>>,
+    ending_index: HashMap<&'a str, usize>,
+    best: Option<ScoredPath>,
+    worst: Option<ScoredPath>,
+    scores: Vec<f32>,
+    endings: Vec<usize>,
+    /// (stage, option) -> the options it scored below (by more than a point) in every state met.
+    below: HashMap<(usize, usize), Vec<usize>>,
+    /// Work done, in option evaluations.
+    work: usize,
+}
+
+impl<'a> Collector<'a> {
+    fn new(s: &'a Scenario) -> Collector<'a> {
         Collector {
-            finished: Vec::new(),
-            endings: s.endings.iter().map(|e| (e.id.clone(), 0)).collect(),
+            scenario: s,
+            stage_index: s.stages.iter().enumerate().map(|(i, st)| (st.id.as_str(), i)).collect(),
+            option_index: s
+                .stages
+                .iter()
+                .map(|st| st.choices.iter().enumerate().map(|(i, o)| (o.id.as_str(), i)).collect())
+                .collect(),
+            ending_index: s.endings.iter().enumerate().map(|(i, e)| (e.id.as_str(), i)).collect(),
+            best: None,
+            worst: None,
+            scores: Vec::new(),
+            endings: vec![0; s.endings.len()],
             below: HashMap::new(),
+            work: 0,
         }
     }
 
     fn visit(&mut self, sess: &Session) {
+        let Some(&si) = self.stage_index.get(sess.stage_id()) else {
+            return;
+        };
         // Standing moves are extras (the stage goes on), so they are not compared with the stage's options.
-        let opts: Vec<_> = sess.available().into_iter().filter(|o| !sess.is_standing(o)).collect();
-        let scores: Vec<(String, f32)> = opts
-            .iter()
-            .filter_map(|o| sess.evaluate(o).ok().map(|e| (o.id.clone(), e.score)))
-            .collect();
-        for (id, sc) in &scores {
-            let worse_than: Vec<String> = scores
-                .iter()
-                .filter(|(o, x)| o != id && *x > sc + 1.0)
-                .map(|(o, _)| o.clone())
-                .collect();
+        let mut scored: Vec<(usize, f32)> = Vec::new();
+        for o in sess.available() {
+            if sess.is_standing(o) {
+                continue;
+            }
+            if let (Some(&oi), Ok(e)) = (self.option_index[si].get(o.id.as_str()), sess.evaluate(o)) {
+                scored.push((oi, e.score));
+            }
+        }
+        let mut score_of = vec![f32::NAN; self.scenario.stages[si].choices.len()];
+        for &(oi, sc) in &scored {
+            score_of[oi] = sc;
+        }
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+        for &(oi, sc) in &scored {
+            // An option absent here (its guard does not hold) scores NaN and drops out as a rival.
             self.below
-                .entry((sess.stage_id().to_owned(), id.clone()))
-                .and_modify(|v| v.retain(|o| worse_than.contains(o)))
-                .or_insert(worse_than);
+                .entry((si, oi))
+                .and_modify(|rivals| rivals.retain(|&j| score_of[j] > sc + 1.0))
+                .or_insert_with(|| {
+                    scored
+                        .iter()
+                        .take_while(|(_, x)| *x > sc + 1.0)
+                        .take(RIVALS)
+                        .map(|&(j, _)| j)
+                        .collect()
+                });
         }
     }
 
     fn finish(&mut self, sess: &Session) {
-        if let Some(e) = sess.ended() {
-            let d = crate::engine::report::debrief::debrief(sess);
-            *self.endings.entry(e.to_owned()).or_default() += 1;
-            let split = d.room.as_ref().map(|r| r.widest.1);
-            self.finished
-                .push((d.practice.score, sess.choices().to_vec(), e.to_owned(), split));
+        let Some(e) = sess.ended() else { return };
+        if let Some(&ei) = self.ending_index.get(e) {
+            self.endings[ei] += 1;
+        }
+        self.work += PLAY_COST;
+        let d = crate::engine::report::debrief::debrief(sess);
+        let score = d.practice.score;
+        self.scores.push(score);
+        let path = || ScoredPath {
+            score,
+            choices: sess.choices().to_vec(),
+            ending: e.to_owned(),
+            widest_split: d.room.as_ref().map(|r| r.widest.1),
+        };
+        if self.best.as_ref().is_none_or(|b| score > b.score) {
+            self.best = Some(path());
+        }
+        if self.worst.as_ref().is_none_or(|w| score < w.score) {
+            self.worst = Some(path());
         }
     }
 
-    fn result(self, method: String) -> Option<Exact> {
-        let best = self.finished.iter().max_by(|a, b| a.0.total_cmp(&b.0))?.clone();
-        let worst = self.finished.iter().min_by(|a, b| a.0.total_cmp(&b.0))?.clone();
+    fn result(self, method: Method) -> Option<Plays> {
+        let s = self.scenario;
         let mut dominated: Vec<Dominated> = self
             .below
             .into_iter()
-            .filter_map(|((stage, option), by)| by.first().cloned().map(|by| Dominated { stage, option, by }))
+            .filter_map(|((si, oi), by)| {
+                let st = &s.stages[si];
+                by.into_iter().min().map(|j| Dominated {
+                    stage: st.id.clone(),
+                    option: st.choices[oi].id.clone(),
+                    by: st.choices[j].id.clone(),
+                })
+            })
             .collect();
         dominated.sort_by(|a, b| (&a.stage, &a.option).cmp(&(&b.stage, &b.option)));
-        let mut endings: Vec<(String, usize)> = self.endings.into_iter().collect();
-        endings.sort();
-        Some(Exact {
+        let mut endings: Vec<EndingPlays> = s
+            .endings
+            .iter()
+            .zip(&self.endings)
+            .map(|(e, &plays)| EndingPlays {
+                ending: e.id.clone(),
+                plays,
+            })
+            .collect();
+        endings.sort_by(|a, b| a.ending.cmp(&b.ending));
+        Some(Plays {
             method,
-            paths: self.finished.len(),
-            spread: spread(self.finished.iter().map(|f| f.0).collect())?,
-            best: ScoredPath {
-                score: best.0,
-                choices: best.1,
-                ending: best.2,
-                widest_split: best.3,
-            },
-            worst: ScoredPath {
-                score: worst.0,
-                choices: worst.1,
-                ending: worst.2,
-                widest_split: worst.3,
-            },
+            paths: self.scores.len(),
+            spread: spread(self.scores)?,
+            best: self.best?,
+            worst: self.worst?,
             endings,
             dominated,
         })
@@ -563,64 +712,183 @@ pub fn endings_reached(
     Some(reached)
 }
 
-/// Plays every path with the real engine (seed 1); None when there are more than [`EXACT_LIMIT`] plays.
-pub fn exact(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Option<Exact> {
-    let root = Session::new(s.clone(), catalog.clone(), weights, 1).ok()?;
-    let mut stack = vec![root];
-    let mut c = Collector::new(s);
-    // A loop with a guarded way out has no end of paths to the step limit: past this many moments visited, the
-    // search gives way to the sampled bounds instead of running for ever.
-    // A path longer than every stage twice over (with its standing moves) has gone round a loop: then there is
-    // no exact answer, and the sampled bounds are used.
-    let deepest = 2 * s.stages.len() * (1 + s.standing.len());
-    let mut visited = 0u128;
-    while let Some(sess) = stack.pop() {
-        visited += 1;
-        if visited > EXACT_LIMIT * 10 || sess.history().len() > deepest {
-            return None;
+/// The scenario as the plays need it: variables no condition reads, and the effects on them, left out. They cannot
+/// change a play, and each copy of a session would carry them (5,000 unused variables made `analyze` six times
+/// slower).
+fn for_plays(s: &Arc<Scenario>) -> Arc<Scenario> {
+    let read: HashSet<&str> = s
+        .conditions()
+        .iter()
+        .flat_map(|(c, path)| c.leaves(path.clone()))
+        .filter_map(|(c, _)| match c {
+            Condition::Flag(v) | Condition::Var(v, _) => Some(v.as_str()),
+            _ => None,
+        })
+        .collect();
+    if s.variables.iter().all(|v| read.contains(v.id.as_str())) {
+        return s.clone();
+    }
+    let keep = |e: &Effect| match e {
+        Effect::Set(v, _) | Effect::Add(v, _) => read.contains(v.as_str()),
+    };
+    let prune = |o: &Choice| Choice {
+        effects: o.effects.iter().filter(|e| keep(e)).cloned().collect(),
+        ..o.clone()
+    };
+    let mut p = Scenario::clone(s);
+    p.variables.retain(|v| read.contains(v.id.as_str()));
+    for st in &mut p.stages {
+        st.choices = st.choices.iter().map(prune).collect();
+    }
+    p.standing = p.standing.iter().map(prune).collect();
+    Arc::new(p)
+}
+
+/// The scenario played with the session engine within `budget` (work in option evaluations): every path when the
+/// stage graph has at most [`EVERY_PATH_LIMIT`] (`path_count`) and they fit in half the budget, else a seeded
+/// sample with what is left. Err says why no play reached an ending.
+pub fn plays(
+    s: &Arc<Scenario>,
+    catalog: &Arc<Catalog>,
+    weights: &Weights,
+    path_count: u128,
+    budget: usize,
+) -> Result<Plays, String> {
+    let s = for_plays(s);
+    let (why, spent) = if path_count > EVERY_PATH_LIMIT as u128 {
+        (format!("the stage graph has more than {EVERY_PATH_LIMIT} paths"), 0)
+    } else {
+        match every(&s, catalog, weights, budget / 2) {
+            Ok(p) => return Ok(p),
+            Err(e) => e,
         }
-        if sess.ended().is_some() {
-            c.finish(&sess);
-            if c.finished.len() as u128 > EXACT_LIMIT {
-                return None;
+    };
+    let rest = budget.saturating_sub(spent);
+    sampled(&s, catalog, weights, SAMPLE_PLAYS, rest, why.clone()).ok_or_else(|| {
+        format!("not every path was played ({why}), and no sampled play reached an ending within the work budget")
+    })
+}
+
+/// One step of the walk over every path: a session and the moves still to try from it.
+struct Frame {
+    session: Session,
+    moves: Vec<String>,
+    next: usize,
+}
+
+/// Every way to make each move open now (in a room, turning a move to one person is a different play).
+fn moves(sess: &Session) -> Vec<String> {
+    sess.available()
+        .into_iter()
+        .flat_map(|o| sess.addressings(o).into_iter().map(|(_, key)| key))
+        .collect()
+}
+
+/// Plays every path with the real engine (seed 1), depth first, holding one session per step of the current
+/// path. Err with why not, and the work spent, when there are more than [`EVERY_PATH_LIMIT`] paths, a path goes
+/// round a loop, or the walk would spend more than `budget`.
+pub fn every(
+    s: &Arc<Scenario>,
+    catalog: &Arc<Catalog>,
+    weights: &Weights,
+    budget: usize,
+) -> Result<Plays, (String, usize)> {
+    const SEED: u64 = 1;
+    let mut c = Collector::new(s);
+    let root = Session::new(s.clone(), catalog.clone(), weights, SEED).map_err(|e| (e.to_string(), 0))?;
+    // A path longer than every stage twice over (with its standing moves) has gone round a loop: a loop with a
+    // guarded way out has no end of paths, so there is no exact answer.
+    let deepest = 2 * s.stages.len() * (1 + s.standing.len());
+    c.visit(&root);
+    let mut stack = vec![Frame {
+        moves: moves(&root),
+        session: root,
+        next: 0,
+    }];
+    while let Some(top) = stack.last_mut() {
+        let Some(key) = top.moves.get(top.next) else {
+            stack.pop();
+            continue;
+        };
+        top.next += 1;
+        let mut next = top.session.clone();
+        // A copied session costs its length too.
+        c.work += move_cost(top.moves.len(), s.stages.len()) + next.history().len();
+        if next.choose(key).is_err() {
+            continue;
+        }
+        if c.work > budget {
+            return Err((
+                format!("playing every path would take more than {budget} option evaluations"),
+                c.work,
+            ));
+        }
+        if next.ended().is_some() {
+            c.finish(&next);
+            if c.scores.len() > EVERY_PATH_LIMIT {
+                return Err((format!("there are more than {EVERY_PATH_LIMIT} paths"), c.work));
             }
             continue;
         }
-        c.visit(&sess);
-        for o in sess.available() {
-            // Every way to address the move: in a room, turning to one person is a different play.
-            for (_, key) in sess.addressings(o) {
-                let mut next = sess.clone();
-                if next.choose(&key).is_ok() {
-                    stack.push(next);
-                }
-            }
+        if next.history().len() > deepest {
+            return Err((
+                format!(
+                    "stage `{}` can come round again (a loop): its paths have no end",
+                    next.stage_id()
+                ),
+                c.work,
+            ));
         }
+        c.visit(&next);
+        stack.push(Frame {
+            moves: moves(&next),
+            session: next,
+            next: 0,
+        });
     }
-    c.result("every play, with the session engine (seed 1)".into())
+    let work = c.work;
+    c.result(Method::Every { seed: SEED })
+        .ok_or_else(|| ("no path reaches an ending".to_owned(), work))
 }
 
-/// Seeded random plays plus the greedy best and worst: bounds, for scenarios too large to play out.
-pub fn sampled(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights, plays: u64) -> Option<Exact> {
+/// Seeded plays within `budget`: first the engine's best play and the greedy worst, then up to `plays` random
+/// ones (seeds 1, 2, ...). Bounds, for scenarios too large or too loopy to play out; `why` says why.
+pub fn sampled(
+    s: &Arc<Scenario>,
+    catalog: &Arc<Catalog>,
+    weights: &Weights,
+    plays: usize,
+    budget: usize,
+    why: String,
+) -> Option<Plays> {
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
+    const FIRST_SEED: u64 = 1;
     let mut c = Collector::new(s);
     // A play longer than every stage twice over has gone round a loop: it is cut there, so a scenario that can
     // loop costs no more to sample than one that cannot.
     let deepest = 2 * s.stages.len() * (1 + s.standing.len());
-    for seed in 0..plays + 2 {
+    let mut started = 0;
+    for k in 0..plays + 2 {
+        if c.work >= budget {
+            break;
+        }
+        started += 1;
+        c.work += PLAY_COST;
+        let seed = FIRST_SEED + k as u64;
         let mut sess = Session::new(s.clone(), catalog.clone(), weights, seed).ok()?;
         let mut rng = StdRng::seed_from_u64(seed);
-        while sess.ended().is_none() && sess.history().len() <= deepest {
+        while sess.ended().is_none() && sess.history().len() <= deepest && c.work < budget {
             c.visit(&sess);
             let opts = sess.available();
             if opts.is_empty() {
                 break;
             }
-            let pick = match seed.checked_sub(plays) {
-                // The last two plays are greedy: the engine's best play and the worst-scoring option each time.
-                Some(0) => sess.best_move()?,
-                Some(_) => {
+            c.work += move_cost(opts.len(), s.stages.len());
+            let pick = match k {
+                // The engine's best play, then the worst-scoring move each time.
+                0 => sess.best_move()?,
+                1 => {
                     opts.iter()
                         .flat_map(|o| {
                             sess.addressings(o)
@@ -631,7 +899,7 @@ pub fn sampled(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights, pla
                         .min_by(|a, b| a.0.total_cmp(&b.0))?
                         .1
                 }
-                None => opts[rng.random_range(0..opts.len())].id.clone(),
+                _ => opts[rng.random_range(0..opts.len())].id.clone(),
             };
             if sess.choose(&pick).is_err() {
                 break;
@@ -639,169 +907,124 @@ pub fn sampled(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights, pla
         }
         c.finish(&sess);
     }
-    c.result(format!(
-        "{plays} seeded random plays and the greedy best and worst (bounds, not every path)"
-    ))
+    let why = if started < plays + 2 {
+        format!("{why}; the work budget stopped the sample after {started} plays")
+    } else {
+        why
+    };
+    let finished = c.scores.len();
+    c.result(Method::Sampled {
+        plays: finished,
+        seed: FIRST_SEED,
+        why,
+    })
 }
 
-/// A generated scenario of `stages` stages (for the benchmark and tests): three options per stage
-/// from across the catalog, forward edges, guarded rupture detours and loops that always have a way out.
-pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
-    use crate::engine::format::scenario::*;
-    // Techniques for individual work, so the generated file checks without setting warnings.
-    let techniques: Vec<&str> = catalog
-        .techniques
-        .iter()
-        .filter(|t| t.formats.is_empty() || t.formats.contains(&Format::Individual))
-        .map(|t| t.id.as_str())
-        .collect();
-    let phases = [
-        Phase::Assessment,
-        Phase::Rapport,
-        Phase::Formulation,
-        Phase::Intervention,
-        Phase::Monitoring,
-        Phase::Closure,
-    ];
-    let id = |i: usize| {
-        if i < stages {
-            format!("s{i}")
-        } else {
-            ["end_good", "end_mixed", "end_poor"][i % 3].to_owned()
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::format::scenario::{Value, Variable};
+    use crate::engine::{Library, load};
+
+    fn scenario(lib: &Library, src: &str) -> Arc<Scenario> {
+        let l = load::load_scenario_str(src, "fixture.ron", &lib.catalog, None);
+        assert!(!l.has_errors(), "{:?}", l.diagnostics);
+        l.value.expect("a scenario")
+    }
+
+    const MINIMAL: &str = include_str!("../../../tests/fixtures/minimal.ron");
+
+    #[test]
+    fn an_option_is_dominated_by_the_best_other_option_leading_to_the_same_places() {
+        let to = |t: &[usize]| t.to_vec();
+        let options = [
+            (50.0, to(&[1])),
+            (60.0, to(&[1])),
+            (70.0, to(&[2])),
+            (58.5, to(&[1])),
+            (f32::NAN, to(&[1])),
+            (59.5, to(&[1])),
+        ];
+        // 60 beats 50 and 58.5 by more than a point, but not 59.5; 70 leads elsewhere; NaN (an unknown technique)
+        // is neither.
+        assert_eq!(dominated_at_intake(&options), vec![(0, 1), (3, 1)]);
+    }
+
+    #[test]
+    fn a_small_scenario_is_played_on_every_path_and_a_forced_sample_says_so() {
+        let lib = Library::builtin().expect("the built-in data loads");
+        let s = scenario(&lib, MINIMAL);
+        let every = plays(&s, &lib.catalog, &lib.weights, 4, PLAY_BUDGET).expect("plays");
+        assert_eq!(every.method, Method::Every { seed: 1 });
+        assert_eq!(every.paths, 4, "two options at each of two stages");
+        assert_eq!(every.endings.iter().map(|e| e.plays).sum::<usize>(), 4);
+        // More paths in the graph than are played one by one: a sample, which says it is one and why.
+        let sample = plays(&s, &lib.catalog, &lib.weights, u128::MAX, PLAY_BUDGET).expect("plays");
+        match &sample.method {
+            Method::Sampled { plays, seed: 1, why } => {
+                assert!(
+                    *plays > 2 && *plays <= SAMPLE_PLAYS + 2 && *plays == sample.paths,
+                    "{plays}"
+                );
+                assert!(why.contains("more than 20000 paths"), "{why}");
+            }
+            m => panic!("{m:?}"),
         }
-    };
-    let stage = |i: usize| Stage {
-        id: id(i),
-        phase: phases[i * phases.len() / stages.max(1)],
-        title: format!("Stage {i}"),
-        client: vec![Line {
-            id: format!("s{i}.a"),
-            text: "I am not sure where to begin today.".into(),
-            when: None,
-            nonverbal: None,
-        }],
-        nonverbal: String::new(),
-        rupture_lines: vec![],
-        markers: if i.is_multiple_of(7) {
-            vec![Marker::Process(ProcessMarker::Vulnerability)]
-        } else {
-            vec![]
-        },
-        distress: None,
-        reactance: None,
-        assumes: vec![],
-        stage_of_change: None,
-        present: vec![],
-        speaker: None,
-        also: vec![],
-        choices: (0..3)
-            .map(|k| Choice {
-                id: format!("s{i}.o{k}"),
-                technique: techniques[(i * 3 + k) % techniques.len().max(1)].to_owned(),
-                say: String::new(),
-                to: Default::default(),
-                feedback: String::new(),
-                intent: None,
-                manner: vec![],
-                reply: None,
-                fit: None,
-                reason: String::new(),
-                alliance: None,
-                next: (k == 2 && i + 2 < stages).then(|| id(i + 2)),
-                when: None,
-                effects: vec![],
-            })
-            .collect(),
-        transitions: {
-            let mut t = Vec::new();
-            if i % 50 == 49 && i >= 10 {
-                t.push(Transition {
-                    when: Some(Condition::All(vec![
-                        Condition::RuptureOpen,
-                        Condition::Bond(Cmp::Below(0.2)),
-                    ])),
-                    to: id(i - 10),
-                });
-            }
-            if i.is_multiple_of(5) {
-                t.push(Transition {
-                    when: Some(Condition::RuptureOpen),
-                    to: id(i + 3),
-                });
-            }
-            t.push(Transition {
-                when: None,
-                to: id(i + 1),
-            });
-            t
-        },
-    };
-    let base = crate::engine::shipped::find(catalog, "tutorial");
-    let client = base.map(|s| s.client.clone()).unwrap_or_else(|| ClientProfile {
-        name: "Sam".into(),
-        age: 30,
-        pronouns: String::new(),
-        history: "Synthetic client.".into(),
-        presenting_concerns: vec!["low mood".into()],
-        reactance: Reactance {
-            trait_level: 0.5,
-            state: 0.5,
-        },
-        coping_style: 0.0,
-        distress: 0.5,
-        impairment: 0.5,
-        stage_of_change: Some(StageOfChange::Contemplation),
-        compliance: 0.0,
-        preferences: Preferences::default(),
-        culture: Culture::default(),
-        religion_salience: 0.0,
-        rupture_style: RuptureKind::Withdrawal,
-        expectancy: 0.5,
-        alliance: Alliance {
-            goal: 0.5,
-            task: 0.5,
-            bond: 0.5,
-        },
-        setting: Setting {
-            format: Format::Individual,
-            delivery: Delivery::InPerson,
-        },
-        look: Look::default(),
-        within_system: None,
-    });
-    Scenario {
-        version: FORMAT_VERSION,
-        id: format!("synthetic_{stages}"),
-        meta: Meta {
-            title: format!("Synthetic scenario of {stages} stages"),
-            summary: "Generated for benchmarks.".into(),
-            learning_objectives: vec![],
-            population: vec![],
-            setting_tags: vec![],
-            difficulty: Difficulty::Advanced,
-            content_notes: vec![],
-            references: vec![],
-            integration_mode: IntegrationMode::TechnicalEclecticism,
-            minutes: None,
-            hide_technique_names: false,
-        },
-        client,
-        people: vec![],
-        weights: None,
-        variables: vec![],
-        start: "s0".into(),
-        groundwork: None,
-        requires: vec![],
-        standing: vec![],
-        stages: (0..stages).map(stage).collect(),
-        endings: (stages..stages + 3)
-            .map(|i| Ending {
-                id: id(i),
-                title: id(i),
-                outcome: [Outcome::Improved, Outcome::Partial, Outcome::Unchanged][i % 3],
-                debrief: "Generated.".into(),
-                notes: vec![],
-            })
-            .collect(),
+        assert_eq!(
+            sample.best.score, every.best.score,
+            "the engine's best play is among the sample"
+        );
+        // A budget too small for one play: no plays, and why.
+        let none = plays(&s, &lib.catalog, &lib.weights, u128::MAX, 1).map(|p| p.paths);
+        assert!(none.as_ref().is_err_and(|e| e.contains("work budget")), "{none:?}");
+    }
+
+    #[test]
+    fn a_loop_with_a_guarded_way_out_is_named_not_walked_for_ever() {
+        let lib = Library::builtin().expect("the built-in data loads");
+        let s = scenario(
+            &lib,
+            include_str!("../../../tests/fixtures/robustness/loop_guarded_exit.ron"),
+        );
+        let walked = every(&s, &lib.catalog, &lib.weights, PLAY_BUDGET).map(|p| p.paths);
+        assert!(
+            walked
+                .as_ref()
+                .is_err_and(|(why, _)| why.contains("stage `open` can come round again")),
+            "{walked:?}"
+        );
+        let a = analyze(&s, &lib.catalog, &lib.weights);
+        assert!(
+            a.plays.is_none() && a.unplayed.as_ref().is_some_and(|w| w.contains("loop")),
+            "{a:?}"
+        );
+    }
+
+    #[test]
+    fn variables_no_condition_reads_are_left_out_of_the_plays_and_change_nothing() {
+        let lib = Library::builtin().expect("the built-in data loads");
+        let s = scenario(&lib, MINIMAL);
+        let mut padded = Scenario::clone(&s);
+        padded.variables.extend((0..5_000).map(|i| Variable {
+            id: format!("unused_{i}"),
+            initial: Value::Number(i as f32),
+            description: String::new(),
+        }));
+        let padded = Arc::new(padded);
+        let pruned = for_plays(&padded);
+        assert_eq!(
+            pruned.variables.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(),
+            ["heard"],
+            "the variable a transition reads stays"
+        );
+        let (a, b) = (
+            plays(&s, &lib.catalog, &lib.weights, 4, PLAY_BUDGET).expect("plays"),
+            plays(&padded, &lib.catalog, &lib.weights, 4, PLAY_BUDGET).expect("plays"),
+        );
+        assert_eq!(
+            (a.best.score, a.worst.score, a.paths),
+            (b.best.score, b.worst.score, b.paths)
+        );
+        assert_eq!(a.best.ending, "good", "the effect on `heard` is kept: {:?}", a.best);
     }
 }

@@ -5,3 +5,4 @@ pub mod calibration;
 pub mod diagram;
 pub mod golden;
 pub mod scaffold;
+pub mod synthetic;
