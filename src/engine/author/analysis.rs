@@ -907,12 +907,13 @@ pub fn sampled(
         }
         c.finish(&sess);
     }
+    // A play the budget cut short is not counted: the line names the plays that finished, as the sample does.
+    let finished = c.scores.len();
     let why = if started < plays + 2 {
-        format!("{why}; the work budget stopped the sample after {started} plays")
+        format!("{why}; the work budget ended the sample after {finished} finished plays")
     } else {
         why
     };
-    let finished = c.scores.len();
     c.result(Method::Sampled {
         plays: finished,
         seed: FIRST_SEED,
