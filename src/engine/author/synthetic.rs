@@ -163,5 +163,6 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
                 notes: vec![],
             })
             .collect(),
+        index: Default::default(),
     }
 }

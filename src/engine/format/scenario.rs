@@ -19,6 +19,30 @@ pub const FORMAT_VERSION: u32 = 2;
 /// The oldest format version still read (its files load with defaults for what it lacks).
 pub const OLDEST_VERSION: u32 = 1;
 
+/// Where each id of a scenario sits (see [`Scenario::stage`]); the first of two stages with one id, as a search
+/// of the list finds it.
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    stages: std::collections::HashMap<String, usize>,
+    endings: std::collections::HashMap<String, usize>,
+}
+
+impl Index {
+    fn of(s: &Scenario) -> Index {
+        let first = |ids: Vec<&str>| {
+            let mut map = std::collections::HashMap::with_capacity(ids.len());
+            for (i, id) in ids.into_iter().enumerate() {
+                map.entry(id.to_owned()).or_insert(i);
+            }
+            map
+        };
+        Index {
+            stages: first(s.stages.iter().map(|st| st.id.as_str()).collect()),
+            endings: first(s.endings.iter().map(|e| e.id.as_str()).collect()),
+        }
+    }
+}
+
 /// One branching client scenario.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,6 +79,10 @@ pub struct Scenario {
     pub standing: Vec<Choice>,
     pub stages: Vec<Stage>,
     pub endings: Vec<Ending>,
+    /// Where each stage and ending id sits in `stages` and `endings`, built on the first lookup: a session looks
+    /// up its stage at every move, and a search of the list made a long play quadratic. Not part of the file.
+    #[serde(skip)]
+    pub index: std::sync::OnceLock<Index>,
 }
 
 /// What the library card and the briefing show.
@@ -880,11 +908,20 @@ impl ClientProfile {
 
 impl Scenario {
     pub fn stage(&self, id: &str) -> Option<&Stage> {
-        self.stages.iter().find(|s| s.id == id)
+        let index = self.index.get_or_init(|| Index::of(self));
+        // A scenario changed after its first lookup (a test editing a stage) is searched instead.
+        match index.stages.get(id).and_then(|&i| self.stages.get(i)) {
+            Some(st) if st.id == id => Some(st),
+            _ => self.stages.iter().find(|s| s.id == id),
+        }
     }
 
     pub fn ending(&self, id: &str) -> Option<&Ending> {
-        self.endings.iter().find(|e| e.id == id)
+        let index = self.index.get_or_init(|| Index::of(self));
+        match index.endings.get(id).and_then(|&i| self.endings.get(i)) {
+            Some(e) if e.id == id => Some(e),
+            _ => self.endings.iter().find(|e| e.id == id),
+        }
     }
 
     pub fn variable(&self, id: &str) -> Option<&Variable> {
