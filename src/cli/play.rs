@@ -489,16 +489,7 @@ fn print_feedback(out: &mut impl Write, o: &ChoiceOutcome, s: &Session) -> std::
     for p in &e.fit.parts {
         writeln!(out, "    {:+.2} x {:.2}  {}", p.value, p.weight, p.why)?;
     }
-    let d = o.alliance_change;
-    writeln!(
-        out,
-        "  Alliance {:.2} -> {:.2} (goal {:+.2}, task {:+.2}, bond {:+.2})",
-        o.alliance_before.mean(),
-        o.alliance_after.mean(),
-        d.goal,
-        d.task,
-        d.bond
-    )?;
+    writeln!(out, "  {}", o.alliance_words())?;
     if s.is_system() {
         let each: Vec<String> = o
             .people_after
@@ -576,10 +567,9 @@ fn print_student_feedback(out: &mut impl Write, o: &ChoiceOutcome, s: &Session) 
             m.label()
         )?;
     }
-    let d = o.alliance_change;
     writeln!(
         out,
-        "  Fit {:+.2} ({}){}   Alliance {:.2} -> {:.2} (goal {:+.2}, task {:+.2}, bond {:+.2})   Common factors {:.2}   Score {:.0}/100",
+        "  Fit {:+.2} ({}){}   {}   Common factors {:.2}   Score {:.0}/100",
         e.fit.total,
         e.fit.band.label(),
         if e.fit.overridden {
@@ -587,14 +577,11 @@ fn print_student_feedback(out: &mut impl Write, o: &ChoiceOutcome, s: &Session) 
         } else {
             String::new()
         },
-        o.alliance_before.mean(),
-        o.alliance_after.mean(),
-        d.goal,
-        d.task,
-        d.bond,
+        o.alliance_words(),
         e.common_factors.total,
         e.score
     )?;
+
     for r in &o.srs {
         let scale = if r.child {
             "Child Session Rating Scale"

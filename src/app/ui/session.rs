@@ -599,15 +599,7 @@ pub fn feedback(ui: &mut egui::Ui, o: &ChoiceOutcome, s: &Session, events: &[Eve
             ));
         }
         ui.separator();
-        let d = o.alliance_change;
-        ui.label(format!(
-            "Alliance {:.2} -> {:.2}  (goal {:+.2}, task {:+.2}, bond {:+.2})",
-            o.alliance_before.mean(),
-            o.alliance_after.mean(),
-            d.goal,
-            d.task,
-            d.bond
-        ));
+        ui.label(o.alliance_words());
         ui.separator();
         ui.label(format!("Common factors {:.2}", e.common_factors.total));
         ui.separator();

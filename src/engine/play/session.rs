@@ -254,6 +254,22 @@ pub struct ChoiceOutcome {
     pub override_reason: String,
 }
 
+impl ChoiceOutcome {
+    /// The alliance's course over the move, as the feedback says it in every front end:
+    /// "Alliance 0.52 -> 0.60 (goal +0.02, task +0.03, bond +0.05)".
+    pub fn alliance_words(&self) -> String {
+        let d = self.alliance_change;
+        format!(
+            "Alliance {:.2} -> {:.2} (goal {:+.2}, task {:+.2}, bond {:+.2})",
+            self.alliance_before.mean(),
+            self.alliance_after.mean(),
+            d.goal,
+            d.task,
+            d.bond
+        )
+    }
+}
+
 /// One person's Session Rating Scale (a child's is the Child Session Rating Scale).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PersonSrs {
