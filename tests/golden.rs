@@ -1,7 +1,7 @@
 //! Golden play-through scripts in `tests/golden/`: each must reach its ending and pass its checkpoints.
 
 use rapport::engine::load;
-use rapport::engine::plays::{self, Plays};
+use rapport::engine::plays;
 
 use crate::common;
 
@@ -27,7 +27,7 @@ fn golden_play_throughs_have_not_drifted() {
     let mut played = 0;
     for f in &files {
         let src = std::fs::read_to_string(f).expect("readable");
-        let parsed = load::parse::<Plays>(&src, &f.display().to_string());
+        let parsed = load::load_plays_str(&src, &f.display().to_string(), f);
         let p = parsed
             .value
             .unwrap_or_else(|| panic!("{}: {:?}", f.display(), parsed.diagnostics));
@@ -58,7 +58,7 @@ fn every_shipped_scenario_has_its_golden_plays() {
         let Ok(src) = std::fs::read_to_string(&golden) else {
             panic!("{}: no golden plays at {}", f.display(), golden.display());
         };
-        let p = load::parse::<Plays>(&src, "golden").value.expect("parses");
+        let p = load::load_plays_str(&src, "golden", &golden).value.expect("parses");
         for name in ["best", "rupture_and_repair", "poorest"] {
             assert!(
                 p.plays.iter().any(|pl| pl.name == name),

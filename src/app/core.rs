@@ -77,16 +77,9 @@ impl Scenarios {
         // The user's own files come first: they are what an educator is working on.
         let mut entries: Vec<Entry> = Vec::new();
         for path in load::ron_files(folders) {
-            let l = match load::read(&path) {
-                // Catalogs, weights and play scripts may share the folder; they are not scenarios.
-                Ok(src) if load::kind_of(&src) != load::FileKind::Scenario => continue,
-                Ok(src) => load::load_scenario_str(&src, &path.display().to_string(), &lib.catalog, path.parent()),
-                Err(d) => load::Loaded {
-                    file: path.display().to_string(),
-                    value: None,
-                    diagnostics: vec![d],
-                    locator: Default::default(),
-                },
+            // Catalogs, weights and play scripts may share the folder; they are not scenarios.
+            let Some(l) = load::load_file(&path, lib).into_scenario() else {
+                continue;
             };
             // The watcher reports absolute paths; keep the absolute one to match them.
             let abs = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());

@@ -79,7 +79,7 @@ pub fn run(lib: &Library, paths: &[PathBuf]) -> ExitCode {
                 continue;
             }
         };
-        let parsed: Loaded<Plays> = load::parse(&src, &file);
+        let parsed: Loaded<Plays> = load::load_plays_str(&src, &file, f);
         let Some(p) = parsed.value else {
             print!("{}", diagnostic::render(&parsed.diagnostics, Some(&parsed.locator)));
             failed += 1;
