@@ -376,7 +376,7 @@ fn the_guides_ron_examples_check() {
             let path = plays.scenario_path(&here);
             let s = common::load_clean(&path);
             for play in &plays.plays {
-                let r = rapport::engine::plays::run_play(play, s.clone(), lib.catalog.clone(), &lib.weights);
+                let r = rapport::engine::plays::run_play(play, s.clone(), &lib);
                 if !r.passed {
                     failures.push(format!(
                         "README.md:{at}: the play `{}` drifts: {:?}",

@@ -33,7 +33,7 @@ fn golden_play_throughs_have_not_drifted() {
             .unwrap_or_else(|| panic!("{}: {:?}", f.display(), parsed.diagnostics));
         let sc = common::load_clean(&p.scenario_path(f));
         for play in &p.plays {
-            let r = plays::run_play(play, sc.clone(), lib.catalog.clone(), &lib.weights);
+            let r = plays::run_play(play, sc.clone(), &lib);
             played += 1;
             if !r.passed {
                 failures.push(format!("{} :: {}: {}", f.display(), r.name, r.drift.join("; ")));

@@ -697,7 +697,7 @@ pub fn apply_actions(
                     continue;
                 };
                 let seed = seed.0.unwrap_or_else(|| records::now() as u64);
-                match Session::new(sc, engine.0.catalog.clone(), &engine.0.weights, seed) {
+                match Session::new(&engine.0, sc, seed) {
                     Ok(s) => {
                         records.leave();
                         records.begin(&s);
@@ -729,13 +729,7 @@ pub fn apply_actions(
             Action::ReplayFrom(step) => {
                 let Some(s) = &active.session else { continue };
                 let keep: Vec<String> = s.choices().iter().take(step.saturating_sub(1)).cloned().collect();
-                let replay = Session::replay(
-                    s.scenario().clone(),
-                    s.catalog().clone(),
-                    &engine.0.weights,
-                    s.seed(),
-                    &keep,
-                );
+                let replay = Session::replay(&engine.0, s.scenario().clone(), s.seed(), &keep);
                 match replay {
                     Ok(r) => {
                         records.leave();
@@ -870,7 +864,7 @@ pub fn replay_record(
         .ok_or_else(|| format!("\"{}\" has errors at the moment; fix them to play it again.", sum.title))?;
     let keep: Vec<String> = rec.choices().into_iter().take(upto).collect();
     let changed = records::content_hash(&sc) != sum.content_hash;
-    Session::replay(sc, lib.catalog.clone(), &lib.weights, sum.seed, &keep)
+    Session::replay(lib, sc, sum.seed, &keep)
         .map(|s| (s, entry))
         .map_err(|e| {
             if changed {
@@ -982,7 +976,7 @@ pub fn reload(lib: &Library, scenarios: &mut Scenarios, active: &mut Active, pat
     }
     let snap = s.snapshot();
     let stage = snap.stage.clone();
-    match Session::resume(new, s.catalog().clone(), &lib.weights, s.seed(), snap) {
+    match Session::resume(lib, new, s.seed(), snap) {
         Ok(r) => {
             active.session = Some(r);
             active.pending = None;

@@ -104,7 +104,7 @@ pub fn run(
     let Some(scenario) = load_reporting(lib, file, json) else {
         return ExitCode::from(1);
     };
-    let mut session = match Session::new(scenario, lib.catalog.clone(), &lib.weights, seed) {
+    let mut session = match Session::new(lib, scenario, seed) {
         Ok(s) => s,
         Err(e) => {
             let e = format!("{}: cannot start: {e}", file.display());

@@ -14,7 +14,7 @@ fn path_to(
     seed: u64,
     stage: &str,
 ) -> Option<Vec<String>> {
-    let start = Session::new(sc, lib.catalog.clone(), &lib.weights, seed).ok()?;
+    let start = Session::new(lib, sc, seed).ok()?;
     let mut queue = std::collections::VecDeque::from([(start, Vec::new())]);
     let mut seen = std::collections::HashSet::new();
     let mut visited = 0;

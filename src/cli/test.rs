@@ -97,7 +97,7 @@ pub fn run(lib: &Library, paths: &[PathBuf]) -> ExitCode {
             continue;
         };
         for play in &p.plays {
-            let r = plays::run_play(play, scenario.clone(), lib.catalog.clone(), &lib.weights);
+            let r = plays::run_play(play, scenario.clone(), lib);
             if r.passed {
                 passed += 1;
                 println!("ok    {file} :: {} (score {:.0})", r.name, r.score);

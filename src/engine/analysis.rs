@@ -9,12 +9,12 @@ use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
+use super::Library;
 use super::catalog::Catalog;
 use super::check::Graph;
 use super::model::{Condition, Scenario};
 use super::scoring::{self, ClientState};
 use super::session::Session;
-use super::weights::Weights;
 
 /// Plays are enumerated exactly (with the session engine) only up to this many.
 pub const EXACT_LIMIT: u128 = 20_000;
@@ -138,8 +138,9 @@ fn option_targets<'a>(
     out
 }
 
-pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Analysis {
-    let w = weights.with_overrides(s.weights.as_ref());
+pub fn analyze(s: &Arc<Scenario>, lib: &Library) -> Analysis {
+    let catalog = &lib.catalog;
+    let w = lib.weights.with_overrides(s.weights.as_ref());
     let g = Graph::of(s);
     let n = g.ids.len();
     let start = g.index.get(s.start.as_str()).copied();
@@ -334,7 +335,7 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
     let path_count = start.map_or(0, |s| paths[s]);
     // Play every path when there are few; otherwise a seeded sample bounds the scores.
     let exact = if stage_n <= 200 {
-        exact(s, catalog, weights).or_else(|| sampled(s, catalog, weights, 2000))
+        exact(s, lib).or_else(|| sampled(s, lib, 2000))
     } else {
         None
     };
@@ -530,16 +531,11 @@ impl Collector {
 /// The endings real plays reach, searched over distinct session states (`Session::state_key`) with a few seeds
 /// (repair success and line variants follow the seed); None when the search meets more than `budget` states, so
 /// a caller can stay silent rather than guess.
-pub fn endings_reached(
-    s: &Arc<Scenario>,
-    catalog: &Arc<Catalog>,
-    weights: &Weights,
-    budget: usize,
-) -> Option<std::collections::BTreeSet<String>> {
+pub fn endings_reached(s: &Arc<Scenario>, lib: &Library, budget: usize) -> Option<std::collections::BTreeSet<String>> {
     let mut reached = std::collections::BTreeSet::new();
     let mut seen = std::collections::HashSet::new();
     for seed in 1..=3 {
-        let root = Session::new(s.clone(), catalog.clone(), weights, seed).ok()?;
+        let root = Session::new(lib, s.clone(), seed).ok()?;
         let mut stack = vec![root];
         while let Some(sess) = stack.pop() {
             if let Some(e) = sess.ended() {
@@ -566,8 +562,8 @@ pub fn endings_reached(
 }
 
 /// Plays every path with the real engine (seed 1); None when there are more than [`EXACT_LIMIT`] plays.
-pub fn exact(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Option<Exact> {
-    let root = Session::new(s.clone(), catalog.clone(), weights, 1).ok()?;
+pub fn exact(s: &Arc<Scenario>, lib: &Library) -> Option<Exact> {
+    let root = Session::new(lib, s.clone(), 1).ok()?;
     let mut stack = vec![root];
     let mut c = Collector::new(s);
     // A loop with a guarded way out has no end of paths to the step limit: past this many moments visited, the
@@ -603,7 +599,7 @@ pub fn exact(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Op
 }
 
 /// Seeded random plays plus the greedy best and worst: bounds, for scenarios too large to play out.
-pub fn sampled(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights, plays: u64) -> Option<Exact> {
+pub fn sampled(s: &Arc<Scenario>, lib: &Library, plays: u64) -> Option<Exact> {
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
     let mut c = Collector::new(s);
@@ -611,7 +607,7 @@ pub fn sampled(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights, pla
     // loop costs no more to sample than one that cannot.
     let deepest = 2 * s.stages.len() * (1 + s.standing.len());
     for seed in 0..plays + 2 {
-        let mut sess = Session::new(s.clone(), catalog.clone(), weights, seed).ok()?;
+        let mut sess = Session::new(lib, s.clone(), seed).ok()?;
         let mut rng = StdRng::seed_from_u64(seed);
         while sess.ended().is_none() && sess.history().len() <= deepest {
             c.visit(&sess);

@@ -9,12 +9,11 @@ use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use super::catalog::Catalog;
+use super::Library;
 use super::diagnostic::{Code, Diagnostic};
 use super::model::{Intent, Scenario};
 use super::session::Session;
 use super::source::Locator;
-use super::weights::Weights;
 
 /// Sessions the walk may play before it stops; enough for every shipped scenario many times over.
 const WALK_BUDGET: usize = 4_000;
@@ -83,7 +82,7 @@ impl Calibration {
 }
 
 /// Walks a scenario and compares computed rankings with declared intents.
-pub fn calibrate(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Calibration {
+pub fn calibrate(scenario: &Arc<Scenario>, lib: &Library) -> Calibration {
     let options = scenario.stages.iter().flat_map(|s| s.choices.iter());
     let declared = options.clone().filter(|o| o.intent.is_some()).count();
     let undeclared = options
@@ -105,7 +104,7 @@ pub fn calibrate(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Wei
         rankings: Vec::new(),
         people: scenario.people.iter().map(|p| p.id.clone()).collect(),
     };
-    let Ok(start) = Session::new(Arc::clone(scenario), Arc::clone(catalog), weights, 0) else {
+    let Ok(start) = Session::new(lib, Arc::clone(scenario), 0) else {
         return cal;
     };
     // Breadth first, best-only paths before paths with one move off them.
@@ -337,7 +336,7 @@ fn salience_flattens(s: &Scenario, cal: &Calibration, file: &str, loc: &Locator)
 /// R308: an ending in the graph that no real play reaches (its guards never hold on the way), searched within a
 /// bound; silent when the scenario has too many states to search.
 pub fn unreached_endings(s: &Arc<Scenario>, lib: &super::Library, file: &str, loc: &Locator) -> Vec<Diagnostic> {
-    let Some(reached) = super::analysis::endings_reached(s, &lib.catalog, &lib.weights, 400) else {
+    let Some(reached) = super::analysis::endings_reached(s, lib, 400) else {
         return Vec::new();
     };
     let g = super::check::Graph::of(s);
@@ -396,8 +395,8 @@ enum Pick {
     Lowest,
 }
 
-fn play(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights, pick: Pick) -> Option<PlaySummary> {
-    let mut s = Session::new(Arc::clone(scenario), Arc::clone(catalog), weights, 0).ok()?;
+fn play(scenario: &Arc<Scenario>, lib: &Library, pick: Pick) -> Option<PlaySummary> {
+    let mut s = Session::new(lib, Arc::clone(scenario), 0).ok()?;
     while s.ended().is_none() && s.history().len() < s.step_limit() {
         let scored: Vec<(f32, String, Option<Intent>)> = s
             .available()
@@ -441,10 +440,10 @@ fn play(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights, pic
 }
 
 /// The three greedy plays of a scenario.
-pub fn extremes(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Extremes {
+pub fn extremes(scenario: &Arc<Scenario>, lib: &Library) -> Extremes {
     Extremes {
-        best: play(scenario, catalog, weights, Pick::Highest),
-        declared: play(scenario, catalog, weights, Pick::Declared),
-        worst: play(scenario, catalog, weights, Pick::Lowest),
+        best: play(scenario, lib, Pick::Highest),
+        declared: play(scenario, lib, Pick::Declared),
+        worst: play(scenario, lib, Pick::Lowest),
     }
 }

@@ -450,7 +450,7 @@ pub fn load_scenario_str(src: &str, file: &str, catalog: &Catalog, dir: Option<&
 pub fn load_scenario_calibrated(src: &str, file: &str, lib: &super::Library, dir: Option<&Path>) -> LoadedScenario {
     let mut l = load_scenario_str(src, file, &lib.catalog, dir);
     if let (false, Some(s)) = (l.has_errors(), &l.value) {
-        let cal = super::calibration::calibrate(s, &lib.catalog, &lib.weights);
+        let cal = super::calibration::calibrate(s, lib);
         l.diagnostics
             .extend(super::calibration::diagnostics(s, &cal, file, &l.locator));
         l.diagnostics

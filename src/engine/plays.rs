@@ -4,11 +4,10 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::catalog::Catalog;
+use super::Library;
 use super::model::Scenario;
 use super::session::Session;
 use super::transcript;
-use super::weights::Weights;
 
 /// A file of golden play-throughs for one scenario (`NAME.plays.ron`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -53,9 +52,9 @@ impl Plays {
 }
 
 /// Runs one play against a scenario and compares it with the script.
-pub fn run_play(play: &Play, scenario: Arc<Scenario>, catalog: Arc<Catalog>, weights: &Weights) -> PlayResult {
+pub fn run_play(play: &Play, scenario: Arc<Scenario>, lib: &Library) -> PlayResult {
     let mut drift = Vec::new();
-    let mut session = match Session::new(scenario, catalog, weights, play.seed) {
+    let mut session = match Session::new(lib, scenario, play.seed) {
         Ok(s) => s,
         Err(e) => {
             return PlayResult {
