@@ -661,7 +661,7 @@ pub fn plugin(app: &mut App) {
         .add_systems(Update, apply_actions);
 }
 
-#[allow(
+#[expect(
     clippy::too_many_arguments,
     reason = "one system applies every action, each needs a different resource"
 )]

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use rapport::engine::analysis::{self, Analysis};
 use rapport::engine::{Library, graph, scaffold};
 
-use super::play::{load_clean, load_reporting};
 use super::{Format, GraphFormat};
+use super::{load_clean, load_reporting};
 
 pub fn graph(lib: &Library, file: &Path, format: GraphFormat) -> ExitCode {
     let Some(s) = load_clean(lib, file) else {

@@ -31,8 +31,8 @@ pub struct Cli {
     pub choices: Vec<String>,
     /// Show this screen: briefing, settings, history, class or classroom (with --open: a class session of that
     /// scenario; session and debrief follow from the choices).
-    #[arg(long, hide = true)]
-    pub screen: Option<String>,
+    #[arg(long, hide = true, value_enum)]
+    pub screen: Option<StartScreen>,
     /// Seed of the session's randomness.
     #[arg(long, hide = true)]
     pub seed: Option<u64>,
@@ -206,6 +206,16 @@ pub enum Command {
     },
 }
 
+/// The screens `--screen` can open the app on (the others follow from `--open` and `--choices`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StartScreen {
+    Briefing,
+    Settings,
+    History,
+    Class,
+    Classroom,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Human,
@@ -269,6 +279,33 @@ pub fn json_failure(error: &str, diagnostics: &[rapport::engine::diagnostic::Dia
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let doc = serde_json::json!({ "error": error, "errors": errors, "diagnostics": diagnostics });
     println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+}
+
+/// Loads a scenario and reports its errors; None when it cannot be played.
+pub fn load_clean(lib: &Library, file: &std::path::Path) -> Option<std::sync::Arc<rapport::engine::Scenario>> {
+    load_reporting(lib, file, false)
+}
+
+/// [`load_clean`]; under `--format json` the errors are also one JSON object on stdout.
+pub fn load_reporting(
+    lib: &Library,
+    file: &std::path::Path,
+    json: bool,
+) -> Option<std::sync::Arc<rapport::engine::Scenario>> {
+    let l = rapport::engine::load::load_scenario_file(file, &lib.catalog);
+    if l.has_errors() {
+        let why = format!("{} cannot be played until these errors are fixed", file.display());
+        if json {
+            json_failure(&why, &l.diagnostics);
+        }
+        eprint!(
+            "{}",
+            rapport::engine::diagnostic::render(&l.diagnostics, Some(&l.locator))
+        );
+        eprintln!("{why}");
+        return None;
+    }
+    l.value
 }
 
 /// Whether the command was asked for JSON on stdout.
@@ -475,3 +512,4 @@ fn load_catalog(lib: Library, path: &std::path::Path, json: bool) -> Option<Libr
         ..lib
     })
 }
+

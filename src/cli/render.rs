@@ -84,7 +84,7 @@ pub struct RenderArgs {
 }
 
 pub fn run(lib: &Library, a: RenderArgs) -> ExitCode {
-    let Some(sc) = super::play::load_clean(lib, &a.file) else {
+    let Some(sc) = super::load_clean(lib, &a.file) else {
         return ExitCode::from(1);
     };
     let choices = match (&a.choices, &a.stage) {

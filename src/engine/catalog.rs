@@ -256,6 +256,8 @@ pub enum School {
 }
 
 impl School {
+    /// Every school in display order (the relational moves every school shares first), not the order of the
+    /// declaration: the session screen groups the moves it offers under their schools in this order.
     pub const ALL: [School; 16] = [
         School::Common,
         School::CognitiveBehavioural,

@@ -51,16 +51,6 @@ fn edges(s: &Scenario) -> Vec<Edge> {
     out
 }
 
-const PHASES: [Phase; 7] = [
-    Phase::Assessment,
-    Phase::Rapport,
-    Phase::Formulation,
-    Phase::GoalsAndPsychoeducation,
-    Phase::Intervention,
-    Phase::Monitoring,
-    Phase::Closure,
-];
-
 /// Who is in the room at a stage where not everyone is, and who speaks, for a node's label.
 fn room(s: &Scenario, st: &super::model::Stage, br: &str) -> String {
     if s.people.is_empty() {
@@ -118,7 +108,7 @@ pub fn dot(s: &Scenario) -> String {
         "  rankdir=TB; node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef2f7\", fontname=\"Helvetica\"]; edge [fontname=\"Helvetica\", fontsize=10];"
     );
     let _ = writeln!(out, "  label=\"{}\"; labelloc=t;", esc(&s.meta.title));
-    for (k, ph) in PHASES.iter().enumerate() {
+    for (k, ph) in Phase::ALL.iter().enumerate() {
         let stages: Vec<_> = s.stages.iter().filter(|st| st.phase == *ph).collect();
         if stages.is_empty() {
             continue;
@@ -173,7 +163,7 @@ pub fn mermaid(s: &Scenario) -> String {
     // Mermaid entity codes keep quotes and comparison signs out of its syntax.
     let esc = |t: &str| t.replace('"', "#quot;").replace('<', "#lt;").replace('>', "#gt;");
     let mut out = String::from("flowchart TD\n");
-    for (k, ph) in PHASES.iter().enumerate() {
+    for (k, ph) in Phase::ALL.iter().enumerate() {
         let stages: Vec<_> = s.stages.iter().filter(|st| st.phase == *ph).collect();
         if stages.is_empty() {
             continue;

@@ -94,6 +94,19 @@ pub enum Difficulty {
     Advanced,
 }
 
+impl Difficulty {
+    /// From the easiest, the order the library's filter lists them in.
+    pub const ALL: [Difficulty; 3] = [Difficulty::Introductory, Difficulty::Intermediate, Difficulty::Advanced];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Difficulty::Introductory => "introductory",
+            Difficulty::Intermediate => "intermediate",
+            Difficulty::Advanced => "advanced",
+        }
+    }
+}
+
 /// The ways of integrating that the source texts name (`scenarios/SCORING-MODEL.md` section 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum IntegrationMode {
@@ -437,6 +450,14 @@ pub enum Format {
 }
 
 impl Format {
+    pub const ALL: [Format; 5] = [
+        Format::Individual,
+        Format::Couple,
+        Format::Family,
+        Format::Group,
+        Format::Child,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             Format::Individual => "individual",
@@ -452,6 +473,15 @@ impl Format {
 pub enum Delivery {
     InPerson,
     Remote,
+}
+
+impl Delivery {
+    pub fn label(self) -> &'static str {
+        match self {
+            Delivery::InPerson => "in person",
+            Delivery::Remote => "remote (video)",
+        }
+    }
 }
 
 /// Colours for the drawn client, as "#rrggbb". Empty means the app's default.
@@ -508,6 +538,17 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// In the order of the process, which is the order the stage graph draws them in.
+    pub const ALL: [Phase; 7] = [
+        Phase::Assessment,
+        Phase::Rapport,
+        Phase::Formulation,
+        Phase::GoalsAndPsychoeducation,
+        Phase::Intervention,
+        Phase::Monitoring,
+        Phase::Closure,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             Phase::Assessment => "assessment",

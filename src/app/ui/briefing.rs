@@ -4,7 +4,7 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use crate::app::core::{Action, Scenarios, Screen};
-use crate::engine::model::{ClientProfile, Delivery, Preference};
+use crate::engine::model::{ClientProfile, Preference};
 
 pub fn plugin(app: &mut App) {
     app.add_systems(
@@ -66,15 +66,7 @@ pub fn profile_lines(c: &ClientProfile) -> Vec<(&'static str, String)> {
         ("Tends to rupture by", c.rupture_style.label().to_owned()),
         (
             "Setting",
-            format!(
-                "{}, {}",
-                c.setting.format.label(),
-                if c.setting.delivery == Delivery::Remote {
-                    "remote (video)"
-                } else {
-                    "in person"
-                }
-            ),
+            format!("{}, {}", c.setting.format.label(), c.setting.delivery.label()),
         ),
     ];
     let prefs = &c.preferences;
