@@ -22,6 +22,10 @@ fn main() -> ExitCode {
 fn open_app(args: cli::Cli) -> ExitCode {
     use cli::StartScreen;
     use rapport::app::core::Screen;
+    if let Some(why) = cli::why_the_app_cannot_open(&args.scenarios, std::env::var_os) {
+        eprintln!("{why}");
+        return ExitCode::from(2);
+    }
     let screen = args.screen.map(|s| match s {
         StartScreen::Briefing => Screen::Briefing,
         StartScreen::Settings => Screen::Settings,

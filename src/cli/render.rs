@@ -129,12 +129,9 @@ pub fn run(lib: &Library, a: RenderArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
     let mut _xvfb = None;
     let mut cmd = Command::new(exe);
-    if !has_display {
+    if !super::has_display(std::env::var_os) {
         match virtual_display() {
             Ok((x, name)) => {
                 cmd.env("DISPLAY", name);
