@@ -20,19 +20,19 @@ fn main() -> ExitCode {
 
 #[cfg(feature = "app")]
 fn open_app(args: cli::Cli) -> ExitCode {
+    use cli::StartScreen;
     use rapport::app::core::Screen;
-    let screen = match args.screen.as_deref() {
-        None => None,
-        Some("briefing") => Some(Screen::Briefing),
-        Some("settings") => Some(Screen::Settings),
-        Some("history") => Some(Screen::History),
-        Some("class") => Some(Screen::Class),
-        Some("classroom") => Some(Screen::Classroom),
-        Some(other) => {
-            eprintln!("unknown screen `{other}`: use briefing, settings, history, class or classroom");
-            return ExitCode::from(2);
-        }
-    };
+    if let Some(why) = cli::why_the_app_cannot_open(&args.scenarios, std::env::var_os) {
+        eprintln!("{why}");
+        return ExitCode::from(2);
+    }
+    let screen = args.screen.map(|s| match s {
+        StartScreen::Briefing => Screen::Briefing,
+        StartScreen::Settings => Screen::Settings,
+        StartScreen::History => Screen::History,
+        StartScreen::Class => Screen::Class,
+        StartScreen::Classroom => Screen::Classroom,
+    });
     rapport::app::run(rapport::app::Options {
         folders: args.scenarios,
         open: args.open,

@@ -405,7 +405,7 @@ fn what_a_student_reads_has_no_stage_id_no_backtick_and_no_author_wording_and_ev
     for sc in scenarios.entries.iter().filter_map(|e| e.good.clone()) {
         let ids: Vec<String> = sc.stages.iter().map(|s| s.id.clone()).collect();
         for worst in [false, true] {
-            let mut s = Session::new(sc.clone(), lib.catalog.clone(), &lib.weights, 7).expect("starts");
+            let mut s = Session::new(&lib, sc.clone(), 7).expect("starts");
             let mut texts: Vec<(String, String)> = Vec::new();
             while s.ended().is_none() && s.history().len() < 60 {
                 let pick = if worst {

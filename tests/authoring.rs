@@ -366,16 +366,17 @@ fn the_guides_ron_examples_check() {
         }
         let trimmed = block.trim_start();
         if trimmed.starts_with("Plays(") {
-            let l = load::parse::<rapport::engine::author::golden::Plays>(&block, "guide.plays.ron");
+            // Relative to tests/golden, where the guide's example lives.
+            let here = root.join("tests/golden/x.plays.ron");
+            let l = load::load_plays_str(&block, "guide.plays.ron", &here);
             let Some(plays) = l.value else {
                 failures.push(format!("README.md:{at}: the Plays example does not parse"));
                 continue;
             };
-            // Relative to tests/golden, where the guide's example lives.
-            let path = plays.scenario_path(&root.join("tests/golden/x.plays.ron"));
+            let path = plays.scenario_path(&here);
             let s = common::load_clean(&path);
             for play in &plays.plays {
-                let r = rapport::engine::author::golden::run_play(play, s.clone(), lib.catalog.clone(), &lib.weights);
+                let r = rapport::engine::author::golden::run_play(play, s.clone(), &lib);
                 if !r.passed {
                     failures.push(format!(
                         "README.md:{at}: the play `{}` drifts: {:?}",

@@ -368,3 +368,46 @@ fn analyze_finishes_on_a_loop_with_a_guarded_way_out_and_a_long_straight_chain_p
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("stage `open`") && err.contains("loops"), "{err}");
 }
+
+/// The app binary started without a display, or on a folder that is not there (P2 of the robustness review): one
+/// line and exit 2, before any window is built (winit used to panic, exit 101, and the folder was never named).
+#[cfg(feature = "app")]
+fn app_without_a_display(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(args)
+        .current_dir(common::root())
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("WAYLAND_SOCKET")
+        .output()
+        .expect("the rapport binary runs")
+}
+
+#[cfg(feature = "app")]
+#[test]
+fn the_app_without_a_display_says_so_and_names_the_subcommands() {
+    let o = app_without_a_display(&[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("no display found (DISPLAY and WAYLAND_DISPLAY are unset)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("check, play,") && err.trim_end().ends_with("(rapport --help)"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[cfg(feature = "app")]
+#[test]
+fn the_app_names_a_missing_scenarios_folder() {
+    let o = app_without_a_display(&["--scenarios", "/nonexistent"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "--scenarios /nonexistent: there is no such file or folder"
+    );
+}

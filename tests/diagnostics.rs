@@ -1,7 +1,7 @@
 //! Broken fixtures: one per diagnostic code, each asserting the code and the line it reports.
 
 use rapport::engine::load::diagnostic::Code;
-use rapport::engine::load::{self, FileKind};
+use rapport::engine::load::{self, FileKind, LoadedFile};
 
 use crate::common;
 
@@ -24,18 +24,9 @@ fn every_broken_fixture_reports_its_code_at_its_line() {
         let src = std::fs::read_to_string(f).expect("fixture readable");
         let (code, line) = expectation(&src);
         let file = f.display().to_string();
-        let diags = match load::kind_of(&src) {
-            FileKind::Catalog => load::load_catalog_str(&src, &file).diagnostics,
-            FileKind::Weights => {
-                let l = load::parse::<rapport::engine::Weights>(&src, &file);
-                let mut d = l.diagnostics;
-                if let Some(w) = &l.value {
-                    d.extend(rapport::engine::check::check_weights(w, &file, &l.locator));
-                }
-                d
-            }
-            _ => load::load_scenario_calibrated(&src, &file, &lib, f.parent()).diagnostics,
-        };
+        // The door `rapport check` goes through, so a fixture reports here what it reports there.
+        let loaded = load::load_file_calibrated(f, &lib);
+        let (diags, _) = loaded.report();
         assert!(
             diags.iter().any(|d| d.code == code && d.line == line && d.file == file),
             "{}: expected {code} at line {line}, got {:?}",
@@ -45,7 +36,7 @@ fn every_broken_fixture_reports_its_code_at_its_line() {
                 .map(|d| (d.code, d.line, d.message.clone()))
                 .collect::<Vec<_>>()
         );
-        for d in &diags {
+        for d in diags {
             assert!(!d.message.is_empty());
             if d.line > 0 {
                 assert!(
@@ -66,6 +57,40 @@ fn every_broken_fixture_reports_its_code_at_its_line() {
             );
         }
     }
+}
+
+/// `load::load_file` loads each kind of file as its first word says, with that kind's checks.
+#[test]
+fn the_one_door_loads_each_kind_of_file_as_its_kind() {
+    let lib = common::lib();
+    let root = common::root();
+    let kind = |path: &std::path::Path| load::load_file(path, &lib).kind();
+    assert_eq!(kind(&root.join("assets/techniques.ron")), FileKind::Catalog);
+    assert_eq!(kind(&root.join("assets/weights.ron")), FileKind::Weights);
+    assert_eq!(kind(&root.join("tests/golden/tutorial.plays.ron")), FileKind::Plays);
+    assert_eq!(kind(&root.join("scenarios/tutorial.ron")), FileKind::Scenario);
+    // The weights check runs (R502), and a script's scenario must exist (R104).
+    let weights = load::load_file(&common::fixture("broken/R502_weights_problem.ron"), &lib);
+    assert!(weights.report().0.iter().any(|d| d.code == Code::R502));
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let script = dir.path().join("lost.plays.ron");
+    std::fs::write(&script, "Plays(scenario: \"nowhere.ron\", plays: [])\n").expect("written");
+    let LoadedFile::Plays(plays) = load::load_file(&script, &lib) else {
+        panic!("a Plays file loads as one");
+    };
+    assert_eq!(
+        plays.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(),
+        [Code::R104]
+    );
+    // A file that cannot be read is a scenario with R001: what a folder of scenarios shows for it.
+    let missing = load::load_file(&common::fixture("does_not_exist.ron"), &lib);
+    let codes: Vec<Code> = missing.report().0.iter().map(|d| d.code).collect();
+    assert_eq!((missing.kind(), codes), (FileKind::Scenario, vec![Code::R001]));
+    // Only the calibrated door holds a scenario to its declared intents (R601), as `rapport check` does.
+    let off = common::fixture("broken/R601_best_not_top.ron");
+    let has_r601 = |l: LoadedFile| l.report().0.iter().any(|d| d.code == Code::R601);
+    assert!(has_r601(load::load_file_calibrated(&off, &lib)));
+    assert!(!has_r601(load::load_file(&off, &lib)));
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Golden play-through scripts in `tests/golden/`: each must reach its ending and pass its checkpoints.
 
-use rapport::engine::author::golden::{self, Plays};
+use rapport::engine::author::golden;
 use rapport::engine::load;
 
 use crate::common;
@@ -27,13 +27,13 @@ fn golden_play_throughs_have_not_drifted() {
     let mut played = 0;
     for f in &files {
         let src = std::fs::read_to_string(f).expect("readable");
-        let parsed = load::parse::<Plays>(&src, &f.display().to_string());
+        let parsed = load::load_plays_str(&src, &f.display().to_string(), f);
         let p = parsed
             .value
             .unwrap_or_else(|| panic!("{}: {:?}", f.display(), parsed.diagnostics));
         let sc = common::load_clean(&p.scenario_path(f));
         for play in &p.plays {
-            let r = golden::run_play(play, sc.clone(), lib.catalog.clone(), &lib.weights);
+            let r = golden::run_play(play, sc.clone(), &lib);
             played += 1;
             if !r.passed {
                 failures.push(format!("{} :: {}: {}", f.display(), r.name, r.drift.join("; ")));
@@ -58,7 +58,7 @@ fn every_shipped_scenario_has_its_golden_plays() {
         let Ok(src) = std::fs::read_to_string(&golden) else {
             panic!("{}: no golden plays at {}", f.display(), golden.display());
         };
-        let p = load::parse::<Plays>(&src, "golden").value.expect("parses");
+        let p = load::load_plays_str(&src, "golden", &golden).value.expect("parses");
         for name in ["best", "rupture_and_repair", "poorest"] {
             assert!(
                 p.plays.iter().any(|pl| pl.name == name),

@@ -141,10 +141,10 @@ fn run_all(src: &str, small: bool) {
     let _ = rapport::engine::author::diagram::dot(&s);
     let _ = rapport::engine::author::diagram::mermaid(&s);
     if small {
-        let _ = rapport::engine::author::analysis::analyze(&s, &lib.catalog, &lib.weights);
+        let _ = rapport::engine::author::analysis::analyze(&s, &lib);
     }
     // A random play, bounded: the session's own step limit stops a loop; the count here bounds the test.
-    let Ok(mut session) = Session::new(Arc::clone(&s), lib.catalog.clone(), &lib.weights, 7) else {
+    let Ok(mut session) = Session::new(&lib, Arc::clone(&s), 7) else {
         return;
     };
     let limit = if small { session.step_limit() + 1 } else { 12 };

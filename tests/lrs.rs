@@ -89,7 +89,7 @@ fn record_sessions(store: &mut Store, n: u64) -> Vec<SessionRecord> {
     (0..n)
         .map(|k| {
             let sc = shipped::find(&lib.catalog, ids[k as usize % ids.len()]).expect("shipped");
-            let mut s = Session::new(sc, lib.catalog.clone(), &lib.weights, k + 1).expect("starts");
+            let mut s = Session::new(&lib, sc, k + 1).expect("starts");
             let id = store.begin(&s, "test").expect("begins");
             while s.ended().is_none() {
                 let pick = s.best_move().expect("a move");

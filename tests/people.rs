@@ -15,7 +15,7 @@ fn couple() -> Arc<Scenario> {
 fn play(sc: Arc<Scenario>, choices: &[&str]) -> Session {
     let lib = common::lib();
     let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
-    Session::replay(sc, lib.catalog.clone(), &lib.weights, 1, &choices).expect("plays")
+    Session::replay(&lib, sc, 1, &choices).expect("plays")
 }
 
 /// The fixture's first stage's reflection, which the trainee can turn to either partner.
@@ -161,7 +161,7 @@ fn addressees_are_recorded_in_the_choice_and_replay_exactly() {
     let again = play(sc.clone(), &["open.reflect@daniel", "cycle.map"]);
     assert_eq!(s.events(), again.events());
     let lib = common::lib();
-    let mut fresh = Session::new(sc, lib.catalog.clone(), &lib.weights, 1).expect("starts");
+    let mut fresh = Session::new(&lib, sc, 1).expect("starts");
     assert_eq!(
         fresh.choose("open.affirm_daniel@amara"),
         Err(SessionError::FixedAddressee("open.affirm_daniel".into()))
@@ -231,9 +231,9 @@ fn a_reload_that_changes_the_people_is_refused_not_a_crash() {
     let mut edited = (*sc).clone();
     edited.people.pop();
     let lib = common::lib();
-    let r = Session::resume(Arc::new(edited), lib.catalog.clone(), &lib.weights, 1, s.snapshot());
+    let r = Session::resume(&lib, Arc::new(edited), 1, s.snapshot());
     assert_eq!(r.err(), Some(SessionError::PeopleChanged));
     // The same people resume where they were.
-    let same = Session::resume(sc, lib.catalog.clone(), &lib.weights, 1, s.snapshot()).expect("resumes");
+    let same = Session::resume(&lib, sc, 1, s.snapshot()).expect("resumes");
     assert_eq!(same.state().people, s.state().people);
 }

@@ -100,8 +100,7 @@ fn assert_a_true_prefix(lib: &Library, rec: &SessionRecord) {
     let sc = shipped::find(&lib.catalog, &rec.summary.scenario).expect("shipped");
     let steps: Vec<usize> = rec.moves.iter().map(|m| m.step).collect();
     assert_eq!(steps, (1..=rec.moves.len()).collect::<Vec<_>>(), "no gap in the moves");
-    let replay = Session::replay(sc, lib.catalog.clone(), &lib.weights, rec.summary.seed, &rec.choices())
-        .expect("the recorded choices replay");
+    let replay = Session::replay(lib, sc, rec.summary.seed, &rec.choices()).expect("the recorded choices replay");
     for (m, o) in rec.moves.iter().zip(replay.history()) {
         assert_eq!(m.outcome.as_ref(), Some(o), "move {} as recorded", m.step);
     }
@@ -292,7 +291,7 @@ fn a_class_sessions_votes_are_kept_with_its_moves() {
     let sc = shipped::find(&lib.catalog, "tutorial").expect("the tutorial ships");
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = Store::open(dir.path()).expect("opens");
-    let mut s = Session::new(sc, lib.catalog.clone(), &lib.weights, 3).expect("starts");
+    let mut s = Session::new(&lib, sc, 3).expect("starts");
     let id = store.begin(&s, "class").expect("begins");
     let keys: Vec<String> = s.available().iter().map(|o| o.id.clone()).collect();
     let events = s.choose(&keys[1]).expect("plays");

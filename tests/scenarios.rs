@@ -75,7 +75,7 @@ fn every_shipped_scenario_plays_to_an_ending_under_many_seeds() {
     for f in common::shipped() {
         let sc = common::load_clean(&f);
         for seed in 0..60u64 {
-            let mut s = Session::new(sc.clone(), lib.catalog.clone(), &lib.weights, seed).expect("starts");
+            let mut s = Session::new(&lib, sc.clone(), seed).expect("starts");
             let mut rng = StdRng::seed_from_u64(seed);
             while s.ended().is_none() {
                 let opts = s.available();
@@ -108,7 +108,7 @@ fn the_library_teaches_every_integration_mode() {
 /// Plays a scenario with random moves for a seed, to its ending.
 fn random_play(sc: &std::sync::Arc<rapport::engine::Scenario>, seed: u64) -> Session {
     let lib = common::lib();
-    let mut s = Session::new(sc.clone(), lib.catalog.clone(), &lib.weights, seed).expect("starts");
+    let mut s = Session::new(&lib, sc.clone(), seed).expect("starts");
     let mut rng = StdRng::seed_from_u64(seed);
     while s.ended().is_none() {
         let opts = s.available();
@@ -215,7 +215,7 @@ fn the_best_play_is_100_percent_and_recognised_as_the_mode_the_scenario_teaches(
     let lib = common::lib();
     for f in common::shipped() {
         let sc = common::load_clean(&f);
-        let e = rapport::engine::author::calibration::extremes(&sc, &lib.catalog, &lib.weights);
+        let e = rapport::engine::author::calibration::extremes(&sc, &lib);
         let best = e.best.expect("a best play");
         assert!(
             (best.accuracy - 100.0).abs() < 0.01,
@@ -237,7 +237,7 @@ fn the_best_play_is_100_percent_and_recognised_as_the_mode_the_scenario_teaches(
             worst.accuracy
         );
         for (choices, is_best) in [(best.choices, true), (worst.choices, false)] {
-            let s = Session::replay(sc.clone(), lib.catalog.clone(), &lib.weights, 0, &choices).expect("replays");
+            let s = Session::replay(&lib, sc.clone(), 0, &choices).expect("replays");
             let i = debrief::debrief(&s).integration;
             let top = &i.modes[0];
             if is_best {
@@ -269,7 +269,7 @@ fn the_best_play_is_100_percent_and_recognised_as_the_mode_the_scenario_teaches(
 fn remote_intake_shows_the_call_drop_as_an_event_never_caused_by_the_risk_question() {
     let lib = common::lib();
     let sc = common::load_clean(&common::root().join("scenarios/remote_intake.ron"));
-    let mut s = Session::new(sc.clone(), lib.catalog.clone(), &lib.weights, 0).expect("starts");
+    let mut s = Session::new(&lib, sc.clone(), 0).expect("starts");
     // Skip the consent, as the reviewers did, and ask about risk when she raises it.
     while s.stage_id() != "ri_risk" {
         let pick = s

@@ -80,7 +80,7 @@ fn scenario_requiring(requires: &str, client: &str, standing: &str, stages: &[&s
 
 fn session(sc: &Arc<Scenario>) -> Session {
     let lib = common::lib();
-    Session::new(sc.clone(), lib.catalog.clone(), &lib.weights, 0).expect("starts")
+    Session::new(&lib, sc.clone(), 0).expect("starts")
 }
 
 fn score(s: &Session, option: &str) -> f32 {

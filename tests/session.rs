@@ -15,7 +15,7 @@ fn minimal() -> Arc<Scenario> {
 
 fn transcript_json(sc: Arc<Scenario>, seed: u64, choices: &[String]) -> String {
     let lib = common::lib();
-    let s = Session::replay(sc, lib.catalog.clone(), &lib.weights, seed, choices).expect("replays");
+    let s = Session::replay(&lib, sc, seed, choices).expect("replays");
     serde_json::to_string(&(s.events(), debrief::debrief(&s))).expect("serializes")
 }
 
@@ -26,7 +26,7 @@ fn same_scenario_seed_and_choices_give_the_same_transcript() {
         let sc = common::load_clean(&f);
         for seed in [0u64, 7, 99] {
             // Play greedily by score, then replay the same ids twice.
-            let mut s = Session::new(sc.clone(), lib.catalog.clone(), &lib.weights, seed).expect("starts");
+            let mut s = Session::new(&lib, sc.clone(), seed).expect("starts");
             while s.ended().is_none() {
                 let pick = s.available().first().map(|o| o.id.clone()).expect("an option");
                 s.choose(&pick).expect("chooses");
@@ -43,7 +43,7 @@ fn same_scenario_seed_and_choices_give_the_same_transcript() {
 #[test]
 fn misuse_returns_typed_errors() {
     let lib = common::lib();
-    let mut s = Session::new(minimal(), lib.catalog.clone(), &lib.weights, 1).expect("starts");
+    let mut s = Session::new(&lib, minimal(), 1).expect("starts");
     assert_eq!(s.choose("nope"), Err(SessionError::UnknownOption("nope".into())));
     assert_eq!(
         s.choose("middle.meta"),
@@ -58,30 +58,16 @@ fn misuse_returns_typed_errors() {
 #[test]
 fn variables_and_conditions_steer_the_ending() {
     let lib = common::lib();
-    let s = Session::replay(
-        minimal(),
-        lib.catalog.clone(),
-        &lib.weights,
-        1,
-        &["open.reflect".into(), "middle.meta".into()],
-    )
-    .expect("plays");
+    let s = Session::replay(&lib, minimal(), 1, &["open.reflect".into(), "middle.meta".into()]).expect("plays");
     assert_eq!(s.ended(), Some("good"));
-    let s = Session::replay(
-        minimal(),
-        lib.catalog.clone(),
-        &lib.weights,
-        1,
-        &["open.restructure".into(), "middle.meta".into()],
-    )
-    .expect("plays");
+    let s = Session::replay(&lib, minimal(), 1, &["open.restructure".into(), "middle.meta".into()]).expect("plays");
     assert_eq!(s.ended(), Some("poor"));
 }
 
 #[test]
 fn every_choice_explains_itself() {
     let lib = common::lib();
-    let mut s = Session::new(minimal(), lib.catalog.clone(), &lib.weights, 1).expect("starts");
+    let mut s = Session::new(&lib, minimal(), 1).expect("starts");
     let events = s.choose("open.restructure").expect("ok");
     let Some(Event::Feedback(o)) = events.first() else {
         panic!("feedback comes first: {events:?}")
@@ -118,7 +104,7 @@ fn a_poor_move_opens_a_rupture_and_a_repair_can_mend_it() {
     let sc = Arc::new(sc);
     let mut repaired = 0;
     for seed in 0..40 {
-        let mut s = Session::new(sc.clone(), lib.catalog.clone(), &lib.weights, seed).expect("starts");
+        let mut s = Session::new(&lib, sc.clone(), seed).expect("starts");
         let ev = s.choose("open.restructure").expect("ok");
         assert!(
             ev.iter().any(|e| matches!(
@@ -153,9 +139,8 @@ fn an_unaddressed_rupture_is_a_missed_repair_in_the_debrief() {
     sc.client.reactance.state = 0.9;
     sc.stages[0].choices[1].fit = Some(-0.6);
     let s = Session::replay(
+        &lib,
         Arc::new(sc),
-        lib.catalog.clone(),
-        &lib.weights,
         3,
         &["open.restructure".into(), "middle.reflect".into()],
     )
@@ -171,12 +156,12 @@ fn an_unaddressed_rupture_is_a_missed_repair_in_the_debrief() {
 fn a_session_resumes_at_the_same_stage_after_an_edit() {
     let lib = common::lib();
     let sc = minimal();
-    let mut s = Session::new(sc.clone(), lib.catalog.clone(), &lib.weights, 5).expect("starts");
+    let mut s = Session::new(&lib, sc.clone(), 5).expect("starts");
     s.choose("open.reflect").expect("ok");
     let snap = s.snapshot();
     let mut edited = (*sc).clone();
     edited.stages[1].client[0].text = "Edited words.".into();
-    let r = Session::resume(Arc::new(edited), lib.catalog.clone(), &lib.weights, 5, snap).expect("resumes");
+    let r = Session::resume(&lib, Arc::new(edited), 5, snap).expect("resumes");
     assert_eq!(r.stage_id(), "middle");
     assert_eq!(r.history().len(), 1);
     assert_eq!(r.state().alliance(), s.state().alliance());
@@ -184,7 +169,7 @@ fn a_session_resumes_at_the_same_stage_after_an_edit() {
     // A stage removed by the edit cannot be resumed; the caller keeps the old session.
     let mut gone = (*sc).clone();
     gone.stages.retain(|st| st.id != "middle");
-    assert!(Session::resume(Arc::new(gone), lib.catalog.clone(), &lib.weights, 5, s.snapshot()).is_err());
+    assert!(Session::resume(&lib, Arc::new(gone), 5, s.snapshot()).is_err());
 }
 
 proptest! {
@@ -209,7 +194,7 @@ proptest! {
         sc.client.distress = distress;
         sc.client.coping_style = coping;
         sc.client.alliance.bond = alliance;
-        let mut s = Session::new(Arc::new(sc), lib.catalog.clone(), &lib.weights, seed).expect("starts");
+        let mut s = Session::new(&lib, Arc::new(sc), seed).expect("starts");
         for p in picks {
             let opts = s.available();
             if opts.is_empty() { break; }
@@ -248,7 +233,7 @@ fn expected_repair_matches_the_course_the_session_takes() {
             continue;
         }
         for seed in 0..6u64 {
-            let mut s = Session::new(sc.clone(), lib.catalog.clone(), &lib.weights, seed).expect("starts");
+            let mut s = Session::new(&lib, sc.clone(), seed).expect("starts");
             let mut step = 0usize;
             while s.ended().is_none() {
                 let open = s.available();
@@ -297,7 +282,7 @@ fn expected_repair_matches_the_course_the_session_takes() {
     let prefix = ["tut_welcome.reflect", "tut_safety_check", "tut_story.interpret"].map(String::from);
     let (mut sum, mut expected, n) = (0.0, 0.0, 400);
     for seed in 0..n {
-        let mut s = Session::replay(sc.clone(), lib.catalog.clone(), &lib.weights, seed, &prefix).expect("replays");
+        let mut s = Session::replay(&lib, sc.clone(), seed, &prefix).expect("replays");
         assert!(s.state().rupture().is_some(), "the interpretation opens a rupture");
         let meta = s
             .available()

@@ -415,7 +415,7 @@ fn start(class: &mut Classroom, l: &mut Lecture, entry: usize) {
         return;
     };
     let seed = crate::engine::records::now() as u64;
-    let s = match Session::new(sc, lib.catalog.clone(), &lib.weights, seed) {
+    let s = match Session::new(lib, sc, seed) {
         Ok(s) => s,
         Err(e) => {
             warn!("cannot start: {e}");
@@ -488,14 +488,7 @@ fn what_if(class: &Classroom, taken: Option<&Session>, lib: &Library) -> Option<
     let taken = taken?.clone();
     let from = taken.history().len().checked_sub(1)?;
     let played = taken.choices().last()?.clone();
-    let branch = Session::replay(
-        taken.scenario().clone(),
-        taken.catalog().clone(),
-        &lib.weights,
-        taken.seed(),
-        &taken.choices()[..from],
-    )
-    .ok()?;
+    let branch = Session::replay(lib, taken.scenario().clone(), taken.seed(), &taken.choices()[..from]).ok()?;
     let runner_up = class
         .votes
         .last()
@@ -516,14 +509,7 @@ fn look(class: &mut Classroom, l: &Lecture, delta: i32) {
         if s.history().is_empty() {
             return;
         }
-        match classroom::review(
-            s.scenario().clone(),
-            s.catalog().clone(),
-            &l.engine.0.weights,
-            s.seed(),
-            s.choices(),
-            &class.votes,
-        ) {
+        match classroom::review(&l.engine.0, s.scenario().clone(), s.seed(), s.choices(), &class.votes) {
             Ok(steps) if !steps.is_empty() => {
                 let at = steps.len() - 1;
                 class.review = Some(Review {
@@ -553,9 +539,8 @@ fn present(class: &mut Classroom, l: &mut Lecture, id: &str) {
     let lib = &l.engine.0;
     let steps = replay_record(&l.scenarios, lib, &rec, 0).and_then(|(s, _)| {
         classroom::review(
+            lib,
             s.scenario().clone(),
-            s.catalog().clone(),
-            &lib.weights,
             s.seed(),
             &rec.choices(),
             &crate::engine::classroom::record::votes_of(&rec),

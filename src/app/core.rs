@@ -78,16 +78,9 @@ impl Scenarios {
         // The user's own files come first: they are what an educator is working on.
         let mut entries: Vec<Entry> = Vec::new();
         for path in load::ron_files(folders) {
-            let l = match load::read(&path) {
-                // Catalogs, weights and play scripts may share the folder; they are not scenarios.
-                Ok(src) if load::kind_of(&src) != load::FileKind::Scenario => continue,
-                Ok(src) => load::load_scenario_str(&src, &path.display().to_string(), &lib.catalog, path.parent()),
-                Err(d) => load::Loaded {
-                    file: path.display().to_string(),
-                    value: None,
-                    diagnostics: vec![d],
-                    locator: Default::default(),
-                },
+            // Catalogs, weights and play scripts may share the folder; they are not scenarios.
+            let Some(l) = load::load_file(&path, lib).into_scenario() else {
+                continue;
             };
             // The watcher reports absolute paths; keep the absolute one to match them.
             let abs = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
@@ -669,7 +662,7 @@ pub fn plugin(app: &mut App) {
         .add_systems(Update, apply_actions);
 }
 
-#[allow(
+#[expect(
     clippy::too_many_arguments,
     reason = "one system applies every action, each needs a different resource"
 )]
@@ -705,7 +698,7 @@ pub fn apply_actions(
                     continue;
                 };
                 let seed = seed.0.unwrap_or_else(|| records::now() as u64);
-                match Session::new(sc, engine.0.catalog.clone(), &engine.0.weights, seed) {
+                match Session::new(&engine.0, sc, seed) {
                     Ok(s) => {
                         records.leave();
                         records.begin(&s);
@@ -737,13 +730,7 @@ pub fn apply_actions(
             Action::ReplayFrom(step) => {
                 let Some(s) = &active.session else { continue };
                 let keep: Vec<String> = s.choices().iter().take(step.saturating_sub(1)).cloned().collect();
-                let replay = Session::replay(
-                    s.scenario().clone(),
-                    s.catalog().clone(),
-                    &engine.0.weights,
-                    s.seed(),
-                    &keep,
-                );
+                let replay = Session::replay(&engine.0, s.scenario().clone(), s.seed(), &keep);
                 match replay {
                     Ok(r) => {
                         records.leave();
@@ -878,7 +865,7 @@ pub fn replay_record(
         .ok_or_else(|| format!("\"{}\" has errors at the moment; fix them to play it again.", sum.title))?;
     let keep: Vec<String> = rec.choices().into_iter().take(upto).collect();
     let changed = records::content_hash(&sc) != sum.content_hash;
-    Session::replay(sc, lib.catalog.clone(), &lib.weights, sum.seed, &keep)
+    Session::replay(lib, sc, sum.seed, &keep)
         .map(|s| (s, entry))
         .map_err(|e| {
             if changed {
@@ -990,7 +977,7 @@ pub fn reload(lib: &Library, scenarios: &mut Scenarios, active: &mut Active, pat
     }
     let snap = s.snapshot();
     let stage = snap.stage.clone();
-    match Session::resume(new, s.catalog().clone(), &lib.weights, s.seed(), snap) {
+    match Session::resume(lib, new, s.seed(), snap) {
         Ok(r) => {
             active.session = Some(r);
             active.pending = None;

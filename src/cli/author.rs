@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use rapport::engine::author::analysis::{self, Analysis, Method};
 use rapport::engine::{Library, author::diagram, author::scaffold};
 
-use super::play::{load_clean, load_reporting};
 use super::{Format, GraphFormat};
+use super::{load_clean, load_reporting};
 
 pub fn graph(lib: &Library, file: &Path, format: GraphFormat) -> ExitCode {
     let Some(s) = load_clean(lib, file) else {
@@ -24,7 +24,7 @@ pub fn analyze(lib: &Library, file: &Path, format: Format) -> ExitCode {
     let Some(s) = load_reporting(lib, file, format == Format::Json) else {
         return ExitCode::from(1);
     };
-    let a = analysis::analyze(&s, &lib.catalog, &lib.weights);
+    let a = analysis::analyze(&s, lib);
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&a).unwrap_or_default()),
         Format::Human => print_analysis(&a),
@@ -259,8 +259,8 @@ pub fn calibrate(lib: &Library, paths: &[std::path::PathBuf], format: Format, pe
         let Some(s) = l.value.as_ref().filter(|_| !l.has_errors()) else {
             continue;
         };
-        let cal = calibration::calibrate(s, &lib.catalog, &lib.weights);
-        let ext = calibration::extremes(s, &lib.catalog, &lib.weights);
+        let cal = calibration::calibrate(s, lib);
+        let ext = calibration::extremes(s, lib);
         rows.push((cal, ext));
     }
     if rows.is_empty() {
@@ -391,7 +391,7 @@ pub fn stages(lib: &Library, file: &Path, format: Format) -> ExitCode {
     let Some(s) = l.value else {
         return ExitCode::from(1);
     };
-    let cal = rapport::engine::author::calibration::calibrate(&s, &lib.catalog, &lib.weights);
+    let cal = rapport::engine::author::calibration::calibrate(&s, lib);
     // Where a declared intent and the computed class disagree by more than a step.
     let disagrees = |intent: Option<Intent>, class: MoveClass| match intent {
         Some(Intent::Best) => class > MoveClass::Good,

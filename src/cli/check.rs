@@ -4,57 +4,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use rapport::engine::Library;
-use rapport::engine::format::weights::Weights;
+use rapport::engine::load;
 use rapport::engine::load::diagnostic::{self, Diagnostic, Severity};
-use rapport::engine::load::source::Locator;
-use rapport::engine::load::{self, FileKind};
 
 use super::Format;
-
-/// Loads and checks one file of any kind.
-pub fn check_file(lib: &Library, path: &std::path::Path) -> (Vec<Diagnostic>, Locator) {
-    let file = path.display().to_string();
-    let src = match load::read(path) {
-        Ok(s) => s,
-        Err(d) => return (vec![d], Locator::default()),
-    };
-    match load::kind_of(&src) {
-        FileKind::Catalog => {
-            let l = load::load_catalog_str(&src, &file);
-            (l.diagnostics, l.locator)
-        }
-        FileKind::Weights => {
-            let mut l = load::parse::<Weights>(&src, &file);
-            if let Some(w) = &l.value {
-                let extra = rapport::engine::check::check_weights(w, &file, &l.locator);
-                l.diagnostics.extend(extra);
-            }
-            (l.diagnostics, l.locator)
-        }
-        FileKind::Plays => {
-            // Whatever follows the word must be a Plays document, and its scenario must exist.
-            let mut l = load::parse::<rapport::engine::author::golden::Plays>(&src, &file);
-            if let Some(p) = &l.value {
-                let target = p.scenario_path(path);
-                if !target.is_file() {
-                    let span = l.locator.find("scenario");
-                    l.diagnostics.push(Diagnostic::at(
-                        rapport::engine::load::diagnostic::Code::R104,
-                        &file,
-                        &l.locator,
-                        span,
-                        format!("the scenario `{}` (at {}) does not exist", p.scenario, target.display()),
-                    ));
-                }
-            }
-            (l.diagnostics, l.locator)
-        }
-        FileKind::Scenario => {
-            let l = load::load_scenario_calibrated(&src, &file, lib, path.parent());
-            (l.diagnostics, l.locator)
-        }
-    }
-}
 
 pub fn run(lib: &Library, paths: &[PathBuf], format: Format) -> ExitCode {
     let (files, unreadable) = load::ron_files_reporting(paths);
@@ -63,12 +16,13 @@ pub fn run(lib: &Library, paths: &[PathBuf], format: Format) -> ExitCode {
     all.extend(unreadable);
     let mut clean = 0;
     for f in &files {
-        let (diags, loc) = check_file(lib, f);
+        let loaded = load::load_file_calibrated(f, lib);
+        let (diags, loc) = loaded.report();
         if diags.iter().all(|d| d.severity == Severity::Note) {
             clean += 1;
         }
-        human.push_str(&diagnostic::render(&diags, Some(&loc)));
-        all.extend(diags);
+        human.push_str(&diagnostic::render(diags, Some(loc)));
+        all.extend_from_slice(diags);
     }
     if files.is_empty() {
         let e = format!(

@@ -31,8 +31,8 @@ pub struct Cli {
     pub choices: Vec<String>,
     /// Show this screen: briefing, settings, history, class or classroom (with --open: a class session of that
     /// scenario; session and debrief follow from the choices).
-    #[arg(long, hide = true)]
-    pub screen: Option<String>,
+    #[arg(long, hide = true, value_enum)]
+    pub screen: Option<StartScreen>,
     /// Seed of the session's randomness.
     #[arg(long, hide = true)]
     pub seed: Option<u64>,
@@ -206,6 +206,16 @@ pub enum Command {
     },
 }
 
+/// The screens `--screen` can open the app on (the others follow from `--open` and `--choices`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StartScreen {
+    Briefing,
+    Settings,
+    History,
+    Class,
+    Classroom,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Human,
@@ -269,6 +279,80 @@ pub fn json_failure(error: &str, diagnostics: &[rapport::engine::load::diagnosti
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let doc = serde_json::json!({ "error": error, "errors": errors, "diagnostics": diagnostics });
     println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+}
+
+/// Loads a scenario and reports its errors; None when it cannot be played.
+pub fn load_clean(lib: &Library, file: &std::path::Path) -> Option<std::sync::Arc<rapport::engine::Scenario>> {
+    load_reporting(lib, file, false)
+}
+
+/// [`load_clean`]; under `--format json` the errors are also one JSON object on stdout.
+pub fn load_reporting(
+    lib: &Library,
+    file: &std::path::Path,
+    json: bool,
+) -> Option<std::sync::Arc<rapport::engine::Scenario>> {
+    let l = rapport::engine::load::load_scenario_file(file, &lib.catalog);
+    if l.has_errors() {
+        let why = format!("{} cannot be played until these errors are fixed", file.display());
+        if json {
+            json_failure(&why, &l.diagnostics);
+        }
+        eprint!(
+            "{}",
+            rapport::engine::load::diagnostic::render(&l.diagnostics, Some(&l.locator))
+        );
+        eprintln!("{why}");
+        return None;
+    }
+    l.value
+}
+
+/// Whether there is a display to open a window on: what winit needs on Linux and the BSDs (X11's `DISPLAY`, or
+/// Wayland's `WAYLAND_DISPLAY` or `WAYLAND_SOCKET`, set and not empty); macOS and Windows always have one. `var`
+/// reads the environment (`std::env::var_os`; a parameter so the rule is tested without touching the test's own).
+pub fn has_display(var: impl Fn(&'static str) -> Option<std::ffi::OsString>) -> bool {
+    if cfg!(any(target_os = "macos", target_os = "windows")) {
+        return true;
+    }
+    ["DISPLAY", "WAYLAND_DISPLAY", "WAYLAND_SOCKET"]
+        .iter()
+        .any(|v| var(v).is_some_and(|x| !x.is_empty()))
+}
+
+/// Why the app cannot open, in one line, found before it builds a window (where winit would panic): a `--scenarios`
+/// folder that is not there or cannot be read (its scenarios would be missing without a word), then no display.
+#[cfg(any(feature = "app", test))]
+pub fn why_the_app_cannot_open(
+    folders: &[PathBuf],
+    var: impl Fn(&'static str) -> Option<std::ffi::OsString>,
+) -> Option<String> {
+    for f in folders {
+        let unreadable = match std::fs::metadata(f) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("there is no such file or folder".to_owned()),
+            Err(e) => Some(format!("cannot read it: {e}")),
+            Ok(m) if m.is_dir() => std::fs::read_dir(f)
+                .err()
+                .map(|e| format!("cannot read this folder: {e}")),
+            Ok(_) => None,
+        };
+        if let Some(why) = unreadable {
+            return Some(format!("--scenarios {}: {why}", f.display()));
+        }
+    }
+    if !has_display(var) {
+        use clap::CommandFactory;
+        let names: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_owned())
+            .collect();
+        return Some(format!(
+            "no display found (DISPLAY and WAYLAND_DISPLAY are unset); the command-line subcommands are {} \
+             (rapport --help)",
+            names.join(", ")
+        ));
+    }
+    None
 }
 
 /// Whether the command was asked for JSON on stdout.
@@ -474,4 +558,45 @@ fn load_catalog(lib: Library, path: &std::path::Path, json: bool) -> Option<Libr
         catalog: std::sync::Arc::new(catalog),
         ..lib
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    /// An environment holding only these variables.
+    fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
+        let vars: Vec<(String, OsString)> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).into())).collect();
+        move |k| vars.iter().find(|(name, _)| name == k).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn a_missing_scenarios_folder_is_named_before_the_display_is_asked_for() {
+        let why = why_the_app_cannot_open(&[PathBuf::from("/nonexistent/rapport")], env(&[("DISPLAY", ":0")]));
+        assert_eq!(
+            why.as_deref(),
+            Some("--scenarios /nonexistent/rapport: there is no such file or folder")
+        );
+        let here = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        assert_eq!(why_the_app_cannot_open(&[here], env(&[("DISPLAY", ":0")])), None);
+    }
+
+    #[cfg(not(any(target_os = "macos", target_os = "windows")))]
+    #[test]
+    fn without_a_display_the_app_names_the_subcommands_instead() {
+        let why = why_the_app_cannot_open(&[], env(&[("DISPLAY", "")])).unwrap_or_default();
+        assert!(
+            why.starts_with("no display found (DISPLAY and WAYLAND_DISPLAY are unset)"),
+            "{why}"
+        );
+        assert!(
+            why.contains("check, play,") && why.ends_with("(rapport --help)"),
+            "{why}"
+        );
+        for wayland in ["WAYLAND_DISPLAY", "WAYLAND_SOCKET"] {
+            assert!(has_display(env(&[(wayland, "wayland-0")])), "{wayland}");
+        }
+        assert!(!has_display(env(&[])));
+    }
 }

@@ -7,33 +7,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use rapport::engine::format::scenario::Intent;
-use rapport::engine::load;
-use rapport::engine::load::diagnostic;
 use rapport::engine::play::session::{ChoiceOutcome, Event, RuptureCause, Session};
 use rapport::engine::report::debrief::{self, Debrief};
 use rapport::engine::{Library, report::transcript};
 
 use super::{Auto, PlayFormat};
-
-/// Loads a scenario and reports its errors; None when it cannot be played.
-pub fn load_clean(lib: &Library, file: &Path) -> Option<std::sync::Arc<rapport::engine::Scenario>> {
-    load_reporting(lib, file, false)
-}
-
-/// [`load_clean`]; under `--format json` the errors are also one JSON object on stdout.
-pub fn load_reporting(lib: &Library, file: &Path, json: bool) -> Option<std::sync::Arc<rapport::engine::Scenario>> {
-    let l = load::load_scenario_file(file, &lib.catalog);
-    if l.has_errors() {
-        let why = format!("{} cannot be played until these errors are fixed", file.display());
-        if json {
-            super::json_failure(&why, &l.diagnostics);
-        }
-        eprint!("{}", diagnostic::render(&l.diagnostics, Some(&l.locator)));
-        eprintln!("{why}");
-        return None;
-    }
-    l.value
-}
 
 /// Why a scripted choice could not be made: the file, its place in `--choices`, the stage, and the moves open there.
 fn script_error(session: &Session, file: &Path, n: usize, pick: &str, e: &dyn std::fmt::Display) -> String {
@@ -101,10 +79,10 @@ pub fn run(
         eprintln!("{e}");
         return ExitCode::from(2);
     }
-    let Some(scenario) = load_reporting(lib, file, json) else {
+    let Some(scenario) = super::load_reporting(lib, file, json) else {
         return ExitCode::from(1);
     };
-    let mut session = match Session::new(scenario, lib.catalog.clone(), &lib.weights, seed) {
+    let mut session = match Session::new(lib, scenario, seed) {
         Ok(s) => s,
         Err(e) => {
             let e = format!("{}: cannot start: {e}", file.display());

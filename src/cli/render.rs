@@ -14,7 +14,7 @@ fn path_to(
     seed: u64,
     stage: &str,
 ) -> Option<Vec<String>> {
-    let start = Session::new(sc, lib.catalog.clone(), &lib.weights, seed).ok()?;
+    let start = Session::new(lib, sc, seed).ok()?;
     let mut queue = std::collections::VecDeque::from([(start, Vec::new())]);
     let mut seen = std::collections::HashSet::new();
     let mut visited = 0;
@@ -84,7 +84,7 @@ pub struct RenderArgs {
 }
 
 pub fn run(lib: &Library, a: RenderArgs) -> ExitCode {
-    let Some(sc) = super::play::load_clean(lib, &a.file) else {
+    let Some(sc) = super::load_clean(lib, &a.file) else {
         return ExitCode::from(1);
     };
     let choices = match (&a.choices, &a.stage) {
@@ -129,12 +129,9 @@ pub fn run(lib: &Library, a: RenderArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
     let mut _xvfb = None;
     let mut cmd = Command::new(exe);
-    if !has_display {
+    if !super::has_display(std::env::var_os) {
         match virtual_display() {
             Ok((x, name)) => {
                 cmd.env("DISPLAY", name);

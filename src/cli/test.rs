@@ -79,7 +79,7 @@ pub fn run(lib: &Library, paths: &[PathBuf]) -> ExitCode {
                 continue;
             }
         };
-        let parsed: Loaded<Plays> = load::parse(&src, &file);
+        let parsed: Loaded<Plays> = load::load_plays_str(&src, &file, f);
         let Some(p) = parsed.value else {
             print!("{}", diagnostic::render(&parsed.diagnostics, Some(&parsed.locator)));
             failed += 1;
@@ -97,7 +97,7 @@ pub fn run(lib: &Library, paths: &[PathBuf]) -> ExitCode {
             continue;
         };
         for play in &p.plays {
-            let r = golden::run_play(play, scenario.clone(), lib.catalog.clone(), &lib.weights);
+            let r = golden::run_play(play, scenario.clone(), lib);
             if r.passed {
                 passed += 1;
                 println!("ok    {file} :: {} (score {:.0})", r.name, r.score);

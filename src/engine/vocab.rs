@@ -63,6 +63,14 @@ pub enum Format {
 }
 
 impl Format {
+    pub const ALL: [Format; 5] = [
+        Format::Individual,
+        Format::Couple,
+        Format::Family,
+        Format::Group,
+        Format::Child,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             Format::Individual => "individual",
@@ -87,6 +95,17 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// In the order of the process, which is the order the stage graph draws them in.
+    pub const ALL: [Phase; 7] = [
+        Phase::Assessment,
+        Phase::Rapport,
+        Phase::Formulation,
+        Phase::GoalsAndPsychoeducation,
+        Phase::Intervention,
+        Phase::Monitoring,
+        Phase::Closure,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             Phase::Assessment => "assessment",
@@ -278,6 +297,8 @@ pub enum School {
 }
 
 impl School {
+    /// Every school in display order (the relational moves every school shares first), not the order of the
+    /// declaration: the session screen groups the moves it offers under their schools in this order.
     pub const ALL: [School; 16] = [
         School::Common,
         School::CognitiveBehavioural,

@@ -51,7 +51,7 @@ fn main() {
             loaded.diagnostics.iter().take(3).collect::<Vec<_>>()
         );
         let sc = Arc::new(sc);
-        let (t_analyze, a) = time(5, || analysis::analyze(&sc, &lib.catalog, &lib.weights));
+        let (t_analyze, a) = time(5, || analysis::analyze(&sc, &lib));
         println!(
             "{stages:>6} stages ({:.1} MiB of RON): parse + check {:>8.2} ms, analyze {:>8.2} ms (median of 5; {} choice paths; best {:.1}, worst {:.1})",
             text.len() as f64 / 1048576.0,

@@ -4,7 +4,7 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use crate::app::core::{Action, Scenarios, Screen};
-use crate::engine::format::scenario::{ClientProfile, Delivery, Preference};
+use crate::engine::format::scenario::{ClientProfile, Preference};
 use crate::engine::vocab::Lean;
 
 pub fn plugin(app: &mut App) {
@@ -65,15 +65,7 @@ pub fn profile_lines(c: &ClientProfile) -> Vec<(&'static str, String)> {
         ("Tends to rupture by", c.rupture_style.label().to_owned()),
         (
             "Setting",
-            format!(
-                "{}, {}",
-                c.setting.format.label(),
-                if c.setting.delivery == Delivery::Remote {
-                    "remote (video)"
-                } else {
-                    "in person"
-                }
-            ),
+            format!("{}, {}", c.setting.format.label(), c.setting.delivery.label()),
         ),
     ];
     let prefs = &c.preferences;

@@ -64,26 +64,12 @@ pub fn draw(
                     .hint_text("client, concern, population...")
                     .desired_width(220.0),
             );
-            combo(
-                ui,
-                "Difficulty",
-                &mut filter.difficulty,
-                &[Difficulty::Introductory, Difficulty::Intermediate, Difficulty::Advanced],
-                |d| format!("{d:?}"),
-            );
-            combo(
-                ui,
-                "Setting",
-                &mut filter.format,
-                &[
-                    Format::Individual,
-                    Format::Couple,
-                    Format::Family,
-                    Format::Group,
-                    Format::Child,
-                ],
-                |f| f.label().to_owned(),
-            );
+            combo(ui, "Difficulty", &mut filter.difficulty, &Difficulty::ALL, |d| {
+                d.label().to_owned()
+            });
+            combo(ui, "Setting", &mut filter.format, &Format::ALL, |f| {
+                f.label().to_owned()
+            });
             combo(ui, "Integration mode", &mut filter.mode, &IntegrationMode::ALL, |m| {
                 m.label().to_owned()
             });
@@ -225,16 +211,12 @@ fn card(
             "{} · {} · {}",
             c.heading(),
             c.setting.format.label(),
-            if c.setting.delivery == crate::engine::format::scenario::Delivery::Remote {
-                "remote"
-            } else {
-                "in person"
-            }
+            c.setting.delivery.label()
         ));
         ui.label(
             egui::RichText::new(format!(
-                "{:?} · {} · {}",
-                s.meta.difficulty,
+                "{} · {} · {}",
+                s.meta.difficulty.label(),
                 s.meta.population.join(", "),
                 s.meta.integration_mode.label()
             ))

@@ -10,10 +10,9 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
+use crate::engine::Library;
 use crate::engine::check::stage_graph::StageGraph;
-use crate::engine::format::catalog::Catalog;
 use crate::engine::format::scenario::{Choice, Condition, Effect, Scenario};
-use crate::engine::format::weights::Weights;
 use crate::engine::play::scoring;
 use crate::engine::play::session::Session;
 use crate::engine::play::state::ClientState;
@@ -187,8 +186,9 @@ fn option_targets<'a>(
     out
 }
 
-pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Analysis {
-    let w = weights.with_overrides(s.weights.as_ref());
+pub fn analyze(s: &Arc<Scenario>, lib: &Library) -> Analysis {
+    let catalog = &lib.catalog;
+    let w = lib.weights.with_overrides(s.weights.as_ref());
     let g = StageGraph::of(s);
     let n = g.ids.len();
     let start = g.index.get(s.start.as_str()).copied();
@@ -385,7 +385,7 @@ pub fn analyze(s: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> 
 
     let path_count = start.map_or(0, |s| paths[s]);
     // Play every path when there are few; otherwise a seeded sample bounds the scores.
-    let (plays, unplayed) = match plays(s, catalog, weights, path_count, PLAY_BUDGET) {
+    let (plays, unplayed) = match plays(s, lib, path_count, PLAY_BUDGET) {
         Ok(p) => (Some(p), None),
         Err(why) => (None, Some(why)),
     };
@@ -677,16 +677,11 @@ impl<'a> Collector<'a> {
 /// The endings real plays reach, searched over distinct session states (`Session::state_key`) with a few seeds
 /// (repair success and line variants follow the seed); None when the search meets more than `budget` states, so
 /// a caller can stay silent rather than guess.
-pub fn endings_reached(
-    s: &Arc<Scenario>,
-    catalog: &Arc<Catalog>,
-    weights: &Weights,
-    budget: usize,
-) -> Option<std::collections::BTreeSet<String>> {
+pub fn endings_reached(s: &Arc<Scenario>, lib: &Library, budget: usize) -> Option<std::collections::BTreeSet<String>> {
     let mut reached = std::collections::BTreeSet::new();
     let mut seen = std::collections::HashSet::new();
     for seed in 1..=3 {
-        let root = Session::new(s.clone(), catalog.clone(), weights, seed).ok()?;
+        let root = Session::new(lib, s.clone(), seed).ok()?;
         let mut stack = vec![root];
         while let Some(sess) = stack.pop() {
             if let Some(e) = sess.ended() {
@@ -747,24 +742,18 @@ fn for_plays(s: &Arc<Scenario>) -> Arc<Scenario> {
 /// The scenario played with the session engine within `budget` (work in option evaluations): every path when the
 /// stage graph has at most [`EVERY_PATH_LIMIT`] (`path_count`) and they fit in half the budget, else a seeded
 /// sample with what is left. Err says why no play reached an ending.
-pub fn plays(
-    s: &Arc<Scenario>,
-    catalog: &Arc<Catalog>,
-    weights: &Weights,
-    path_count: u128,
-    budget: usize,
-) -> Result<Plays, String> {
+pub fn plays(s: &Arc<Scenario>, lib: &Library, path_count: u128, budget: usize) -> Result<Plays, String> {
     let s = for_plays(s);
     let (why, spent) = if path_count > EVERY_PATH_LIMIT as u128 {
         (format!("the stage graph has more than {EVERY_PATH_LIMIT} paths"), 0)
     } else {
-        match every(&s, catalog, weights, budget / 2) {
+        match every(&s, lib, budget / 2) {
             Ok(p) => return Ok(p),
             Err(e) => e,
         }
     };
     let rest = budget.saturating_sub(spent);
-    sampled(&s, catalog, weights, SAMPLE_PLAYS, rest, why.clone()).ok_or_else(|| {
+    sampled(&s, lib, SAMPLE_PLAYS, rest, why.clone()).ok_or_else(|| {
         format!("not every path was played ({why}), and no sampled play reached an ending within the work budget")
     })
 }
@@ -787,15 +776,10 @@ fn moves(sess: &Session) -> Vec<String> {
 /// Plays every path with the real engine (seed 1), depth first, holding one session per step of the current
 /// path. Err with why not, and the work spent, when there are more than [`EVERY_PATH_LIMIT`] paths, a path goes
 /// round a loop, or the walk would spend more than `budget`.
-pub fn every(
-    s: &Arc<Scenario>,
-    catalog: &Arc<Catalog>,
-    weights: &Weights,
-    budget: usize,
-) -> Result<Plays, (String, usize)> {
+pub fn every(s: &Arc<Scenario>, lib: &Library, budget: usize) -> Result<Plays, (String, usize)> {
     const SEED: u64 = 1;
     let mut c = Collector::new(s);
-    let root = Session::new(s.clone(), catalog.clone(), weights, SEED).map_err(|e| (e.to_string(), 0))?;
+    let root = Session::new(lib, s.clone(), SEED).map_err(|e| (e.to_string(), 0))?;
     // A path longer than every stage twice over (with its standing moves) has gone round a loop: a loop with a
     // guarded way out has no end of paths, so there is no exact answer.
     let deepest = 2 * s.stages.len() * (1 + s.standing.len());
@@ -853,14 +837,7 @@ pub fn every(
 
 /// Seeded plays within `budget`: first the engine's best play and the greedy worst, then up to `plays` random
 /// ones (seeds 1, 2, ...). Bounds, for scenarios too large or too loopy to play out; `why` says why.
-pub fn sampled(
-    s: &Arc<Scenario>,
-    catalog: &Arc<Catalog>,
-    weights: &Weights,
-    plays: usize,
-    budget: usize,
-    why: String,
-) -> Option<Plays> {
+pub fn sampled(s: &Arc<Scenario>, lib: &Library, plays: usize, budget: usize, why: String) -> Option<Plays> {
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
     const FIRST_SEED: u64 = 1;
@@ -876,7 +853,7 @@ pub fn sampled(
         started += 1;
         c.work += PLAY_COST;
         let seed = FIRST_SEED + k as u64;
-        let mut sess = Session::new(s.clone(), catalog.clone(), weights, seed).ok()?;
+        let mut sess = Session::new(lib, s.clone(), seed).ok()?;
         let mut rng = StdRng::seed_from_u64(seed);
         while sess.ended().is_none() && sess.history().len() <= deepest && c.work < budget {
             c.visit(&sess);
@@ -955,12 +932,12 @@ mod tests {
     fn a_small_scenario_is_played_on_every_path_and_a_forced_sample_says_so() {
         let lib = Library::builtin().expect("the built-in data loads");
         let s = scenario(&lib, MINIMAL);
-        let every = plays(&s, &lib.catalog, &lib.weights, 4, PLAY_BUDGET).expect("plays");
+        let every = plays(&s, &lib, 4, PLAY_BUDGET).expect("plays");
         assert_eq!(every.method, Method::Every { seed: 1 });
         assert_eq!(every.paths, 4, "two options at each of two stages");
         assert_eq!(every.endings.iter().map(|e| e.plays).sum::<usize>(), 4);
         // More paths in the graph than are played one by one: a sample, which says it is one and why.
-        let sample = plays(&s, &lib.catalog, &lib.weights, u128::MAX, PLAY_BUDGET).expect("plays");
+        let sample = plays(&s, &lib, u128::MAX, PLAY_BUDGET).expect("plays");
         match &sample.method {
             Method::Sampled { plays, seed: 1, why } => {
                 assert!(
@@ -976,7 +953,7 @@ mod tests {
             "the engine's best play is among the sample"
         );
         // A budget too small for one play: no plays, and why.
-        let none = plays(&s, &lib.catalog, &lib.weights, u128::MAX, 1).map(|p| p.paths);
+        let none = plays(&s, &lib, u128::MAX, 1).map(|p| p.paths);
         assert!(none.as_ref().is_err_and(|e| e.contains("work budget")), "{none:?}");
     }
 
@@ -987,14 +964,14 @@ mod tests {
             &lib,
             include_str!("../../../tests/fixtures/robustness/loop_guarded_exit.ron"),
         );
-        let walked = every(&s, &lib.catalog, &lib.weights, PLAY_BUDGET).map(|p| p.paths);
+        let walked = every(&s, &lib, PLAY_BUDGET).map(|p| p.paths);
         assert!(
             walked
                 .as_ref()
                 .is_err_and(|(why, _)| why.contains("stage `open` can come round again")),
             "{walked:?}"
         );
-        let a = analyze(&s, &lib.catalog, &lib.weights);
+        let a = analyze(&s, &lib);
         assert!(
             a.plays.is_none() && a.unplayed.as_ref().is_some_and(|w| w.contains("loop")),
             "{a:?}"
@@ -1019,8 +996,8 @@ mod tests {
             "the variable a transition reads stays"
         );
         let (a, b) = (
-            plays(&s, &lib.catalog, &lib.weights, 4, PLAY_BUDGET).expect("plays"),
-            plays(&padded, &lib.catalog, &lib.weights, 4, PLAY_BUDGET).expect("plays"),
+            plays(&s, &lib, 4, PLAY_BUDGET).expect("plays"),
+            plays(&padded, &lib, 4, PLAY_BUDGET).expect("plays"),
         );
         assert_eq!(
             (a.best.score, a.worst.score, a.paths),

@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use crate::engine::format::catalog::Catalog;
+use crate::engine::Library;
 use crate::engine::format::scenario::{Intent, Scenario};
 use crate::engine::format::weights::Weights;
 use crate::engine::load::diagnostic::{Code, Diagnostic};
@@ -83,7 +83,7 @@ impl Calibration {
 }
 
 /// Walks a scenario and compares computed rankings with declared intents.
-pub fn calibrate(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Calibration {
+pub fn calibrate(scenario: &Arc<Scenario>, lib: &Library) -> Calibration {
     let options = scenario.stages.iter().flat_map(|s| s.choices.iter());
     let declared = options.clone().filter(|o| o.intent.is_some()).count();
     let undeclared = options
@@ -105,7 +105,7 @@ pub fn calibrate(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Wei
         rankings: Vec::new(),
         people: scenario.people.iter().map(|p| p.id.clone()).collect(),
     };
-    let Ok(start) = Session::new(Arc::clone(scenario), Arc::clone(catalog), weights, 0) else {
+    let Ok(start) = Session::new(lib, Arc::clone(scenario), 0) else {
         return cal;
     };
     // Breadth first, best-only paths before paths with one move off them.
@@ -336,13 +336,8 @@ fn salience_flattens(s: &Scenario, cal: &Calibration, w: &Weights, file: &str, l
 
 /// R308: an ending in the graph that no real play reaches (its guards never hold on the way), searched within a
 /// bound; silent when the scenario has too many states to search.
-pub fn unreached_endings(
-    s: &Arc<Scenario>,
-    lib: &crate::engine::Library,
-    file: &str,
-    loc: &Locator,
-) -> Vec<Diagnostic> {
-    let Some(reached) = crate::engine::author::analysis::endings_reached(s, &lib.catalog, &lib.weights, 400) else {
+pub fn unreached_endings(s: &Arc<Scenario>, lib: &Library, file: &str, loc: &Locator) -> Vec<Diagnostic> {
+    let Some(reached) = crate::engine::author::analysis::endings_reached(s, lib, 400) else {
         return Vec::new();
     };
     let g = crate::engine::check::stage_graph::StageGraph::of(s);
@@ -401,8 +396,8 @@ enum Pick {
     Lowest,
 }
 
-fn play(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights, pick: Pick) -> Option<PlaySummary> {
-    let mut s = Session::new(Arc::clone(scenario), Arc::clone(catalog), weights, 0).ok()?;
+fn play(scenario: &Arc<Scenario>, lib: &Library, pick: Pick) -> Option<PlaySummary> {
+    let mut s = Session::new(lib, Arc::clone(scenario), 0).ok()?;
     while s.ended().is_none() && s.history().len() < s.step_limit() {
         let scored: Vec<(f32, String, Option<Intent>)> = s
             .available()
@@ -446,10 +441,10 @@ fn play(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights, pic
 }
 
 /// The three greedy plays of a scenario.
-pub fn extremes(scenario: &Arc<Scenario>, catalog: &Arc<Catalog>, weights: &Weights) -> Extremes {
+pub fn extremes(scenario: &Arc<Scenario>, lib: &Library) -> Extremes {
     Extremes {
-        best: play(scenario, catalog, weights, Pick::Highest),
-        declared: play(scenario, catalog, weights, Pick::Declared),
-        worst: play(scenario, catalog, weights, Pick::Lowest),
+        best: play(scenario, lib, Pick::Highest),
+        declared: play(scenario, lib, Pick::Declared),
+        worst: play(scenario, lib, Pick::Lowest),
     }
 }

@@ -40,16 +40,6 @@ fn edges(s: &Scenario) -> Vec<Edge> {
     out
 }
 
-const PHASES: [Phase; 7] = [
-    Phase::Assessment,
-    Phase::Rapport,
-    Phase::Formulation,
-    Phase::GoalsAndPsychoeducation,
-    Phase::Intervention,
-    Phase::Monitoring,
-    Phase::Closure,
-];
-
 /// Who is in the room at a stage where not everyone is, and who speaks, for a node's label (`esc` applied to the
 /// names).
 fn room(s: &Scenario, st: &crate::engine::format::scenario::Stage, br: &str, esc: impl Fn(&str) -> String) -> String {
@@ -132,7 +122,7 @@ pub fn dot(s: &Scenario) -> String {
         "  rankdir=TB; node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef2f7\", fontname=\"Helvetica\"]; edge [fontname=\"Helvetica\", fontsize=10];"
     );
     let _ = writeln!(out, "  label=\"{}\"; labelloc=t;", esc(&s.meta.title));
-    for (k, ph) in PHASES.iter().enumerate() {
+    for (k, ph) in Phase::ALL.iter().enumerate() {
         let stages: Vec<_> = s.stages.iter().filter(|st| st.phase == *ph).collect();
         if stages.is_empty() {
             continue;
@@ -187,7 +177,7 @@ pub fn mermaid(s: &Scenario) -> String {
     let esc = |t: &str| t.replace('"', "#quot;").replace('<', "#lt;").replace('>', "#gt;");
     let mut nodes = Nodes::of(s);
     let mut out = String::from("flowchart TD\n");
-    for (k, ph) in PHASES.iter().enumerate() {
+    for (k, ph) in Phase::ALL.iter().enumerate() {
         let stages: Vec<_> = s.stages.iter().filter(|st| st.phase == *ph).collect();
         if stages.is_empty() {
             continue;

@@ -4,9 +4,8 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::engine::format::catalog::Catalog;
+use crate::engine::Library;
 use crate::engine::format::scenario::Scenario;
-use crate::engine::format::weights::Weights;
 use crate::engine::play::session::Session;
 use crate::engine::report::transcript;
 
@@ -53,9 +52,9 @@ impl Plays {
 }
 
 /// Runs one play against a scenario and compares it with the script.
-pub fn run_play(play: &Play, scenario: Arc<Scenario>, catalog: Arc<Catalog>, weights: &Weights) -> PlayResult {
+pub fn run_play(play: &Play, scenario: Arc<Scenario>, lib: &Library) -> PlayResult {
     let mut drift = Vec::new();
-    let mut session = match Session::new(scenario, catalog, weights, play.seed) {
+    let mut session = match Session::new(lib, scenario, play.seed) {
         Ok(s) => s,
         Err(e) => {
             return PlayResult {

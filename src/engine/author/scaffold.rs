@@ -241,7 +241,7 @@ pub fn upgrade(
         _ => return Err(format!("{file}: cannot find `version: 1` in the text")),
     }
     let computed: std::collections::HashMap<String, Intent> = if intents {
-        let cal = crate::engine::author::calibration::calibrate(s, &lib.catalog, &lib.weights);
+        let cal = crate::engine::author::calibration::calibrate(s, lib);
         let classes = &lib.weights.classes;
         cal.rankings
             .iter()

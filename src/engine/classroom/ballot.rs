@@ -49,7 +49,7 @@ mod tests {
     fn session(id: &str) -> Session {
         let lib = Library::builtin().expect("builtin");
         let sc = shipped::find(&lib.catalog, id).expect("ships");
-        Session::new(sc, lib.catalog.clone(), &lib.weights, 11).expect("starts")
+        Session::new(&lib, sc, 11).expect("starts")
     }
 
     #[test]

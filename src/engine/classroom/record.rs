@@ -8,7 +8,7 @@ use super::{Ballot, Tally};
 use crate::engine::play::scoring::MoveClass;
 use crate::engine::play::session::{ChoiceOutcome, Event};
 use crate::engine::records::SessionRecord;
-use crate::engine::{Catalog, Scenario, Session, SessionError, Weights};
+use crate::engine::{Library, Scenario, Session, SessionError};
 
 /// Who decided the move the class session played.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,14 +111,13 @@ pub struct ReviewStep {
 /// Plays `choices` again from the start and keeps each stage as it was shown, with its vote: a recorded session
 /// (a student's or a class's) stepped forward and back. Fails where the scenario no longer plays the same.
 pub fn review(
+    lib: &Library,
     scenario: Arc<Scenario>,
-    catalog: Arc<Catalog>,
-    weights: &Weights,
     seed: u64,
     choices: &[String],
     votes: &[Option<ClassChoice>],
 ) -> Result<Vec<ReviewStep>, SessionError> {
-    let mut s = Session::new(scenario, catalog, weights, seed)?;
+    let mut s = Session::new(lib, scenario, seed)?;
     let mut steps = Vec::with_capacity(choices.len());
     for (i, key) in choices.iter().enumerate() {
         let Some(ballot) = super::ballot(&s, true) else { break };
@@ -185,7 +184,7 @@ mod tests {
     fn each_move_of_the_class_is_set_against_the_best_open_at_its_stage() {
         let lib = Library::builtin().expect("builtin");
         let sc = shipped::find(&lib.catalog, "tutorial").expect("the tutorial ships");
-        let mut s = Session::new(sc, lib.catalog.clone(), &lib.weights, 7).expect("starts");
+        let mut s = Session::new(&lib, sc, 7).expect("starts");
         // The class picks the worst open move, then the best one.
         let worst = s.available().iter().map(|o| o.id.clone()).min_by(|a, b| {
             let score = |id: &str| {
@@ -219,15 +218,7 @@ mod tests {
         }
         assert_eq!(agreement(&rows).1, rows.len());
 
-        let steps = review(
-            s.scenario().clone(),
-            s.catalog().clone(),
-            &lib.weights,
-            s.seed(),
-            s.choices(),
-            &votes,
-        )
-        .expect("replays");
+        let steps = review(&lib, s.scenario().clone(), s.seed(), s.choices(), &votes).expect("replays");
         assert_eq!(steps.len(), s.history().len(), "every move, stepped through");
         assert_eq!(steps[0].outcome, s.history()[0], "each move did what it did");
         assert!(steps[0].vote.is_some() && steps.get(1).is_none_or(|st| st.vote.is_none()));

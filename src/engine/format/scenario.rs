@@ -124,6 +124,19 @@ pub enum Difficulty {
     Advanced,
 }
 
+impl Difficulty {
+    /// From the easiest, the order the library's filter lists them in.
+    pub const ALL: [Difficulty; 3] = [Difficulty::Introductory, Difficulty::Intermediate, Difficulty::Advanced];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Difficulty::Introductory => "introductory",
+            Difficulty::Intermediate => "intermediate",
+            Difficulty::Advanced => "advanced",
+        }
+    }
+}
+
 /// The ways of integrating that the source texts name (`scenarios/SCORING-MODEL.md` section 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum IntegrationMode {
@@ -414,6 +427,15 @@ pub struct Setting {
 pub enum Delivery {
     InPerson,
     Remote,
+}
+
+impl Delivery {
+    pub fn label(self) -> &'static str {
+        match self {
+            Delivery::InPerson => "in person",
+            Delivery::Remote => "remote (video)",
+        }
+    }
 }
 
 /// Colours for the drawn client, as "#rrggbb". Empty means the app's default.

@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::engine::author::golden::Plays;
 use crate::engine::check;
 use crate::engine::format::catalog::Catalog;
 use crate::engine::format::scenario::Scenario;
@@ -350,10 +351,34 @@ pub fn builtin_catalog() -> Loaded<Catalog> {
 
 /// The built-in weights.
 pub fn builtin_weights() -> Loaded<Weights> {
-    let mut l = parse::<Weights>(WEIGHTS_RON, "assets/weights.ron");
+    load_weights_str(WEIGHTS_RON, "assets/weights.ron")
+}
+
+/// Parses and checks a weights file.
+pub fn load_weights_str(src: &str, file: &str) -> Loaded<Weights> {
+    let mut l = parse::<Weights>(src, file);
     if let Some(w) = &l.value {
         let extra = check::check_weights(w, &l.file, &l.locator);
         l.diagnostics.extend(extra);
+    }
+    l
+}
+
+/// Parses a play-through script at `path` and checks that the scenario it names is there (R104 otherwise).
+pub fn load_plays_str(src: &str, file: &str, path: &Path) -> Loaded<Plays> {
+    let mut l = parse::<Plays>(src, file);
+    if let Some(p) = &l.value {
+        let target = p.scenario_path(path);
+        if !target.is_file() {
+            let span = l.locator.find("scenario");
+            l.diagnostics.push(Diagnostic::at(
+                Code::R104,
+                file,
+                &l.locator,
+                span,
+                format!("the scenario `{}` (at {}) does not exist", p.scenario, target.display()),
+            ));
+        }
     }
     l
 }
@@ -397,7 +422,7 @@ pub fn load_scenario_calibrated(
 ) -> LoadedScenario {
     let mut l = load_scenario_str(src, file, &lib.catalog, dir);
     if let (false, Some(s)) = (l.has_errors(), &l.value) {
-        let cal = crate::engine::author::calibration::calibrate(s, &lib.catalog, &lib.weights);
+        let cal = crate::engine::author::calibration::calibrate(s, lib);
         l.diagnostics.extend(crate::engine::author::calibration::diagnostics(
             s,
             &cal,
@@ -515,12 +540,88 @@ pub fn load_scenario_file(path: &Path, catalog: &Catalog) -> LoadedScenario {
     let file = path.display().to_string();
     match read(path) {
         Ok(src) => load_scenario_str(&src, &file, catalog, path.parent()),
-        Err(d) => Loaded {
-            file,
-            value: None,
-            diagnostics: vec![d],
-            locator: Locator::default(),
-        },
+        Err(d) => unread(file, d),
+    }
+}
+
+/// A file that could not be read: no value, the one diagnostic that says why.
+fn unread<T>(file: String, why: Diagnostic) -> Loaded<T> {
+    Loaded {
+        file,
+        value: None,
+        diagnostics: vec![why],
+        locator: Locator::default(),
+    }
+}
+
+/// A file of any kind, loaded and checked: what [`load_file`] returns.
+#[derive(Debug, Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per file read, handed on once; a box would only add an allocation"
+)]
+pub enum LoadedFile {
+    Scenario(LoadedScenario),
+    Catalog(Loaded<Catalog>),
+    Weights(Loaded<Weights>),
+    Plays(Loaded<Plays>),
+}
+
+impl LoadedFile {
+    pub fn kind(&self) -> FileKind {
+        match self {
+            LoadedFile::Scenario(_) => FileKind::Scenario,
+            LoadedFile::Catalog(_) => FileKind::Catalog,
+            LoadedFile::Weights(_) => FileKind::Weights,
+            LoadedFile::Plays(_) => FileKind::Plays,
+        }
+    }
+
+    /// Every diagnostic, and the locator that renders them.
+    pub fn report(&self) -> (&[Diagnostic], &Locator) {
+        match self {
+            LoadedFile::Scenario(l) => (&l.diagnostics, &l.locator),
+            LoadedFile::Catalog(l) => (&l.diagnostics, &l.locator),
+            LoadedFile::Weights(l) => (&l.diagnostics, &l.locator),
+            LoadedFile::Plays(l) => (&l.diagnostics, &l.locator),
+        }
+    }
+
+    /// The scenario, when the file is one.
+    pub fn into_scenario(self) -> Option<LoadedScenario> {
+        match self {
+            LoadedFile::Scenario(l) => Some(l),
+            _ => None,
+        }
+    }
+}
+
+/// Reads a file of any kind and loads it as what its first word says it is ([`kind_of`]), with every check a
+/// front end needs before using it. A file that cannot be read is reported as a scenario, the kind a folder holds.
+pub fn load_file(path: &Path, lib: &super::Library) -> LoadedFile {
+    load_any(path, lib, false)
+}
+
+/// [`load_file`], with a scenario also held to the intents its author declares: what `rapport check` reports. The
+/// calibration plays the scenario through (seconds for a large one in a debug build), so the app does not ask for it.
+pub fn load_file_calibrated(path: &Path, lib: &super::Library) -> LoadedFile {
+    load_any(path, lib, true)
+}
+
+fn load_any(path: &Path, lib: &super::Library, calibrated: bool) -> LoadedFile {
+    let file = path.display().to_string();
+    let src = match read(path) {
+        Ok(s) => s,
+        Err(d) => return LoadedFile::Scenario(unread(file, d)),
+    };
+    match kind_of(&src) {
+        FileKind::Catalog => LoadedFile::Catalog(load_catalog_str(&src, &file)),
+        FileKind::Weights => LoadedFile::Weights(load_weights_str(&src, &file)),
+        FileKind::Plays => LoadedFile::Plays(load_plays_str(&src, &file, path)),
+        FileKind::Scenario if calibrated => {
+            LoadedFile::Scenario(load_scenario_calibrated(&src, &file, lib, path.parent()))
+        }
+        FileKind::Scenario => LoadedFile::Scenario(load_scenario_str(&src, &file, &lib.catalog, path.parent())),
     }
 }
 

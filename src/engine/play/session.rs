@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::engine::Library;
 use crate::engine::format::catalog::{Catalog, Technique};
 use crate::engine::format::scenario::{
     Addressee, Alliance, AllianceDelta, Aside, Choice, ClientProfile, Condition, Effect, Intent, Manner, Marker,
@@ -314,15 +315,11 @@ pub struct Session {
 }
 
 impl Session {
-    /// Starts a session at the scenario's start stage. The events so far (the client's first words)
-    /// are in [`Session::events`].
-    pub fn new(
-        scenario: Arc<Scenario>,
-        catalog: Arc<Catalog>,
-        weights: &Weights,
-        seed: u64,
-    ) -> Result<Session, SessionError> {
-        let weights = weights.with_overrides(scenario.weights.as_ref());
+    /// Starts a session at the scenario's start stage, with the library's catalog and weights (and the scenario's
+    /// own weight overrides). The events so far (the client's first words) are in [`Session::events`].
+    pub fn new(lib: &Library, scenario: Arc<Scenario>, seed: u64) -> Result<Session, SessionError> {
+        let catalog = Arc::clone(&lib.catalog);
+        let weights = lib.weights.with_overrides(scenario.weights.as_ref());
         let state = ClientState::of_scenario(&scenario);
         let people = Arc::new(scenario.persons().into_iter().map(|(_, c)| c).collect());
         let variables = scenario.variables.iter().map(|v| (v.id.clone(), v.initial)).collect();
@@ -354,13 +351,12 @@ impl Session {
 
     /// Plays `choices` from the start: how replays, golden scripts and "replay from stage N" work.
     pub fn replay(
+        lib: &Library,
         scenario: Arc<Scenario>,
-        catalog: Arc<Catalog>,
-        weights: &Weights,
         seed: u64,
         choices: &[String],
     ) -> Result<Session, SessionError> {
-        let mut s = Session::new(scenario, catalog, weights, seed)?;
+        let mut s = Session::new(lib, scenario, seed)?;
         for c in choices {
             s.choose(c)?;
         }
@@ -1605,17 +1601,11 @@ impl Session {
 
     /// Resumes a snapshot in an edited scenario at the same stage id. Variables the new version
     /// no longer declares are dropped and new ones start at their initial value.
-    pub fn resume(
-        scenario: Arc<Scenario>,
-        catalog: Arc<Catalog>,
-        weights: &Weights,
-        seed: u64,
-        snap: Snapshot,
-    ) -> Result<Session, SessionError> {
+    pub fn resume(lib: &Library, scenario: Arc<Scenario>, seed: u64, snap: Snapshot) -> Result<Session, SessionError> {
         if scenario.stage(&snap.stage).is_none() {
             return Err(SessionError::UnknownStage(snap.stage));
         }
-        let mut s = Session::new(scenario, catalog, weights, seed)?;
+        let mut s = Session::new(lib, scenario, seed)?;
         // The people carried across must be the same people, in the same order.
         let ids = |st: &ClientState| st.people.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
         if ids(&s.state) != ids(&snap.state) {

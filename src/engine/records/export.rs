@@ -1609,7 +1609,7 @@ pub(crate) mod fixture {
     ) -> SessionRecord {
         let lib = library();
         let sc = scenario(scenario_id);
-        let mut s = Session::new(sc, lib.catalog.clone(), &lib.weights, seed).expect("the session starts");
+        let mut s = Session::new(lib, sc, seed).expect("the session starts");
         let mut store = Store::in_memory().expect("an in-memory store opens");
         let id = store.begin(&s, "cli").expect("the session is recorded");
         let mut rng = match policy {

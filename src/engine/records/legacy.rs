@@ -11,7 +11,7 @@ pub const FILE: &str = "records.json";
 
 /// One finished play-through, as version 0.1 kept it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Result {
+pub struct LegacyAttempt {
     /// Seconds since the Unix epoch.
     pub when: u64,
     pub ending: String,
@@ -28,7 +28,7 @@ pub struct Result {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Records {
     pub version: u32,
-    pub scenarios: BTreeMap<String, Vec<Result>>,
+    pub scenarios: BTreeMap<String, Vec<LegacyAttempt>>,
 }
 
 /// Errors reading the old records.
@@ -42,7 +42,7 @@ pub enum RecordsError {
 
 impl Records {
     /// Loads records; a damaged file is an error (never overwritten or imported half).
-    pub fn load(path: &Path) -> std::result::Result<Records, RecordsError> {
+    pub fn load(path: &Path) -> Result<Records, RecordsError> {
         let s = std::fs::read_to_string(path).map_err(|source| RecordsError::Read {
             path: path.to_owned(),
             source,

@@ -114,7 +114,7 @@ mod tests {
     /// Plays a shipped scenario with a policy and records it; returns the store.
     fn played(store: &mut Store, lib: &Library, scenario: &str, seed: u64, worst: bool) {
         let sc = shipped::find(&lib.catalog, scenario).expect("the shipped scenario");
-        let mut s = Session::new(sc, lib.catalog.clone(), &lib.weights, seed).expect("starts");
+        let mut s = Session::new(lib, sc, seed).expect("starts");
         let id = store.begin(&s, "test").expect("begins");
         for _ in 0..60 {
             if s.ended().is_some() {
