@@ -34,13 +34,52 @@ pub struct Locator {
     /// A trie of value paths: node 0 is the document; `children` maps (node, segment) to a node.
     /// Segments are interned field names, or list indices with the top bit set.
     names: HashMap<String, u32>,
-    children: HashMap<(u32, u32), u32>,
+    children: HashMap<(u32, u32), u32, Dense>,
     spans: Vec<Option<Span>>,
     /// Keys given twice in one map or struct: (the first, the second), in the order met.
     duplicates: Vec<(Span, Span)>,
 }
 
 const INDEX: u32 = 1 << 31;
+
+/// The hash for the scan's tables of (node, segment) pairs: a multiply and a rotate (FxHash's), where the default
+/// keyed hash cost a third of the scan. Safe against a hostile file because every key is a number the scan deals out
+/// itself, in order (nodes as met, names as interned, list indices), never the author's text: names are interned
+/// in a map with the default hash.
+#[derive(Debug, Clone, Copy, Default)]
+struct Dense;
+
+impl std::hash::BuildHasher for Dense {
+    type Hasher = DenseHasher;
+
+    fn build_hasher(&self) -> DenseHasher {
+        DenseHasher(0)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct DenseHasher(u64);
+
+impl std::hash::Hasher for DenseHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        const K: u64 = 0xf135_7aea_2e62_a9c5;
+        self.0 = (self.0.rotate_left(26) ^ n).wrapping_mul(K);
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Tok {
@@ -74,27 +113,31 @@ impl Locator {
                 .chain(src.match_indices('\n').map(|(i, _)| i + 1))
                 .collect(),
             names: HashMap::new(),
-            children: HashMap::new(),
+            children: HashMap::default(),
             spans: vec![None],
             duplicates: Vec::new(),
         };
         // The keys met so far in each open map or struct, by (its uid, the key's name): a key given twice is noted.
-        let mut keys: HashMap<(u32, u32), Span> = HashMap::new();
+        let mut keys: HashMap<(u32, u32), Span, Dense> = HashMap::default();
         let mut uids = 0u32;
         if src.len() > MAX_BYTES {
             return Err((loc, Bound::TooLarge(src.len())));
         }
-        let toks = tokenize(src);
+        // Tokens are read as the scan goes (one token of lookahead), not gathered first: a 10 MiB file is a
+        // million and a half of them.
+        let mut toks = Tokens {
+            b: src.as_bytes(),
+            i: 0,
+        }
+        .peekable();
         let mut stack: Vec<Frame> = vec![Frame {
             node: 0,
             index: 0,
             field: None,
             uid: 0,
         }];
-        let mut i = 0;
-        while i < toks.len() {
-            let (tok, span) = toks[i];
-            let next = toks.get(i + 1).map(|t| t.0);
+        while let Some((tok, span)) = toks.next() {
+            let next = toks.peek().map(|t| t.0);
             match tok {
                 Tok::Word | Tok::Str if next == Some(Tok::Colon) && stack.len() > 1 => {
                     let name = src[span.start..span.end].trim_matches('"');
@@ -112,14 +155,13 @@ impl Locator {
                             loc.duplicates.push((first, span));
                         }
                     }
-                    i += 2;
-                    continue;
+                    toks.next();
                 }
                 Tok::Word | Tok::Str | Tok::Open(_) => {
                     let node = loc.value_node(&mut stack, span);
                     let opens = tok == Tok::Word && matches!(next, Some(Tok::Open(b'(')));
                     if opens {
-                        i += 1;
+                        toks.next();
                     }
                     if opens || matches!(tok, Tok::Open(_)) {
                         uids += 1;
@@ -147,7 +189,6 @@ impl Locator {
                 }
                 Tok::Colon => {}
             }
-            i += 1;
         }
         Ok(loc)
     }
@@ -257,106 +298,120 @@ impl Locator {
     }
 }
 
-fn tokenize(src: &str) -> Vec<(Tok, Span)> {
-    let b = src.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        match c {
-            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
+/// The tokens of a RON text, read one at a time: what the scan needs of RON's syntax (strings, brackets, colons,
+/// commas and bare words), with comments and attributes skipped.
+struct Tokens<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Iterator for Tokens<'_> {
+    type Item = (Tok, Span);
+
+    fn next(&mut self) -> Option<(Tok, Span)> {
+        let b = self.b;
+        let mut i = self.i;
+        let found = loop {
+            if i >= b.len() {
+                break None;
             }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                let mut depth = 0usize;
-                while i < b.len() {
-                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                        depth += 1;
-                        i += 2;
-                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
+            let c = b[i];
+            match c {
+                b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    while i < b.len() && b[i] != b'\n' {
                         i += 1;
                     }
                 }
-            }
-            b'#' => {
-                // `#![enable(...)]` attributes: skip to the closing bracket.
-                while i < b.len() && b[i] != b']' {
+                b'/' if b.get(i + 1) == Some(&b'*') => {
+                    let mut depth = 0usize;
+                    while i < b.len() {
+                        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                            depth += 1;
+                            i += 2;
+                        } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                            depth -= 1;
+                            i += 2;
+                            if depth == 0 {
+                                break;
+                            }
+                        } else {
+                            i += 1;
+                        }
+                    }
+                }
+                b'#' => {
+                    // `#![enable(...)]` attributes: skip to the closing bracket.
+                    while i < b.len() && b[i] != b']' {
+                        i += 1;
+                    }
                     i += 1;
                 }
-                i += 1;
-            }
-            b'"' => {
-                let start = i;
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                i = (i + 1).min(b.len());
-                out.push((Tok::Str, Span { start, end: i }));
-            }
-            b'r' if matches!(b.get(i + 1), Some(b'"' | b'#')) => {
-                let start = i;
-                i += 1;
-                let mut hashes = 0;
-                while b.get(i) == Some(&b'#') {
-                    hashes += 1;
+                b'"' => {
+                    let start = i;
                     i += 1;
+                    while i < b.len() && b[i] != b'"' {
+                        i += if b[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i = (i + 1).min(b.len());
+                    break Some((Tok::Str, Span { start, end: i }));
                 }
-                i += 1;
-                let closing: Vec<u8> = std::iter::once(b'"').chain(std::iter::repeat_n(b'#', hashes)).collect();
-                while i < b.len() && !b[i..].starts_with(&closing) {
+                b'r' if matches!(b.get(i + 1), Some(b'"' | b'#')) => {
+                    let start = i;
                     i += 1;
-                }
-                i = (i + closing.len()).min(b.len());
-                out.push((Tok::Str, Span { start, end: i }));
-            }
-            b'\'' => {
-                let start = i;
-                i += 1;
-                while i < b.len() && b[i] != b'\'' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                i = (i + 1).min(b.len());
-                out.push((Tok::Str, Span { start, end: i }));
-            }
-            b'(' | b'[' | b'{' => {
-                out.push((Tok::Open(c), Span { start: i, end: i + 1 }));
-                i += 1;
-            }
-            b')' | b']' | b'}' => {
-                out.push((Tok::Close, Span { start: i, end: i + 1 }));
-                i += 1;
-            }
-            b':' => {
-                out.push((Tok::Colon, Span { start: i, end: i + 1 }));
-                i += 1;
-            }
-            b',' => {
-                out.push((Tok::Comma, Span { start: i, end: i + 1 }));
-                i += 1;
-            }
-            _ => {
-                let start = i;
-                while i < b.len() && !b" \t\r\n()[]{}:,\"/#".contains(&b[i]) {
+                    let mut hashes = 0;
+                    while b.get(i) == Some(&b'#') {
+                        hashes += 1;
+                        i += 1;
+                    }
                     i += 1;
+                    let closing: Vec<u8> = std::iter::once(b'"').chain(std::iter::repeat_n(b'#', hashes)).collect();
+                    while i < b.len() && !b[i..].starts_with(&closing) {
+                        i += 1;
+                    }
+                    i = (i + closing.len()).min(b.len());
+                    break Some((Tok::Str, Span { start, end: i }));
                 }
-                if i == start {
+                b'\'' => {
+                    let start = i;
                     i += 1;
+                    while i < b.len() && b[i] != b'\'' {
+                        i += if b[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i = (i + 1).min(b.len());
+                    break Some((Tok::Str, Span { start, end: i }));
                 }
-                out.push((Tok::Word, Span { start, end: i }));
+                b'(' | b'[' | b'{' => {
+                    i += 1;
+                    break Some((Tok::Open(c), Span { start: i - 1, end: i }));
+                }
+                b')' | b']' | b'}' => {
+                    i += 1;
+                    break Some((Tok::Close, Span { start: i - 1, end: i }));
+                }
+                b':' => {
+                    i += 1;
+                    break Some((Tok::Colon, Span { start: i - 1, end: i }));
+                }
+                b',' => {
+                    i += 1;
+                    break Some((Tok::Comma, Span { start: i - 1, end: i }));
+                }
+                _ => {
+                    let start = i;
+                    while i < b.len() && !b" \t\r\n()[]{}:,\"/#".contains(&b[i]) {
+                        i += 1;
+                    }
+                    if i == start {
+                        i += 1;
+                    }
+                    break Some((Tok::Word, Span { start, end: i }));
+                }
             }
-        }
+        };
+        self.i = i;
+        found
     }
-    out
 }
 
 #[cfg(test)]
