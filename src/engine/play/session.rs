@@ -312,6 +312,9 @@ pub struct Session {
     last: Option<LastMove>,
     /// Standing moves already taken at the current stage.
     standing_taken: Vec<String>,
+    /// The options and techniques the scenario's conditions name (what [`Session::state_key`] keys on), found
+    /// once: a search of play-throughs asks for the key of every state it meets.
+    named: Arc<std::collections::BTreeSet<String>>,
 }
 
 impl Session {
@@ -327,6 +330,7 @@ impl Session {
         if scenario.stage(&start).is_none() {
             return Err(SessionError::UnknownStage(start));
         }
+        let named = Arc::new(scenario.named_choices());
         let mut s = Session {
             trajectory: vec![(start.clone(), state.alliance())],
             scenario,
@@ -344,6 +348,7 @@ impl Session {
             events: Vec::new(),
             last: None,
             standing_taken: Vec::new(),
+            named,
         };
         s.enter(&start)?;
         Ok(s)
@@ -1533,7 +1538,7 @@ impl Session {
         let mut vars: Vec<_> = self.variables.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
         vars.sort();
         // Conditions may read which options and techniques were chosen: key on those the scenario names.
-        let named = self.scenario.named_choices();
+        let named = &self.named;
         let mut chosen: Vec<&str> = self
             .history
             .iter()
