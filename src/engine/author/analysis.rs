@@ -20,7 +20,7 @@ use crate::engine::play::state::ClientState;
 /// Every path is played only while there are at most this many.
 pub const EVERY_PATH_LIMIT: usize = 20_000;
 
-/// The work the plays may do, in option evaluations (see [`move_cost`]): it bounds `analyze` whatever the file,
+/// The work the plays may do, in option evaluations (see `move_cost`): it bounds `analyze` whatever the file,
 /// at about half a second of one core in a release build.
 pub const PLAY_BUDGET: usize = 200_000;
 
