@@ -3,11 +3,11 @@
 use crate::engine::format::catalog::Catalog;
 use crate::engine::format::scenario::Scenario;
 
-/// A generated scenario of `stages` stages (for the benchmark and tests): three options per stage
-/// from across the catalog, forward edges, guarded rupture detours and loops that always have a way out.
+/// A generated scenario of `stages` stages (for the benchmark and tests) that checks without an error or a
+/// warning about its options: three options per stage, each with words, from across the catalog, forward edges, guarded rupture detours and loops that always have a way out.
 pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
     use crate::engine::format::scenario::*;
-    use crate::engine::vocab::{Format, Outcome, Phase, ProcessMarker, RuptureKind, StageOfChange};
+    use crate::engine::vocab::{FitBand, Format, Outcome, Phase, ProcessMarker, RuptureKind, StageOfChange};
     // Techniques for individual work, so the generated file checks without setting warnings.
     let techniques: Vec<&str> = catalog
         .techniques
@@ -58,7 +58,12 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
             .map(|k| Choice {
                 id: format!("s{i}.o{k}"),
                 technique: techniques[(i * 3 + k) % techniques.len().max(1)].to_owned(),
-                say: String::new(),
+                say: [
+                    "It sounds as if that has been hard to carry on your own.",
+                    "What would you most want to be different by the end of today?",
+                    "Can we slow down and stay with what you just said?",
+                ][k]
+                    .into(),
                 to: Default::default(),
                 feedback: String::new(),
                 intent: None,
@@ -87,6 +92,17 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
                 t.push(Transition {
                     when: Some(Condition::RuptureOpen),
                     to: id(i + 3),
+                });
+            }
+            // The last stage leads to each ending, by how the session went, so every ending can be reached.
+            if i + 1 == stages {
+                t.push(Transition {
+                    when: Some(Condition::LastFit(FitBand::Good)),
+                    to: "end_good".into(),
+                });
+                t.push(Transition {
+                    when: Some(Condition::RuptureOpen),
+                    to: "end_poor".into(),
                 });
             }
             t.push(Transition {
@@ -130,7 +146,9 @@ pub fn synthetic(stages: usize, catalog: &Catalog) -> Scenario {
         within_system: None,
     });
     Scenario {
-        version: FORMAT_VERSION,
+        // Version 1: a generator cannot declare the intent (v2) of each option without computing it, and a file
+        // that checks clean, as an author's would, is what the benchmarks time.
+        version: 1,
         id: format!("synthetic_{stages}"),
         meta: Meta {
             title: format!("Synthetic scenario of {stages} stages"),

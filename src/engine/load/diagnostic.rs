@@ -418,6 +418,9 @@ pub fn render(diags: &[Diagnostic], loc: Option<&Locator>) -> String {
 
     let mut out = String::new();
     let config = Config::default();
+    // The file's line starts, found once for all its diagnostics: found for each, a file with thousands of warnings
+    // took seconds to report.
+    let mut shown: Option<SimpleFile<&str, &str>> = None;
     for d in diags {
         let mut cd = match d.severity {
             Severity::Error => Cd::error(),
@@ -435,10 +438,15 @@ pub fn render(diags: &[Diagnostic], loc: Option<&Locator>) -> String {
         };
         let rendered = match (loc, d.span) {
             (Some(loc), Some(span)) if fits(loc, span) => {
-                let file = SimpleFile::new(d.file.as_str(), loc.source());
+                let file = match shown.take() {
+                    Some(f) if *f.name() == d.file.as_str() => f,
+                    _ => SimpleFile::new(d.file.as_str(), loc.source()),
+                };
                 let end = span.end.max(span.start + 1).min(loc.source().len());
                 let cd = cd.with_labels(vec![Label::primary((), span.start.min(end)..end)]);
-                term::emit_into_string(&config, &file, &cd).ok()
+                let text = term::emit_into_string(&config, &file, &cd).ok();
+                shown = Some(file);
+                text
             }
             _ => None,
         };
@@ -507,4 +515,24 @@ pub fn suggest_all<'a>(found: &str, candidates: impl Iterator<Item = &'a str>) -
         .take(4)
         .map(|(_, c)| c)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_diagnostic_is_rendered_against_its_own_file() {
+        let src = "(\n    id: \"a\",\n    title: \"b\",\n)\n";
+        let loc = Locator::scan(src).expect("scans");
+        let at = |file: &str, path: &str| Diagnostic::at(Code::R402, file, &loc, loc.find(path), "empty");
+        // The line starts found for one file serve the next diagnostic of that file, and a new file gets its own.
+        let out = render(
+            &[at("one.ron", "id"), at("one.ron", "title"), at("two.ron", "id")],
+            Some(&loc),
+        );
+        assert_eq!(out.matches("one.ron:2:").count(), 1, "{out}");
+        assert_eq!(out.matches("one.ron:3:").count(), 1, "{out}");
+        assert_eq!(out.matches("two.ron:2:").count(), 1, "{out}");
+    }
 }
