@@ -343,29 +343,6 @@ fn in_a_room_the_trainee_turns_a_move_to_one_person_before_confirming() {
     assert_eq!(a.addressee, None, "the next move starts addressed to everyone again");
 }
 
-#[test]
-fn without_a_display_rapport_says_what_is_missing_in_one_sentence_and_exits_1() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rapport"))
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .env_remove("WAYLAND_SOCKET")
-        .env("RUST_BACKTRACE", "1")
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("needs a graphical display"), "{err}");
-    assert!(
-        err.contains("rapport --help"),
-        "it says the command-line tools still work: {err}"
-    );
-    assert!(
-        !err.contains("panicked") && !err.contains("backtrace"),
-        "no panic: {err}"
-    );
-    assert_eq!(err.trim().lines().count(), 1, "one sentence: {err}");
-}
-
 /// Everything a screen reader is told about what was drawn: each node's role, name (label), value and description.
 fn spoken(ctx: &bevy_egui::egui::Context, draw: impl FnMut(&mut bevy_egui::egui::Ui)) -> Vec<(String, String)> {
     use bevy_egui::egui;

@@ -347,8 +347,9 @@ pub fn why_the_app_cannot_open(
             .map(|c| c.get_name().to_owned())
             .collect();
         return Some(format!(
-            "no display found (DISPLAY and WAYLAND_DISPLAY are unset); the command-line subcommands are {} \
-             (rapport --help)",
+            "no display found (DISPLAY and WAYLAND_DISPLAY are unset): open Rapport from a desktop session, or under \
+             a virtual display (`xvfb-run rapport`, with xvfb and mesa-vulkan-drivers installed); the command-line \
+             subcommands work without one: {} (rapport --help)",
             names.join(", ")
         ));
     }
