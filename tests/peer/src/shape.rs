@@ -5,12 +5,12 @@
 //! - a stage -> a node titled with the stage's id; its phase and title -> the node's `phase:` and `heading:`
 //!   headers; its markers -> the node's `tags:`;
 //! - a client line -> a line said by the client, its id -> the line's `#line:` tag;
-//! - an option -> an option `-> technique #line:option_id` (Rapport shows the technique when the option has no
-//!   words of its own); its `when` -> the option's `<<if ...>>`; its `next` -> a `<<jump>>` in the option's body;
+//! - an option -> an option `-> words #line:option_id` (its `say`, or the technique where it has no words of its
+//!   own, as Rapport shows it); its `when` -> the option's `<<if ...>>`; its `next` -> a `<<jump>>` in the option's body;
 //! - the stage's transitions (tried in order, the first that holds) -> an `<<if>>`/`<<elseif>>`/`<<else>>` chain of
 //!   `<<jump>>`s after the options, so an option without `next` falls through to them as in Rapport;
-//! - the session state the conditions read (an open rupture, the bond) -> the declared variables `$rupture_open`
-//!   and `$bond`, and a scenario's own variables -> `$name`; `<<set>>` for an option's effects on them;
+//! - the session state the conditions read (an open rupture, the bond, the last move's fit) -> the declared
+//!   variables `$rupture_open`, `$bond` and `$last_fit`, and a scenario's own variables -> `$name`; `<<set>>` for an option's effects on them;
 //! - an ending -> a node with its debrief as a line, tagged with its outcome.
 //!
 //! Yarn has no place for the client's profile, the meta block, or the options' declared intents and feedback, and
@@ -71,7 +71,8 @@ pub fn yarn_text(sc: &Scenario) -> String {
 
 /// The variables every condition may read, declared once in the start node, as Yarn asks.
 fn declarations(sc: &Scenario) -> String {
-    let mut d = String::from("<<declare $rupture_open = false>>\n<<declare $bond = 0.5>>\n");
+    let mut d =
+        String::from("<<declare $rupture_open = false>>\n<<declare $bond = 0.5>>\n<<declare $last_fit = \"fair\">>\n");
     for v in &sc.variables {
         let _ = writeln!(d, "<<declare ${} = {}>>", v.id, value(&v.initial));
     }
@@ -159,6 +160,7 @@ fn condition(c: &Condition) -> String {
     match c {
         Condition::RuptureOpen => "$rupture_open".to_owned(),
         Condition::Bond(x) => cmp("bond", x),
+        Condition::LastFit(band) => format!("$last_fit == \"{}\"", format!("{band:?}").to_lowercase()),
         Condition::Flag(v) => format!("${v}"),
         Condition::Var(v, x) => cmp(v, x),
         Condition::All(cs) => join(cs, " and "),
