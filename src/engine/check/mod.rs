@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::engine::format::catalog::Catalog;
-use crate::engine::format::scenario::{Condition, Effect, Look, Scenario, Value};
+use crate::engine::format::scenario::{Condition, Effect, FORMAT_VERSION, Look, OLDEST_VERSION, Scenario, Value};
 use crate::engine::format::weights::Weights;
 use crate::engine::load::diagnostic::suggest;
 use crate::engine::load::diagnostic::{Code, Diagnostic};
@@ -106,17 +106,13 @@ pub fn check_scenario(
         loc,
         out: Vec::new(),
     };
-    if !(crate::engine::format::scenario::OLDEST_VERSION..=crate::engine::format::scenario::FORMAT_VERSION)
-        .contains(&s.version)
-    {
+    if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&s.version) {
         cx.push(
             Code::R007,
             "version",
             format!(
                 "format version {} is not supported; this Rapport reads versions {} to {}",
-                s.version,
-                crate::engine::format::scenario::OLDEST_VERSION,
-                crate::engine::format::scenario::FORMAT_VERSION
+                s.version, OLDEST_VERSION, FORMAT_VERSION
             ),
         );
     }

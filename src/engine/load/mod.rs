@@ -12,8 +12,8 @@ use crate::engine::check;
 use crate::engine::format::catalog::Catalog;
 use crate::engine::format::scenario::Scenario;
 use crate::engine::format::weights::Weights;
-use crate::engine::load::diagnostic::{Code, Diagnostic, suggest_all};
-use crate::engine::load::source::{Bound, Locator, Span};
+use diagnostic::{Code, Diagnostic, suggest_all};
+use source::{Bound, Locator, Span};
 
 /// The built-in technique catalog, embedded so the binary runs from any folder.
 pub const CATALOG_RON: &str = include_str!("../../../assets/techniques.ron");
@@ -73,7 +73,7 @@ pub fn kind_of(src: &str) -> FileKind {
 fn ron_options() -> ron::Options {
     ron::Options::default()
         .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
-        .with_recursion_limit(crate::engine::load::source::MAX_DEPTH)
+        .with_recursion_limit(source::MAX_DEPTH)
 }
 
 /// Parses any RON document into `T`, with bounded input and diagnostics instead of panics.
@@ -88,15 +88,12 @@ pub fn parse<T: DeserializeOwned>(src: &str, file: &str) -> Loaded<T> {
                     None,
                     format!(
                         "the file is {n} bytes; files over {} bytes are refused",
-                        crate::engine::load::source::MAX_BYTES
+                        source::MAX_BYTES
                     ),
                 ),
                 Bound::TooDeep(s) => (
                     Some(s),
-                    format!(
-                        "values nest more than {} levels deep here",
-                        crate::engine::load::source::MAX_DEPTH
-                    ),
+                    format!("values nest more than {} levels deep here", source::MAX_DEPTH),
                 ),
             };
             let d = Diagnostic::at(Code::R006, file, &locator, span, msg);
@@ -487,11 +484,11 @@ fn not_utf8(file: &str, bytes: &[u8], e: &std::str::Utf8Error) -> Diagnostic {
     .with_help("save the file as UTF-8 (in most editors: Save with encoding, UTF-8), or retype the character here")
 }
 
-/// Reads a regular file of at most [`crate::engine::load::source::MAX_BYTES`], deciding before it opens or reads anything that
+/// Reads a regular file of at most [`source::MAX_BYTES`], deciding before it opens or reads anything that
 /// could block or never end: a FIFO blocks on open, `/dev/zero` never ends, a 4 GiB file would be read whole.
 fn read_bounded(path: &Path) -> Result<String, Unread> {
     use std::io::Read;
-    let max = crate::engine::load::source::MAX_BYTES;
+    let max = source::MAX_BYTES;
     let refused = |m: String| Unread::Refused(m);
     let meta = std::fs::metadata(path).map_err(|e| {
         refused(if e.kind() == std::io::ErrorKind::NotFound {
