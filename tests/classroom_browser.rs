@@ -51,32 +51,47 @@ impl Driver {
             eprintln!("skipped: {why}");
             return None;
         };
-        let port = free_port();
         let profiles = tempfile::tempdir().expect("a temporary folder for the phones' profiles");
-        let log = std::fs::File::create(profiles.path().join("chromedriver.log")).expect("a log file");
-        let mut command = Command::new(exe);
-        command
-            .arg(format!("--port={port}"))
-            .arg("--allowed-ips=127.0.0.1")
-            .stdout(Stdio::null())
-            .stderr(log);
-        // Its own process group, which the browsers it starts inherit: a test that fails before closing its
-        // phones still takes their browsers down with it (see Drop).
-        #[cfg(unix)]
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        let child = command.spawn().expect("chromedriver starts");
-        let driver = Driver {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            profiles,
-        };
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        let deadline = Instant::now() + PATIENCE;
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver listens on port {port}");
-            std::thread::sleep(Duration::from_millis(50));
+        // A free port can be taken by another test between finding it and chromedriver binding it (the class
+        // servers of the tests beside this one open ports all the time): then chromedriver exits, and it is started
+        // again on another port.
+        for _ in 0..3 {
+            let port = free_port();
+            let log = std::fs::File::create(profiles.path().join("chromedriver.log")).expect("a log file");
+            let mut command = Command::new(&exe);
+            command
+                .arg(format!("--port={port}"))
+                .arg("--allowed-ips=127.0.0.1")
+                .stdout(Stdio::null())
+                .stderr(log);
+            // Its own process group, which the browsers it starts inherit: a test that fails before closing its
+            // phones still takes their browsers down with it (see Drop).
+            #[cfg(unix)]
+            std::os::unix::process::CommandExt::process_group(&mut command, 0);
+            let mut child = command.spawn().expect("chromedriver starts");
+            let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+            let deadline = Instant::now() + PATIENCE;
+            loop {
+                let running = child.try_wait().is_ok_and(|status| status.is_none());
+                if running && TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                    return Some(Driver {
+                        child,
+                        url: format!("http://127.0.0.1:{port}"),
+                        profiles,
+                    });
+                }
+                if !running {
+                    break;
+                }
+                if Instant::now() >= deadline {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!("chromedriver listens on port {port}");
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }
-        Some(driver)
+        panic!("chromedriver exited three times without listening");
     }
 
     /// A new phone: its own browser with a fresh profile, an iPhone-sized screen (390x844) and touch.
